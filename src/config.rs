@@ -1,0 +1,148 @@
+//! Typed configuration from environment variables (a `.env` file is read in development),
+//! validated at start. Every variable is listed in README.md with its default.
+
+use crate::db::{DatabaseUrl, DbError};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `smtp://user:pass@host:port` or `smtps://…`; without it, mail is written to files in
+    /// `DATA_DIR/mail`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub base_url: String,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub db_pool_size: u32,
+    pub log_requests: bool,
+    /// Take the client address from X-Forwarded-For / Forwarded (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub max_upload_bytes: u64,
+    /// Where evidence files are stored (by content hash).
+    pub evidence_dir: PathBuf,
+    /// How often the outbox worker looks for mail to send.
+    pub outbox_interval_seconds: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("BIND {0:?} is not an address and port such as 127.0.0.1:8080")]
+    Bind(String),
+    #[error("{name} {value:?} is not a whole number")]
+    Number { name: &'static str, value: String },
+    #[error("{name} must be between {min} and {max}, not {value}")]
+    Range { name: &'static str, value: i64, min: i64, max: i64 },
+    #[error("BASE_URL {0:?} must start with http:// or https://")]
+    BaseUrl(String),
+    #[error("MAIL_FROM {0:?} is not an email address")]
+    MailFrom(String),
+    #[error("SMTP_URL {0:?} must start with smtp:// or smtps://")]
+    SmtpUrl(String),
+    #[error("DATA_DIR {path:?} could not be created: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn flag(name: &str) -> bool {
+    var(name).is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes"))
+}
+
+fn number(name: &'static str, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+    let Some(raw) = var(name) else { return Ok(default) };
+    let value: i64 = raw.parse().map_err(|_| ConfigError::Number { name, value: raw.clone() })?;
+    if value < min || value > max {
+        return Err(ConfigError::Range { name, value, min, max });
+    }
+    Ok(value)
+}
+
+impl Config {
+    /// Reads the environment. Nothing is created on disk here; see [`Config::prepare_data_dir`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => DatabaseUrl::parse(&url)?,
+            None => DatabaseUrl::parse(&format!("sqlite://{}", data_dir.join("standards-desk.db").display()))?,
+        };
+        let bind_raw = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw.parse().map_err(|_| ConfigError::Bind(bind_raw.clone()))?;
+        let base_url = var("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError::BaseUrl(base_url));
+        }
+        let mail_from = var("MAIL_FROM").unwrap_or_else(|| "Standards Desk <standards@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::MailFrom(mail_from));
+        }
+        let smtp_url = var("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::SmtpUrl(url.clone()));
+            }
+        }
+        Ok(Self {
+            database_url,
+            bind,
+            smtp_url,
+            mail_from,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            session_idle_minutes: number("SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?,
+            session_absolute_hours: number("SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,
+            db_pool_size: number("DB_POOL_SIZE", 8, 1, 256)? as u32,
+            log_requests: flag("LOG_REQUESTS"),
+            trust_forwarded_for: flag("TRUST_FORWARDED_FOR"),
+            max_upload_bytes: number("MAX_UPLOAD_MB", 25, 1, 2048)? as u64 * 1024 * 1024,
+            evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
+            outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
+            data_dir,
+        })
+    }
+
+    /// Creates the data directory (and the SQLite file's directory) if missing.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let mut dirs = vec![self.data_dir.clone(), self.evidence_dir.clone()];
+        if let Some(parent) = self.database_url.sqlite_file().and_then(|f| std::path::Path::new(f).parent()) {
+            if !parent.as_os_str().is_empty() {
+                dirs.push(parent.to_path_buf());
+            }
+        }
+        for dir in dirs {
+            std::fs::create_dir_all(&dir).map_err(|source| ConfigError::DataDir { path: dir.clone(), source })?;
+        }
+        Ok(())
+    }
+
+    /// Cookies get `Secure` when the service is reached over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// A configuration for tests and tools: everything default except the database and data dir.
+    pub fn for_database(database_url: DatabaseUrl, data_dir: PathBuf) -> Self {
+        Self {
+            database_url,
+            bind: "127.0.0.1:0".parse().expect("valid address"),
+            smtp_url: None,
+            mail_from: "Standards Desk <standards@localhost>".into(),
+            base_url: "http://localhost".into(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            db_pool_size: 4,
+            log_requests: false,
+            trust_forwarded_for: false,
+            max_upload_bytes: 25 * 1024 * 1024,
+            evidence_dir: data_dir.join("evidence"),
+            outbox_interval_seconds: 5,
+            data_dir,
+        }
+    }
+}

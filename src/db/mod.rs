@@ -1,0 +1,182 @@
+//! Database connection: SQLite (embedded default) or PostgreSQL, chosen by `DATABASE_URL`'s scheme.
+
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type for both backends. Queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// What the driver is given: a file path for SQLite, the URL itself for PostgreSQL.
+    pub target: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL {0:?} has no scheme: use sqlite://path/to/file.db or postgres://user@host/dbname")]
+    NoScheme(String),
+    #[error("DATABASE_URL scheme {0:?} is not supported: use sqlite:// or postgres://")]
+    UnknownScheme(String),
+    #[error("DATABASE_URL {0:?} names no database file")]
+    EmptySqlitePath(String),
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("could not open a database connection: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        let url = url.trim();
+        let Some((scheme, rest)) = url.split_once(':') else {
+            return Err(DbError::NoScheme(url.to_string()));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                let path = rest.strip_prefix("//").unwrap_or(rest);
+                if path.is_empty() {
+                    return Err(DbError::EmptySqlitePath(url.to_string()));
+                }
+                Ok(Self { backend: Backend::Sqlite, target: path.to_string() })
+            }
+            "postgres" | "postgresql" => Ok(Self { backend: Backend::Postgres, target: url.to_string() }),
+            // A Windows drive letter or a bare path is not a URL.
+            s if s.len() <= 1 || s.contains('/') || s.contains('.') => Err(DbError::NoScheme(url.to_string())),
+            other => Err(DbError::UnknownScheme(other.to_string())),
+        }
+    }
+
+    /// The SQLite file path, if this is a SQLite URL for a file on disk.
+    pub fn sqlite_file(&self) -> Option<&str> {
+        (self.backend == Backend::Sqlite && self.target != ":memory:" && !self.target.starts_with("file:"))
+            .then_some(self.target.as_str())
+    }
+}
+
+/// Opens connections of the backend the URL names (never by trial and error), and applies the
+/// per-connection SQLite settings.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl DbManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        match self.url.backend {
+            Backend::Postgres => PgConnection::establish(&self.url.target).map(DbConnection::Postgresql),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url.target)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgresql(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Runs every pending migration of this backend; returns the versions applied.
+    pub fn run_migrations(&mut self) -> Result<Vec<String>, DbError> {
+        let applied = match self {
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+
+    /// Reverts every migration (used by the up/down/up check).
+    pub fn revert_all_migrations(&mut self) -> Result<Vec<String>, DbError> {
+        let reverted = match self {
+            DbConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        Ok(reverted.into_iter().map(|v| v.to_string()).collect())
+    }
+
+    /// Names of the embedded migrations for this backend, in order.
+    pub fn migration_names(&self) -> Vec<String> {
+        match self {
+            DbConnection::Postgresql(_) => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+                .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
+            DbConnection::Sqlite(_) => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Builds the pool. For SQLite the file's directory must exist; WAL is switched on once here
+/// (it persists in the file), before other connections open.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
+    let manager = DbManager::new(url.clone());
+    let mut first = manager.establish()?;
+    if let DbConnection::Sqlite(c) = &mut first {
+        c.batch_execute("PRAGMA journal_mode = WAL;")?;
+    }
+    drop(first);
+    let pool = r2d2::Pool::builder().max_size(max_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
+    Ok(pool)
+}

@@ -1,0 +1,94 @@
+//! Standards Desk: case management for Code of Conduct complaints about councillors' social media.
+//!
+//! `build_state` and `configure_app` are shared by the binary and the integration tests, so the
+//! tests drive the real application.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod mail;
+pub mod models;
+pub mod services;
+pub mod web;
+
+use crate::config::Config;
+use crate::db::{DbConnection, DbPool};
+use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
+use crate::services::auth::SessionPolicy;
+use crate::services::files::FileStore;
+use actix_web::web as aweb;
+use std::sync::Arc;
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub session_policy: SessionPolicy,
+    pub mailer: Mailer,
+    pub files: FileStore,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, config: Config) -> Result<Self, String> {
+        let session_policy = SessionPolicy::new(config.session_idle_minutes, config.session_absolute_hours);
+        let mailer = Mailer::from_config(&config)?;
+        let files = FileStore::new(config.evidence_dir.clone());
+        Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files })
+    }
+
+    /// Scheduled work: reminders for overdue takedown requests (queued once each).
+    pub async fn queue_reminders(&self) -> AppResult<usize> {
+        let today = chrono::Utc::now().date_naive();
+        self.db(move |conn| Ok(services::takedown::queue_overdue_reminders(conn, today)?)).await
+    }
+
+    /// Sends what is due in the outbox (the background worker calls this on a timer).
+    pub async fn send_due_mail(&self) -> Result<services::outbox::Delivery, String> {
+        services::outbox::process_due(&self.pool, &self.mailer, &self.config.mail_from, 50).await
+    }
+
+    /// Runs blocking database work on the blocking thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        aweb::block(move || {
+            let mut conn = pool.get().map_err(AppError::from)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Prepares a database for serving: runs migrations and loads the reference data.
+pub fn prepare_database(conn: &mut DbConnection) -> Result<services::reference::LoadReport, String> {
+    conn.run_migrations().map_err(|e| e.to_string())?;
+    services::reference::load(conn)
+}
+
+/// Registers middleware and routes on an actix `App` (used by `serve` and by the tests).
+#[macro_export]
+macro_rules! build_app {
+    ($state:expr) => {
+        actix_web::App::new()
+            .app_data(actix_web::web::Data::new($state.clone()))
+            .app_data(actix_web::web::PayloadConfig::default().limit(2 * 1024 * 1024))
+            .app_data(
+                actix_web::web::FormConfig::default()
+                    .limit(2 * 1024 * 1024)
+                    .error_handler(|e, _| $crate::error::AppError::BadRequest(e.to_string()).into()),
+            )
+            .wrap(actix_web::middleware::from_fn($crate::web::middleware::session_layer))
+            .wrap($crate::web::middleware::security_headers())
+            .wrap(actix_web::middleware::Condition::new(
+                $state.config.log_requests,
+                actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"),
+            ))
+            .configure($crate::web::configure)
+            .default_service(actix_web::web::to($crate::web::pages::not_found))
+    };
+}

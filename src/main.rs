@@ -1,0 +1,272 @@
+use clap::{Parser, Subcommand};
+use standards_desk::config::Config;
+use standards_desk::db::{self, DbConnection};
+use standards_desk::models::user::{self as users, Role};
+use standards_desk::services::audit::Actor;
+use standards_desk::services::users::{self as user_service, UserInput};
+use standards_desk::services::{auth, demo, intake, reference, ServiceError};
+use standards_desk::{build_app, prepare_database, AppState};
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "standards-desk",
+    version,
+    about = "Case management for Code of Conduct complaints about councillors' social media"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (the default). Migrates and loads reference data first.
+    Serve {
+        /// Load the demo council, members and staff if they are not there yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations.
+    Migrate,
+    /// Load reference data (codes of conduct, capacity test); with --demo, the demo data too.
+    Seed {
+        #[arg(long)]
+        demo: bool,
+        /// Also generate this many cases (for trying the case list and reports at scale).
+        #[arg(long, value_name = "N")]
+        generate: Option<usize>,
+    },
+    /// Add a staff user. The password is read from a prompt, or from standard input when it is
+    /// not a terminal (never from the command line).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, monitoring-officer, deputy-monitoring-officer, case-officer,
+        /// independent-person, investigator or committee-member
+        #[arg(long)]
+        role: String,
+    },
+    /// Re-hash every evidence file and re-walk every custody log; exits non-zero on any mismatch.
+    VerifyEvidence,
+    /// Set a user's password (read as for create-user); signs them out everywhere.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve { demo: false })) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(config: &Config) -> Result<(db::DbPool, DbConnection), String> {
+    config.prepare_data_dir().map_err(|e| e.to_string())?;
+    let pool = db::build_pool(&config.database_url, config.db_pool_size).map_err(|e| e.to_string())?;
+    let conn = db::DbManager::new(config.database_url.clone()).establish().map_err(|e| e.to_string())?;
+    Ok((pool, conn))
+}
+
+fn prepare(conn: &mut DbConnection) -> Result<(), String> {
+    let report = prepare_database(conn)?;
+    for item in &report.loaded {
+        tracing::info!("reference data loaded: {item}");
+    }
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(())
+}
+
+fn load_demo(conn: &mut DbConnection) -> Result<(), String> {
+    let report = demo::load(conn)?;
+    if report.already_loaded {
+        println!("Demo data is already loaded.");
+    } else {
+        println!("Demo data loaded: Southvale District Council, its parish and town councils, members and staff.");
+    }
+    print!("{}", report.sign_in_details());
+    Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords do not match".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn describe(e: ServiceError) -> String {
+    match e {
+        ServiceError::Invalid(errors) => {
+            errors.0.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    match command {
+        Command::Migrate => {
+            let (_, mut conn) = open(&config)?;
+            let applied = conn.run_migrations().map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            }
+            for v in applied {
+                println!("applied migration {v}");
+            }
+            Ok(())
+        }
+        Command::Seed { demo, generate } => {
+            let (_, mut conn) = open(&config)?;
+            prepare(&mut conn)?;
+            let report = reference::load(&mut conn)?;
+            println!("Reference data is loaded ({} new).", report.loaded.len());
+            if demo {
+                load_demo(&mut conn)?;
+            }
+            if let Some(n) = generate {
+                let started = std::time::Instant::now();
+                let step = (n / 20).max(1);
+                standards_desk::services::generate::generate(&mut conn, n, 2026, |done| {
+                    if done % step == 0 || done == n {
+                        eprintln!("generated {done} of {n} cases ({:.0}s)", started.elapsed().as_secs_f64());
+                    }
+                })?;
+                println!("Generated {n} cases in {:.1}s.", started.elapsed().as_secs_f64());
+            }
+            Ok(())
+        }
+        Command::CreateUser { email, name, role } => {
+            role.parse::<Role>().map_err(|e| e.to_string())?;
+            let (_, mut conn) = open(&config)?;
+            prepare(&mut conn)?;
+            let password = read_password()?;
+            let input = UserInput { email, name, role, password };
+            let user = user_service::create(&mut conn, &Actor::system("command line"), &input).map_err(describe)?;
+            println!("Created {} <{}> as {}.", user.name, user.email, user.role().map(|r| r.label()).unwrap_or("?"));
+            Ok(())
+        }
+        Command::SetPassword { email } => {
+            let (_, mut conn) = open(&config)?;
+            prepare(&mut conn)?;
+            let user = users::find_by_email(&mut conn, &email.trim().to_lowercase())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user has the email address {email}"))?;
+            let password = read_password()?;
+            user_service::set_password(&mut conn, &Actor::system("command line"), &user.id, &password)
+                .map_err(describe)?;
+            println!("Password set for {}; their sessions have been ended.", user.email);
+            Ok(())
+        }
+        Command::VerifyEvidence => {
+            let (_, mut conn) = open(&config)?;
+            conn.run_migrations().map_err(|e| e.to_string())?;
+            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let reports =
+                standards_desk::services::evidence::verify_all(&mut conn, &store).map_err(|e| e.to_string())?;
+            let bad: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();
+            let files: usize = reports.iter().map(|r| r.files_checked).sum();
+            let entries: usize = reports.iter().map(|r| r.entries_checked).sum();
+            for r in &bad {
+                for p in &r.problems {
+                    println!("MISMATCH {}: {p}", r.reference);
+                }
+            }
+            println!(
+                "Checked {} evidence items: {files} files, {entries} custody entries. {}",
+                reports.len(),
+                if bad.is_empty() {
+                    "All match.".to_string()
+                } else {
+                    format!("{} item(s) FAILED verification.", bad.len())
+                }
+            );
+            if bad.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("evidence verification failed for {} item(s)", bad.len()))
+            }
+        }
+        Command::Serve { demo } => serve(config, demo),
+    }
+}
+
+fn serve(config: Config, demo: bool) -> Result<(), String> {
+    let (pool, mut conn) = open(&config)?;
+    prepare(&mut conn)?;
+    if demo {
+        load_demo(&mut conn)?;
+    }
+    drop(conn);
+    let bind = config.bind;
+    let backend = config.database_url.backend;
+    let state = AppState::new(pool, config)?;
+    println!("Mail goes to {}.", state.mailer.describe());
+    actix_web::rt::System::new().block_on(async move {
+        let housekeeping = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let purged =
+                    housekeeping.db(|conn| Ok(auth::purge_expired(conn)? + intake::purge_stale_drafts(conn)?)).await;
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "housekeeping failed");
+                }
+            }
+        });
+        let mail = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick =
+                actix_web::rt::time::interval(std::time::Duration::from_secs(mail.config.outbox_interval_seconds));
+            loop {
+                tick.tick().await;
+                if let Err(e) = mail.queue_reminders().await {
+                    tracing::warn!(error = %e, "takedown reminders failed");
+                }
+                match mail.send_due_mail().await {
+                    Ok(d) if d.sent + d.retrying + d.failed > 0 => {
+                        tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "outbox worker failed"),
+                }
+            }
+        });
+        let app_state = state.clone();
+        let server = actix_web::HttpServer::new(move || build_app!(app_state))
+            .bind(bind)
+            .map_err(|e| format!("could not listen on {bind}: {e} (set BIND to another address)"))?;
+        println!("Standards Desk is running on http://{bind} ({backend:?} database). Press Ctrl+C to stop.");
+        server.run().await.map_err(|e| e.to_string())
+    })
+}

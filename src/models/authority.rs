@@ -1,0 +1,60 @@
+use crate::db::schema::authorities;
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// Tiers of local government: principal councils, and the parish/town/city/community councils
+/// whose members' complaints the principal authority's Monitoring Officer handles.
+pub const TIERS: [(&str, &str); 9] = [
+    ("county", "County council"),
+    ("district", "District council"),
+    ("unitary", "Unitary authority"),
+    ("metropolitan", "Metropolitan borough"),
+    ("london-borough", "London borough"),
+    ("parish", "Parish council"),
+    ("town", "Town council"),
+    ("city", "City council (parish tier)"),
+    ("community", "Community council (Wales)"),
+];
+
+pub const NATIONS: [(&str, &str); 2] = [("england", "England"), ("wales", "Wales")];
+
+pub fn is_local_tier(tier: &str) -> bool {
+    matches!(tier, "parish" | "town" | "city" | "community")
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = authorities)]
+pub struct Authority {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub tier: String,
+    pub nation: String,
+    pub principal_authority_id: Option<String>,
+    pub clerk_name: Option<String>,
+    pub clerk_email: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, a: &Authority) -> QueryResult<()> {
+    diesel::insert_into(authorities::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Authority>> {
+    authorities::table.find(id).select(Authority::as_select()).first(conn).optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Authority>> {
+    authorities::table.filter(authorities::slug.eq(slug)).select(Authority::as_select()).first(conn).optional()
+}
+
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Authority>> {
+    authorities::table.order(authorities::name.asc()).select(Authority::as_select()).load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    authorities::table.count().get_result(conn)
+}

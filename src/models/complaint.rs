@@ -1,0 +1,200 @@
+use crate::db::schema::{
+    allegations, complainants, complaint_files, complaint_links, complaints, member_notifications,
+};
+use crate::db::DbConnection;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = complainants)]
+pub struct Complainant {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub complainant_type: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = complaints)]
+pub struct Complaint {
+    pub id: String,
+    pub case_id: String,
+    pub complainant_id: String,
+    pub authority_id: String,
+    pub source: String,
+    pub received_on: NaiveDate,
+    pub logged_by_user_id: Option<String>,
+    pub conduct_on: Option<NaiveDate>,
+    pub conduct_period: Option<String>,
+    pub platform: Option<String>,
+    pub post_urls: String,
+    pub what_happened: String,
+    pub why_official: String,
+    pub outcome_sought: Option<String>,
+    pub witnesses: Option<String>,
+    pub unlisted_member_name: Option<String>,
+    pub confidentiality_requested: bool,
+    pub confidentiality_reason: Option<String>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub declared_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = complaint_links)]
+pub struct ComplaintLink {
+    pub id: String,
+    pub complaint_id: String,
+    pub url: String,
+    pub canonical_url: String,
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = complaint_files)]
+pub struct ComplaintFile {
+    pub id: String,
+    pub complaint_id: String,
+    pub sha256: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = allegations)]
+pub struct Allegation {
+    pub id: String,
+    pub case_id: String,
+    pub complaint_id: String,
+    pub member_id: String,
+    pub code_provision_id: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = member_notifications)]
+pub struct MemberNotification {
+    pub id: String,
+    pub case_id: String,
+    pub member_id: String,
+    pub outbox_id: String,
+    pub notified_by_user_id: String,
+    pub notified_at: NaiveDateTime,
+}
+
+pub fn insert_complainant(conn: &mut DbConnection, c: &Complainant) -> QueryResult<()> {
+    diesel::insert_into(complainants::table).values(c).execute(conn).map(|_| ())
+}
+
+pub fn insert(conn: &mut DbConnection, c: &Complaint) -> QueryResult<()> {
+    diesel::insert_into(complaints::table).values(c).execute(conn).map(|_| ())
+}
+
+pub fn insert_link(conn: &mut DbConnection, l: &ComplaintLink) -> QueryResult<()> {
+    diesel::insert_into(complaint_links::table).values(l).execute(conn).map(|_| ())
+}
+
+pub fn insert_file(conn: &mut DbConnection, f: &ComplaintFile) -> QueryResult<()> {
+    diesel::insert_into(complaint_files::table).values(f).execute(conn).map(|_| ())
+}
+
+pub fn insert_allegation(conn: &mut DbConnection, a: &Allegation) -> QueryResult<()> {
+    diesel::insert_into(allegations::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn insert_notification(conn: &mut DbConnection, n: &MemberNotification) -> QueryResult<()> {
+    diesel::insert_into(member_notifications::table).values(n).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Complaint>> {
+    complaints::table.find(id).select(Complaint::as_select()).first(conn).optional()
+}
+
+pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<(Complaint, Complainant)>> {
+    complaints::table
+        .inner_join(complainants::table)
+        .filter(complaints::case_id.eq(case_id))
+        .order((complaints::received_on.asc(), complaints::created_at.asc()))
+        .select((Complaint::as_select(), Complainant::as_select()))
+        .load(conn)
+}
+
+pub fn list_links_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<ComplaintLink>> {
+    complaint_links::table
+        .inner_join(complaints::table)
+        .filter(complaints::case_id.eq(case_id))
+        .select(ComplaintLink::as_select())
+        .load(conn)
+}
+
+pub fn list_files_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<ComplaintFile>> {
+    complaint_files::table
+        .inner_join(complaints::table)
+        .filter(complaints::case_id.eq(case_id))
+        .order(complaint_files::uploaded_at.asc())
+        .select(ComplaintFile::as_select())
+        .load(conn)
+}
+
+pub fn list_allegations_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Allegation>> {
+    allegations::table
+        .filter(allegations::case_id.eq(case_id))
+        .order(allegations::created_at.asc())
+        .select(Allegation::as_select())
+        .load(conn)
+}
+
+pub fn list_notifications_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<MemberNotification>> {
+    member_notifications::table
+        .filter(member_notifications::case_id.eq(case_id))
+        .order(member_notifications::notified_at.asc())
+        .select(MemberNotification::as_select())
+        .load(conn)
+}
+
+pub fn count_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<i64> {
+    complaints::table.filter(complaints::case_id.eq(case_id)).count().get_result(conn)
+}
+
+/// Open cases with a complaint linking to one of these canonical URLs and, when members are
+/// given, an allegation against one of them.
+pub fn cases_matching(
+    conn: &mut DbConnection,
+    canonical_urls: &[String],
+    member_ids: &[String],
+    excluding_case: Option<&str>,
+) -> QueryResult<Vec<String>> {
+    use crate::db::schema::cases;
+    if canonical_urls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = complaint_links::table
+        .inner_join(complaints::table.inner_join(cases::table))
+        .filter(complaint_links::canonical_url.eq_any(canonical_urls))
+        .filter(cases::closed_at.is_null())
+        .select(cases::id)
+        .distinct()
+        .into_boxed();
+    if let Some(id) = excluding_case {
+        query = query.filter(cases::id.ne(id.to_string()));
+    }
+    if !member_ids.is_empty() {
+        query = query.filter(diesel::dsl::exists(
+            allegations::table
+                .filter(allegations::case_id.eq(cases::id))
+                .filter(allegations::member_id.eq_any(member_ids.to_vec())),
+        ));
+    }
+    query.load(conn)
+}
+
+pub fn mark_acknowledged(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(complaints::table.find(id)).set(complaints::acknowledged_at.eq(Some(at))).execute(conn)
+}

@@ -1,0 +1,192 @@
+use crate::db::schema::{custody_log, evidence_allegations, evidence_files, evidence_items, evidence_versions};
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = evidence_items)]
+pub struct EvidenceItem {
+    pub id: String,
+    pub case_id: String,
+    pub number: i32,
+    pub kind: String,
+    pub source: String,
+    pub status: String,
+    pub status_checked_at: Option<NaiveDateTime>,
+    pub current_version: i32,
+    pub complaint_id: Option<String>,
+    pub created_by_user_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub custody_head: String,
+    pub custody_count: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = evidence_versions)]
+pub struct EvidenceVersion {
+    pub id: String,
+    pub item_id: String,
+    pub version: i32,
+    pub title: String,
+    pub platform: Option<String>,
+    pub url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub account_handle: Option<String>,
+    pub display_name: Option<String>,
+    pub account_bio: Option<String>,
+    pub post_text: Option<String>,
+    pub posted_at: Option<NaiveDateTime>,
+    pub captured_at: NaiveDateTime,
+    pub captured_by: String,
+    pub notes: Option<String>,
+    pub change_reason: Option<String>,
+    pub created_by_user_id: Option<String>,
+    pub created_by_label: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = evidence_files)]
+pub struct EvidenceFile {
+    pub id: String,
+    pub item_id: String,
+    pub sha256: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub added_by_label: String,
+    pub added_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = custody_log)]
+pub struct CustodyEntry {
+    pub id: String,
+    pub item_id: String,
+    pub seq: i32,
+    pub action: String,
+    pub file_sha256: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub actor_label: String,
+    pub ip_address: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    pub details: String,
+    pub prev_hash: String,
+    pub entry_hash: String,
+}
+
+pub fn insert_item(conn: &mut DbConnection, i: &EvidenceItem) -> QueryResult<()> {
+    diesel::insert_into(evidence_items::table).values(i).execute(conn).map(|_| ())
+}
+
+pub fn insert_version(conn: &mut DbConnection, v: &EvidenceVersion) -> QueryResult<()> {
+    diesel::insert_into(evidence_versions::table).values(v).execute(conn).map(|_| ())
+}
+
+pub fn insert_file(conn: &mut DbConnection, f: &EvidenceFile) -> QueryResult<()> {
+    diesel::insert_into(evidence_files::table).values(f).execute(conn).map(|_| ())
+}
+
+pub fn insert_custody(conn: &mut DbConnection, e: &CustodyEntry) -> QueryResult<()> {
+    diesel::insert_into(custody_log::table).values(e).execute(conn).map(|_| ())
+}
+
+pub fn link_allegation(conn: &mut DbConnection, item_id: &str, allegation_id: &str) -> QueryResult<()> {
+    diesel::insert_into(evidence_allegations::table)
+        .values((evidence_allegations::item_id.eq(item_id), evidence_allegations::allegation_id.eq(allegation_id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn unlink_allegations(conn: &mut DbConnection, item_id: &str) -> QueryResult<usize> {
+    diesel::delete(evidence_allegations::table.filter(evidence_allegations::item_id.eq(item_id))).execute(conn)
+}
+
+pub fn allegations_of(conn: &mut DbConnection, item_id: &str) -> QueryResult<Vec<String>> {
+    evidence_allegations::table
+        .filter(evidence_allegations::item_id.eq(item_id))
+        .select(evidence_allegations::allegation_id)
+        .load(conn)
+}
+
+pub fn find_item(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EvidenceItem>> {
+    evidence_items::table.find(id).select(EvidenceItem::as_select()).first(conn).optional()
+}
+
+pub fn list_items(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<EvidenceItem>> {
+    evidence_items::table
+        .filter(evidence_items::case_id.eq(case_id))
+        .order(evidence_items::number.asc())
+        .select(EvidenceItem::as_select())
+        .load(conn)
+}
+
+pub fn list_all_items(conn: &mut DbConnection) -> QueryResult<Vec<EvidenceItem>> {
+    evidence_items::table.order(evidence_items::created_at.asc()).select(EvidenceItem::as_select()).load(conn)
+}
+
+pub fn next_number(conn: &mut DbConnection, case_id: &str) -> QueryResult<i32> {
+    let max: Option<i32> = evidence_items::table
+        .filter(evidence_items::case_id.eq(case_id))
+        .select(diesel::dsl::max(evidence_items::number))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+pub fn versions(conn: &mut DbConnection, item_id: &str) -> QueryResult<Vec<EvidenceVersion>> {
+    evidence_versions::table
+        .filter(evidence_versions::item_id.eq(item_id))
+        .order(evidence_versions::version.asc())
+        .select(EvidenceVersion::as_select())
+        .load(conn)
+}
+
+pub fn current_version(conn: &mut DbConnection, item: &EvidenceItem) -> QueryResult<EvidenceVersion> {
+    evidence_versions::table
+        .filter(evidence_versions::item_id.eq(&item.id))
+        .filter(evidence_versions::version.eq(item.current_version))
+        .select(EvidenceVersion::as_select())
+        .first(conn)
+}
+
+pub fn files(conn: &mut DbConnection, item_id: &str) -> QueryResult<Vec<EvidenceFile>> {
+    evidence_files::table
+        .filter(evidence_files::item_id.eq(item_id))
+        .order(evidence_files::added_at.asc())
+        .select(EvidenceFile::as_select())
+        .load(conn)
+}
+
+pub fn custody(conn: &mut DbConnection, item_id: &str) -> QueryResult<Vec<CustodyEntry>> {
+    custody_log::table
+        .filter(custody_log::item_id.eq(item_id))
+        .order(custody_log::seq.asc())
+        .select(CustodyEntry::as_select())
+        .load(conn)
+}
+
+pub fn last_custody(conn: &mut DbConnection, item_id: &str) -> QueryResult<Option<CustodyEntry>> {
+    custody_log::table
+        .filter(custody_log::item_id.eq(item_id))
+        .order(custody_log::seq.desc())
+        .select(CustodyEntry::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_custody_head(conn: &mut DbConnection, item_id: &str, head: &str, count: i32) -> QueryResult<usize> {
+    diesel::update(evidence_items::table.find(item_id))
+        .set((evidence_items::custody_head.eq(head), evidence_items::custody_count.eq(count)))
+        .execute(conn)
+}
+
+pub fn set_status(conn: &mut DbConnection, item_id: &str, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(evidence_items::table.find(item_id))
+        .set((evidence_items::status.eq(status), evidence_items::status_checked_at.eq(Some(at))))
+        .execute(conn)
+}
+
+pub fn set_current_version(conn: &mut DbConnection, item_id: &str, version: i32) -> QueryResult<usize> {
+    diesel::update(evidence_items::table.find(item_id)).set(evidence_items::current_version.eq(version)).execute(conn)
+}

@@ -1,0 +1,143 @@
+use crate::db::schema::{complaint_drafts, draft_files, rate_limit_events, stored_files};
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = stored_files)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_stored(conn: &mut DbConnection, sha256: &str) -> QueryResult<Option<StoredFile>> {
+    stored_files::table.find(sha256).select(StoredFile::as_select()).first(conn).optional()
+}
+
+/// Records a stored file once; the same bytes arriving again change nothing.
+pub fn insert_stored_if_missing(conn: &mut DbConnection, f: &StoredFile) -> QueryResult<bool> {
+    if find_stored(conn, &f.sha256)?.is_some() {
+        return Ok(false);
+    }
+    diesel::insert_into(stored_files::table).values(f).execute(conn).map(|_| true)
+}
+
+pub fn count_stored(conn: &mut DbConnection) -> QueryResult<i64> {
+    stored_files::table.count().get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = complaint_drafts)]
+pub struct ComplaintDraft {
+    pub id: String,
+    pub owner_hash: String,
+    pub data: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub case_reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = draft_files)]
+pub struct DraftFile {
+    pub id: String,
+    pub draft_id: String,
+    pub sha256: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn find_draft(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ComplaintDraft>> {
+    complaint_drafts::table.find(id).select(ComplaintDraft::as_select()).first(conn).optional()
+}
+
+pub fn insert_draft(conn: &mut DbConnection, d: &ComplaintDraft) -> QueryResult<()> {
+    diesel::insert_into(complaint_drafts::table).values(d).execute(conn).map(|_| ())
+}
+
+pub fn update_draft_data(conn: &mut DbConnection, id: &str, data: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(complaint_drafts::table.find(id))
+        .set((complaint_drafts::data.eq(data), complaint_drafts::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn mark_draft_submitted(
+    conn: &mut DbConnection,
+    id: &str,
+    reference: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(complaint_drafts::table.find(id).filter(complaint_drafts::submitted_at.is_null()))
+        .set((complaint_drafts::submitted_at.eq(Some(at)), complaint_drafts::case_reference.eq(Some(reference))))
+        .execute(conn)
+}
+
+pub fn insert_draft_file(conn: &mut DbConnection, f: &DraftFile) -> QueryResult<()> {
+    diesel::insert_into(draft_files::table).values(f).execute(conn).map(|_| ())
+}
+
+pub fn list_draft_files(conn: &mut DbConnection, draft_id: &str) -> QueryResult<Vec<DraftFile>> {
+    draft_files::table
+        .filter(draft_files::draft_id.eq(draft_id))
+        .order(draft_files::uploaded_at.asc())
+        .select(DraftFile::as_select())
+        .load(conn)
+}
+
+pub fn delete_draft_file(conn: &mut DbConnection, draft_id: &str, file_id: &str) -> QueryResult<usize> {
+    diesel::delete(draft_files::table.filter(draft_files::draft_id.eq(draft_id)).filter(draft_files::id.eq(file_id)))
+        .execute(conn)
+}
+
+/// Drafts never submitted and untouched since `before` (their files stay in the store only if
+/// something else refers to them).
+pub fn delete_stale_drafts(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let stale: Vec<String> = complaint_drafts::table
+        .filter(complaint_drafts::updated_at.lt(before))
+        .select(complaint_drafts::id)
+        .load(conn)?;
+    diesel::delete(draft_files::table.filter(draft_files::draft_id.eq_any(&stale))).execute(conn)?;
+    diesel::delete(complaint_drafts::table.filter(complaint_drafts::id.eq_any(&stale))).execute(conn)
+}
+
+pub fn count_rate_events(
+    conn: &mut DbConnection,
+    bucket: &str,
+    subject: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    rate_limit_events::table
+        .filter(rate_limit_events::bucket.eq(bucket))
+        .filter(rate_limit_events::subject.eq(subject))
+        .filter(rate_limit_events::occurred_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert_rate_event(
+    conn: &mut DbConnection,
+    id: &str,
+    bucket: &str,
+    subject: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(rate_limit_events::table)
+        .values((
+            rate_limit_events::id.eq(id),
+            rate_limit_events::bucket.eq(bucket),
+            rate_limit_events::subject.eq(subject),
+            rate_limit_events::occurred_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete_rate_events_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(rate_limit_events::table.filter(rate_limit_events::occurred_at.lt(before))).execute(conn)
+}

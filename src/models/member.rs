@@ -1,0 +1,98 @@
+use crate::db::schema::{member_accounts, members, memberships};
+use crate::db::DbConnection;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = members)]
+pub struct Member {
+    pub id: String,
+    pub full_name: String,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    pub id: String,
+    pub member_id: String,
+    pub authority_id: String,
+    pub ward: Option<String>,
+    pub role: String,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Membership {
+    /// Whether the person was a member on `day` (from the start date, up to and including the end date).
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.started_on <= day && self.ended_on.is_none_or(|end| day <= end)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = member_accounts)]
+pub struct MemberAccount {
+    pub id: String,
+    pub member_id: String,
+    pub platform: String,
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub profile_url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub declared_official: bool,
+    pub notes: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, m: &Member) -> QueryResult<()> {
+    diesel::insert_into(members::table).values(m).execute(conn).map(|_| ())
+}
+
+pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> QueryResult<()> {
+    diesel::insert_into(memberships::table).values(m).execute(conn).map(|_| ())
+}
+
+pub fn insert_account(conn: &mut DbConnection, a: &MemberAccount) -> QueryResult<()> {
+    diesel::insert_into(member_accounts::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Member>> {
+    members::table.find(id).select(Member::as_select()).first(conn).optional()
+}
+
+pub fn list_memberships_for_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<Membership>> {
+    memberships::table
+        .filter(memberships::member_id.eq(member_id))
+        .order(memberships::started_on.asc())
+        .select(Membership::as_select())
+        .load(conn)
+}
+
+pub fn list_accounts_for_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<MemberAccount>> {
+    member_accounts::table
+        .filter(member_accounts::member_id.eq(member_id))
+        .order(member_accounts::platform.asc())
+        .select(MemberAccount::as_select())
+        .load(conn)
+}
+
+/// Members with a membership of the authority, with that membership.
+pub fn list_for_authority(conn: &mut DbConnection, authority_id: &str) -> QueryResult<Vec<(Member, Membership)>> {
+    members::table
+        .inner_join(memberships::table)
+        .filter(memberships::authority_id.eq(authority_id))
+        .order(members::full_name.asc())
+        .select((Member::as_select(), Membership::as_select()))
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    members::table.count().get_result(conn)
+}

@@ -1,0 +1,31 @@
+//! Rows, insert/update structs and queries, one file per table family. Query functions take
+//! `&mut DbConnection` so that services compose them inside one transaction.
+
+pub mod assessment;
+pub mod audit;
+pub mod authority;
+pub mod calendar;
+pub mod capacity;
+pub mod case;
+pub mod code;
+pub mod complaint;
+pub mod evidence;
+pub mod file;
+pub mod member;
+pub mod outbox;
+pub mod session;
+pub mod takedown;
+pub mod user;
+
+use chrono::{NaiveDateTime, Utc};
+
+/// A new identifier: a random UUID, stored as TEXT.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Now, in UTC, to the microsecond (what both backends keep).
+pub fn now() -> NaiveDateTime {
+    use chrono::SubsecRound;
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,95 @@
+use crate::db::schema::outbox;
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+pub const QUEUED: &str = "queued";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub case_id: Option<String>,
+    pub template: String,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, m: &OutboxMessage) -> QueryResult<()> {
+    diesel::insert_into(outbox::table).values(m).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxMessage>> {
+    outbox::table.find(id).select(OutboxMessage::as_select()).first(conn).optional()
+}
+
+pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<OutboxMessage>> {
+    outbox::table
+        .filter(outbox::case_id.eq(case_id))
+        .order(outbox::created_at.asc())
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<OutboxMessage>> {
+    outbox::table.order(outbox::created_at.asc()).select(OutboxMessage::as_select()).load(conn)
+}
+
+pub fn list_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+    outbox::table
+        .filter(outbox::status.eq(QUEUED))
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+/// Claims a queued message for sending; false if another worker got there first.
+pub fn claim(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq(QUEUED)))
+        .set((outbox::status.eq(SENDING), outbox::attempts.eq(outbox::attempts + 1), outbox::next_attempt_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::status.eq(SENT), outbox::sent_at.eq(Some(at)), outbox::last_error.eq(None::<String>)))
+        .execute(conn)
+}
+
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    let row = outbox::table.find(id);
+    match retry_at {
+        Some(at) => diesel::update(row)
+            .set((outbox::status.eq(QUEUED), outbox::last_error.eq(Some(error)), outbox::next_attempt_at.eq(at)))
+            .execute(conn),
+        None => diesel::update(row).set((outbox::status.eq(FAILED), outbox::last_error.eq(Some(error)))).execute(conn),
+    }
+}
+
+/// Messages left in `sending` by a worker that stopped mid-send go back to the queue.
+pub fn requeue_stuck(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq(SENDING)).filter(outbox::next_attempt_at.lt(before)))
+        .set(outbox::status.eq(QUEUED))
+        .execute(conn)
+}

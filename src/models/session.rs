@@ -1,0 +1,98 @@
+use crate::db::schema::{login_attempts, sessions};
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    /// SHA-256 (hex) of the token in the cookie.
+    pub id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, session: &Session) -> QueryResult<()> {
+    diesel::insert_into(sessions::table).values(session).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Session>> {
+    sessions::table.find(id).select(Session::as_select()).first(conn).optional()
+}
+
+pub fn touch(conn: &mut DbConnection, id: &str, seen: NaiveDateTime, expires: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id))
+        .set((sessions::last_seen_at.eq(seen), sessions::expires_at.eq(expires)))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id)).execute(conn)
+}
+
+pub fn delete_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn)
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = login_attempts)]
+pub struct NewLoginAttempt<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub ip_address: &'a str,
+    pub succeeded: bool,
+    pub attempted_at: NaiveDateTime,
+}
+
+pub fn record_attempt(conn: &mut DbConnection, attempt: &NewLoginAttempt) -> QueryResult<()> {
+    diesel::insert_into(login_attempts::table).values(attempt).execute(conn).map(|_| ())
+}
+
+/// Failed attempts for this email since `since`, and the oldest of them.
+pub fn failures_for_email(
+    conn: &mut DbConnection,
+    email: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    login_attempts::table
+        .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.ge(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(login_attempts::attempted_at)))
+        .first(conn)
+}
+
+/// Failed attempts from this address since `since`, and the oldest of them.
+pub fn failures_for_address(
+    conn: &mut DbConnection,
+    ip: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    login_attempts::table
+        .filter(login_attempts::ip_address.eq(ip))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.ge(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(login_attempts::attempted_at)))
+        .first(conn)
+}
+
+/// A successful sign-in clears the account's failure count.
+pub fn clear_failures_for_email(conn: &mut DbConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(
+        login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)),
+    )
+    .execute(conn)
+}
+
+pub fn delete_attempts_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(login_attempts::table.filter(login_attempts::attempted_at.lt(before))).execute(conn)
+}

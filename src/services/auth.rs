@@ -1,0 +1,232 @@
+//! Staff sign-in: argon2id password hashes, login throttling and server-side sessions.
+//!
+//! Everything here is blocking (argon2 is deliberately slow): the web layer calls it through
+//! `web::block`, never on the async threads.
+
+use crate::db::DbConnection;
+use crate::models::session::{self as rows, NewLoginAttempt, Session};
+use crate::models::user::{self as users, User, UserChanges};
+use crate::models::{new_id, now};
+use crate::services::audit::{self, Actor, Event};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+/// Failed attempts on one account, within [`THROTTLE_WINDOW_MINUTES`], before it is locked.
+pub const MAX_ACCOUNT_FAILURES: i64 = 5;
+/// Failed attempts from one address, within the window, before it is refused.
+pub const MAX_ADDRESS_FAILURES: i64 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+pub const MIN_PASSWORD_LENGTH: usize = 10;
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("could not hash the password: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A real hash of a random password, checked for unknown users so that a sign-in takes the same
+/// time whether or not the account exists.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&random_token()).expect("argon2 hashes a random password"));
+
+/// 32 random bytes as 64 hex characters.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+/// Constant-time comparison for tokens.
+pub fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl SessionPolicy {
+    pub fn new(idle_minutes: i64, absolute_hours: i64) -> Self {
+        Self { idle: Duration::minutes(idle_minutes), absolute: Duration::hours(absolute_hours) }
+    }
+
+    fn expiry(&self, created: NaiveDateTime, seen: NaiveDateTime) -> NaiveDateTime {
+        (seen + self.idle).min(created + self.absolute)
+    }
+}
+
+#[derive(Debug)]
+pub enum LoginError {
+    /// Wrong email or password (the message never says which).
+    Invalid,
+    /// The account or address has had too many failures; try again after this many minutes.
+    Throttled {
+        minutes: i64,
+    },
+    /// The password is right but the account has been deactivated.
+    Deactivated,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for LoginError {
+    fn from(e: diesel::result::Error) -> Self {
+        LoginError::Db(e)
+    }
+}
+
+/// A new session: the token goes in the cookie, the session row keeps only its hash.
+pub struct NewSession {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+fn minutes_until(oldest: Option<NaiveDateTime>, now: NaiveDateTime) -> i64 {
+    let until = oldest.unwrap_or(now) + Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    ((until - now).num_seconds() + 59).div_euclid(60).max(1)
+}
+
+/// Checks the credentials and opens a session. Throttling is checked before the password, so a
+/// locked account cannot be guessed at.
+pub fn login(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+    ip: &str,
+    user_agent: Option<&str>,
+    policy: SessionPolicy,
+) -> Result<NewSession, LoginError> {
+    let email = email.trim().to_lowercase();
+    let t = now();
+    let since = t - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (account_failures, account_oldest) = rows::failures_for_email(conn, &email, since)?;
+    if account_failures >= MAX_ACCOUNT_FAILURES {
+        return Err(LoginError::Throttled { minutes: minutes_until(account_oldest, t) });
+    }
+    let (address_failures, address_oldest) = rows::failures_for_address(conn, ip, since)?;
+    if address_failures >= MAX_ADDRESS_FAILURES {
+        return Err(LoginError::Throttled { minutes: minutes_until(address_oldest, t) });
+    }
+
+    let user = users::find_by_email(conn, &email)?;
+    let password_ok = match &user {
+        Some(u) => verify_password(password, &u.password_hash),
+        None => {
+            verify_password(password, &DUMMY_HASH);
+            false
+        }
+    };
+    let attempt_id = new_id();
+    let attempt =
+        NewLoginAttempt { id: &attempt_id, email: &email, ip_address: ip, succeeded: password_ok, attempted_at: t };
+    let Some(user) = user.filter(|_| password_ok) else {
+        rows::record_attempt(conn, &attempt)?;
+        return Err(LoginError::Invalid);
+    };
+    if !user.active {
+        return Err(LoginError::Deactivated);
+    }
+
+    conn.transaction(|conn| {
+        rows::record_attempt(conn, &attempt)?;
+        rows::clear_failures_for_email(conn, &email)?;
+        let token = random_token();
+        let session = Session {
+            id: sha256_hex(token.as_bytes()),
+            user_id: user.id.clone(),
+            csrf_token: random_token(),
+            created_at: t,
+            last_seen_at: t,
+            expires_at: policy.expiry(t, t),
+            ip_address: Some(ip.to_string()),
+            user_agent: user_agent.map(|s| s.chars().take(300).collect()),
+        };
+        rows::insert(conn, &session)?;
+        users::update(conn, &user.id, &UserChanges { last_login_at: Some(t), ..Default::default() })?;
+        audit::record(
+            conn,
+            &Actor::user(&user.id, &user.name, Some(ip.to_string())),
+            Event::new("user.signed_in", "user", &user.id).summary(format!("{} signed in", user.name)),
+        )?;
+        Ok(NewSession { token, session, user })
+    })
+    .map_err(LoginError::Db)
+}
+
+#[derive(Debug)]
+pub enum SessionLookup {
+    Valid(Box<(Session, User)>),
+    /// The cookie named a session that has expired (or whose user was deactivated).
+    Expired,
+    /// No such session.
+    Unknown,
+}
+
+/// Looks up the session for a cookie token, and slides its idle expiry (at most once a minute,
+/// to spare the database a write on every request).
+pub fn load_session(conn: &mut DbConnection, token: &str, policy: SessionPolicy) -> QueryResult<SessionLookup> {
+    let id = sha256_hex(token.as_bytes());
+    let Some(session) = rows::find(conn, &id)? else { return Ok(SessionLookup::Unknown) };
+    let t = now();
+    if session.expires_at <= t {
+        rows::delete(conn, &id)?;
+        return Ok(SessionLookup::Expired);
+    }
+    let Some(user) = users::find(conn, &session.user_id)?.filter(|u| u.active) else {
+        rows::delete(conn, &id)?;
+        return Ok(SessionLookup::Expired);
+    };
+    let mut session = session;
+    if t - session.last_seen_at >= Duration::seconds(60) {
+        let expires = policy.expiry(session.created_at, t);
+        rows::touch(conn, &id, t, expires)?;
+        session.last_seen_at = t;
+        session.expires_at = expires;
+    }
+    Ok(SessionLookup::Valid(Box::new((session, user))))
+}
+
+pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Option<String>) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        rows::delete(conn, &session.id)?;
+        audit::record(
+            conn,
+            &Actor::user(&user.id, &user.name, ip),
+            Event::new("user.signed_out", "user", &user.id).summary(format!("{} signed out", user.name)),
+        )?;
+        Ok(())
+    })
+}
+
+/// Housekeeping: expired sessions and old sign-in attempts.
+pub fn purge_expired(conn: &mut DbConnection) -> QueryResult<usize> {
+    let t = now();
+    Ok(rows::delete_expired(conn, t)? + rows::delete_attempts_before(conn, t - Duration::days(30))?)
+}

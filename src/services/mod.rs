@@ -1,0 +1,96 @@
+//! Rules and transactions. No actix types here: services take a `&mut DbConnection` and plain
+//! values, and return plain values or a [`ServiceError`].
+
+pub mod access;
+pub mod assessment;
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod capacity;
+pub mod cases;
+pub mod demo;
+pub mod evidence;
+pub mod files;
+pub mod generate;
+pub mod intake;
+pub mod outbox;
+pub mod rate_limit;
+pub mod reference;
+pub mod settings;
+pub mod takedown;
+pub mod urls;
+pub mod users;
+
+use serde::Serialize;
+
+/// Per-field messages for a form, in the order the fields appear (for the GOV.UK error summary).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if !self.has(field) {
+            self.0.push(FieldError { field: field.to_string(), message: message.into() });
+        }
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Ok if there are no errors.
+    pub fn into_result(self) -> Result<(), ServiceError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(self))
+        }
+    }
+
+    /// A map of field → message, for templates.
+    pub fn by_field(&self) -> std::collections::BTreeMap<String, String> {
+        self.0.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.add(field, message);
+        e
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input breaks a rule: show the messages on the form.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The action is not allowed in the current state; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Trims a submitted string; empty becomes `None`.
+pub fn clean(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}

@@ -1,0 +1,123 @@
+use crate::error::{AppError, AppResult};
+use crate::services::auth::{self, LoginError};
+use crate::services::FieldErrors;
+use crate::web::context::{Flash, RequestContext, SESSION_COOKIE};
+use crate::web::forms::{insert_errors, safe_next};
+use crate::web::render;
+use crate::AppState;
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+fn login_page(
+    ctx: &RequestContext,
+    status: StatusCode,
+    form: &LoginForm,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> AppResult<HttpResponse> {
+    let mut c = tera::Context::new();
+    c.insert("form", form);
+    c.insert("next", &safe_next(form.next.as_deref()));
+    c.insert("notice", &notice);
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "auth/login.html", c)
+}
+
+pub async fn login_form(ctx: RequestContext, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
+    if ctx.user().is_some() {
+        return Ok(render::see_other(&safe_next(query.next.as_deref())));
+    }
+    let expired = query.expired.is_some() || ctx.session_expired;
+    let notice = expired.then_some("Your session has expired. Sign in again to continue.");
+    let form = LoginForm { next: query.next.clone(), ..Default::default() };
+    login_page(&ctx, StatusCode::OK, &form, &FieldErrors::default(), notice)
+}
+
+pub async fn login(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    if form.email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    if !errors.is_empty() {
+        return login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None);
+    }
+    let (email, password, ip) = (form.email.clone(), form.password.clone(), ctx.ip.clone());
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let policy = state.session_policy;
+    let outcome =
+        state.db(move |conn| Ok(auth::login(conn, &email, &password, &ip, user_agent.as_deref(), policy))).await?;
+    match outcome {
+        Ok(new) => {
+            let cookie = Cookie::build(SESSION_COOKIE, new.token)
+                .path("/")
+                .http_only(true)
+                .secure(ctx.secure_cookies)
+                .same_site(SameSite::Lax)
+                .max_age(time::Duration::hours(state.config.session_absolute_hours))
+                .finish();
+            let flash = Flash::success(format!("Signed in as {}", new.user.name));
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, safe_next(form.next.as_deref())))
+                .cookie(cookie)
+                .cookie(flash.cookie(ctx.secure_cookies))
+                .finish())
+        }
+        Err(LoginError::Invalid) => {
+            errors.add("email", "Enter a correct email address and password");
+            login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None)
+        }
+        Err(LoginError::Deactivated) => {
+            errors.add("email", "This account has been deactivated. Ask your administrator if you need access");
+            login_page(&ctx, StatusCode::FORBIDDEN, &form, &errors, None)
+        }
+        Err(LoginError::Throttled { minutes }) => {
+            let plural = if minutes == 1 { "" } else { "s" };
+            errors.add(
+                "email",
+                format!("There have been too many failed attempts to sign in. Try again in {minutes} minute{plural}"),
+            );
+            login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &form, &errors, None)
+        }
+        Err(LoginError::Db(e)) => Err(AppError::from(e)),
+    }
+}
+
+pub async fn logout(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if let Some(auth) = ctx.auth.clone() {
+        let ip = Some(ctx.ip.clone());
+        state.db(move |conn| Ok(auth::logout(conn, &auth.session, &auth.user, ip)?)).await?;
+    }
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header((header::LOCATION, "/login"));
+    res.cookie(Flash::success("You have signed out").cookie(ctx.secure_cookies));
+    let mut res = res.finish();
+    res.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish()).map_err(AppError::internal)?;
+    Ok(res)
+}

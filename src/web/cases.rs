@@ -1,0 +1,257 @@
+//! The case list, the case page and what officers do from it.
+
+use crate::error::AppResult;
+use crate::services::access::{self, Permission};
+use crate::services::cases::{self, CaseQuery, CaseStatus};
+use crate::services::{FieldErrors, ServiceError};
+use crate::web::admin::service_error;
+use crate::web::context::{Flash, RequestContext};
+use crate::web::forms::{insert_errors, today};
+use crate::web::render;
+use crate::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+pub async fn index(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    query: web::Query<CaseQuery>,
+) -> AppResult<HttpResponse> {
+    // Every signed-in role has a case list; restricted roles see only the cases they work on.
+    let user = ctx.require_user()?.clone();
+    let can_work = access::can(&user, Permission::WorkCases);
+    let q = query.into_inner();
+    let q2 = q.clone();
+    let (page, authorities, officers, members) = state
+        .db(move |conn| {
+            Ok((
+                cases::list(conn, &user, &q2, today())?,
+                crate::models::authority::list_all(conn)?,
+                cases::officers(conn)?,
+                cases::member_choices(conn)?,
+            ))
+        })
+        .await?;
+    let mut c = tera::Context::new();
+    c.insert("page", &page);
+    c.insert("q", &q);
+    c.insert("can_work", &can_work);
+    c.insert(
+        "statuses",
+        &CaseStatus::ALL
+            .iter()
+            .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.label() }))
+            .collect::<Vec<_>>(),
+    );
+    c.insert(
+        "authorities",
+        &authorities.iter().map(|a| serde_json::json!({ "value": a.id, "label": a.name })).collect::<Vec<_>>(),
+    );
+    c.insert(
+        "officers",
+        &officers.iter().map(|u| serde_json::json!({ "value": u.id, "label": u.name })).collect::<Vec<_>>(),
+    );
+    c.insert(
+        "members",
+        &members.iter().map(|(id, n)| serde_json::json!({ "value": id, "label": n })).collect::<Vec<_>>(),
+    );
+    // Query string without the page, for pagination links.
+    let mut base = q.clone();
+    base.page = 0;
+    let qs: Vec<(String, String)> = [
+        ("q", &base.q),
+        ("status", &base.status),
+        ("authority", &base.authority),
+        ("member", &base.member),
+        ("assigned", &base.assigned),
+        ("overdue", &base.overdue),
+        ("sort", &base.sort),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    c.insert("query_string", &serde_urlencoded::to_string(&qs).unwrap_or_default());
+    render::page(&ctx, "cases/index.html", c)
+}
+
+async fn show_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    reference: String,
+    status: StatusCode,
+    errors: &FieldErrors,
+    note: &str,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let (detail, officers, assessment) = state
+        .db(move |conn| {
+            let case = cases::find_visible(conn, &user, &reference).map_err(service_error)?;
+            Ok((
+                cases::detail(conn, &user, &case, today())?,
+                cases::officers(conn)?,
+                crate::services::assessment::summary(conn, &user, &case).map_err(service_error)?,
+            ))
+        })
+        .await?;
+    let user = ctx.require_user()?;
+    let mut c = tera::Context::new();
+    c.insert("case", &detail);
+    c.insert("assessment", &assessment);
+    c.insert("can_work", &access::can(user, Permission::WorkCases));
+    c.insert(
+        "officers",
+        &officers.iter().map(|u| serde_json::json!({ "value": u.id, "label": u.name })).collect::<Vec<_>>(),
+    );
+    c.insert("note", note);
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "cases/show.html", c)
+}
+
+pub async fn show(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    show_page(&ctx, &state, reference.into_inner(), StatusCode::OK, &FieldErrors::default(), "").await
+}
+
+fn back_to_case(ctx: &RequestContext, reference: &str, flash: Flash) -> HttpResponse {
+    crate::web::forms::redirect_with(ctx, &format!("/cases/{reference}"), flash)
+}
+
+/// Runs an action from the case page: success and refusals come back as a message on the case
+/// page; invalid input re-renders it with the error summary.
+async fn act<F>(
+    ctx: RequestContext,
+    state: &AppState,
+    reference: String,
+    done: &str,
+    note: &str,
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(
+            &mut crate::db::DbConnection,
+            &crate::services::audit::Actor,
+            &crate::models::user::User,
+        ) -> Result<(), ServiceError>
+        + Send
+        + 'static,
+{
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let actor = ctx.actor();
+    let result = state.db(move |conn| Ok(f(conn, &actor, &user))).await?;
+    match result {
+        Ok(()) => Ok(back_to_case(&ctx, &reference, Flash::success(done))),
+        Err(ServiceError::Refused(message)) => Ok(back_to_case(&ctx, &reference, Flash::important(message))),
+        Err(ServiceError::Invalid(errors)) => {
+            show_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, note).await
+        }
+        Err(e) => Err(service_error(e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+}
+
+pub async fn assign(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    form: web::Form<AssignForm>,
+) -> AppResult<HttpResponse> {
+    let reference = reference.into_inner();
+    let r = reference.clone();
+    act(ctx, &state, reference, "Assignment saved", "", move |conn, actor, user| {
+        cases::assign(conn, actor, user, &r, &form.assignee).map(|_| ())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_note(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    form: web::Form<NoteForm>,
+) -> AppResult<HttpResponse> {
+    let reference = reference.into_inner();
+    let (r, note) = (reference.clone(), form.note.clone());
+    act(ctx, &state, reference, "Note added", &form.note, move |conn, actor, user| {
+        cases::add_note(conn, actor, user, &r, &note).map(|_| ())
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AckForm {
+    #[serde(default)]
+    method: String,
+}
+
+pub async fn acknowledge(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<AckForm>,
+) -> AppResult<HttpResponse> {
+    let (reference, complaint_id) = path.into_inner();
+    let by_post = form.method == "post";
+    let r = reference.clone();
+    let done = if by_post { "Acknowledgement by post recorded" } else { "Acknowledgement email queued" };
+    act(ctx, &state, reference, done, "", move |conn, actor, user| {
+        cases::acknowledge_complaint(conn, actor, user, &r, &complaint_id, by_post)
+    })
+    .await
+}
+
+pub async fn notify_member(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (reference, member_id) = path.into_inner();
+    let r = reference.clone();
+    act(ctx, &state, reference, "The member's notification email is queued", "", move |conn, actor, user| {
+        cases::notify_member(conn, actor, user, &r, &member_id)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    target: String,
+}
+
+pub async fn move_complaint(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<MoveForm>,
+) -> AppResult<HttpResponse> {
+    let (reference, complaint_id) = path.into_inner();
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let actor = ctx.actor();
+    let target = form.target.clone();
+    let r = reference.clone();
+    let result =
+        state.db(move |conn| Ok(cases::move_complaint(conn, &actor, &user, &r, &complaint_id, &target))).await?;
+    match result {
+        Ok(case) => {
+            Ok(back_to_case(&ctx, &case.reference, Flash::success(format!("Complaint moved here from {reference}"))))
+        }
+        Err(ServiceError::Refused(m)) => Ok(back_to_case(&ctx, &reference, Flash::important(m))),
+        Err(e) => Err(service_error(e)),
+    }
+}

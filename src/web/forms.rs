@@ -1,0 +1,50 @@
+//! Form helpers shared by handlers: what a form page needs to re-render with errors (422).
+
+use crate::services::FieldErrors;
+use serde::Serialize;
+
+/// Adds `errors` (list, for the summary) and `error_for` (by field) to a template context.
+pub fn insert_errors(c: &mut tera::Context, errors: &FieldErrors) {
+    c.insert("errors", &errors.0);
+    c.insert("error_for", &errors.by_field());
+}
+
+/// A context with empty errors and the given form values.
+pub fn form_context<T: Serialize>(values: &T) -> tera::Context {
+    let mut c = tera::Context::new();
+    c.insert("form", values);
+    insert_errors(&mut c, &FieldErrors::default());
+    c
+}
+
+/// Only local paths are followed after sign-in (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => {
+            n.to_string()
+        }
+        _ => "/dashboard".to_string(),
+    }
+}
+
+/// Today's date (UTC), the day services count from.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// (value, label) pairs as the `options` of the GOV.UK components.
+pub fn choices(list: &[(&str, &str)]) -> Vec<serde_json::Value> {
+    list.iter().map(|(v, l)| serde_json::json!({ "value": v, "label": l })).collect()
+}
+
+/// 303 See Other with a message for the next page.
+pub fn redirect_with(
+    ctx: &crate::web::context::RequestContext,
+    to: &str,
+    flash: crate::web::context::Flash,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
+        .cookie(flash.cookie(ctx.secure_cookies))
+        .finish()
+}

@@ -1,0 +1,191 @@
+//! Per-request middleware: loads the server-side session, checks the CSRF token on every
+//! state-changing request, carries the flash message, and sets the security headers.
+
+use crate::error::AppError;
+use crate::services::auth::{self, tokens_match, SessionLookup};
+use crate::web::context::{AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE, SESSION_COOKIE};
+use crate::AppState;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, HttpMessage, ResponseError};
+use futures_util::StreamExt;
+use std::sync::Arc;
+
+/// The largest urlencoded body read to find the CSRF token (forms with files are multipart).
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+/// Marks a multipart request whose CSRF token must be checked by the multipart reader (it is a
+/// form field, and the body is streamed, not buffered here).
+#[derive(Debug, Clone)]
+pub struct CsrfPending(pub String);
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        // Pages carry personal data: not kept by browsers or proxies (static files set their own).
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+fn valid_token_shape(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn client_ip(req: &ServiceRequest, trust_forwarded: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_forwarded { info.realip_remote_addr() } else { info.peer_addr() };
+    addr.map(|a| {
+        // Strip a port: "1.2.3.4:5678" or "[::1]:5678".
+        match a.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(':') => {
+                host.trim_start_matches('[').trim_end_matches(']').to_string()
+            }
+            _ => a.to_string(),
+        }
+    })
+    .unwrap_or_else(|| "unknown".into())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Reads an urlencoded body (bounded), returns the CSRF field's value, and puts the body back
+/// for the handler.
+async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let token = form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    req.set_payload(actix_web::dev::Payload::from(body));
+    Ok(token)
+}
+
+pub async fn session_layer(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+    let secure = state.config.secure_cookies();
+    let ip = client_ip(&req, state.config.trust_forwarded_for);
+    let path = req.path().to_string();
+
+    // Static files and the health check need no session.
+    if path.starts_with("/static/") || path == "/healthz" {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+
+    let mut session_expired = false;
+    let mut clear_session_cookie = false;
+    let mut auth = None;
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        if valid_token_shape(&token) {
+            let policy = state.session_policy;
+            let lookup = state.db(move |conn| Ok(auth::load_session(conn, &token, policy)?)).await;
+            match lookup {
+                Ok(SessionLookup::Valid(found)) => {
+                    let (session, user) = *found;
+                    auth = Some(Arc::new(AuthState { session, user }));
+                }
+                Ok(SessionLookup::Expired) => {
+                    session_expired = true;
+                    clear_session_cookie = true;
+                }
+                Ok(SessionLookup::Unknown) => clear_session_cookie = true,
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            }
+        } else {
+            clear_session_cookie = true;
+        }
+    }
+
+    // The CSRF token: the session's when signed in, else a random per-browser cookie.
+    let anon_cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
+    let mut new_anon_cookie = None;
+    let csrf_token = match (&auth, &anon_cookie) {
+        (Some(a), _) => a.session.csrf_token.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            let t = auth::random_token();
+            new_anon_cookie = Some(t.clone());
+            t
+        }
+    };
+
+    if !is_safe(req.method()) {
+        let content_type = req.content_type().to_ascii_lowercase();
+        // Signed-in requests must carry the session's token; sign-in and public forms carry the
+        // browser's cookie token (a request with neither cookie cannot match).
+        let expected = match (&auth, &anon_cookie) {
+            (Some(a), _) => Some(a.session.csrf_token.clone()),
+            (None, Some(t)) => Some(t.clone()),
+            (None, None) => None,
+        };
+        let ok = if content_type == "application/x-www-form-urlencoded" {
+            match csrf_from_urlencoded(&mut req).await {
+                Ok(sent) => matches!((&expected, &sent), (Some(e), Some(s)) if tokens_match(e, s)),
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            }
+        } else if content_type == "multipart/form-data" {
+            // Checked by the multipart reader before it accepts any file.
+            match &expected {
+                Some(e) => {
+                    req.extensions_mut().insert(CsrfPending(e.clone()));
+                    true
+                }
+                None => false,
+            }
+        } else {
+            false
+        };
+        if !ok {
+            tracing::warn!(%path, %ip, "request refused: missing or invalid CSRF token");
+            return Ok(req.into_response(AppError::Csrf.error_response()).map_into_right_body());
+        }
+    }
+
+    let flash = req.cookie(FLASH_COOKIE).and_then(|c| Flash::from_cookie_value(c.value()));
+    let had_flash = req.cookie(FLASH_COOKIE).is_some();
+    req.extensions_mut().insert(RequestContext {
+        auth,
+        csrf_token,
+        ip,
+        path,
+        flash,
+        session_expired,
+        secure_cookies: secure,
+    });
+
+    let mut res = next.call(req).await?;
+    let sets = |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
+    if let Some(t) = new_anon_cookie {
+        let cookie =
+            Cookie::build(CSRF_COOKIE, t).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+        res.response_mut().add_cookie(&cookie).map_err(actix_web::Error::from)?;
+    }
+    if clear_session_cookie && !sets(&res, SESSION_COOKIE) {
+        res.response_mut().add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())?;
+    }
+    if had_flash && !sets(&res, FLASH_COOKIE) {
+        res.response_mut().add_removal_cookie(&Cookie::build(FLASH_COOKIE, "").path("/").finish())?;
+    }
+    Ok(res.map_into_left_body())
+}

@@ -1,0 +1,335 @@
+use crate::fixtures::{complaint, with};
+use crate::harness::TestApp;
+use diesel::prelude::*;
+use standards_desk::db::schema::{authorities, members};
+use standards_desk::models::case::{self as case_rows, Case};
+use standards_desk::models::user::{self as users, User};
+use standards_desk::services::assessment::{self, AnswerInput};
+use standards_desk::services::audit::Actor;
+use standards_desk::services::intake::{self, ComplaintForm, Logged};
+
+fn log(app: &TestApp, member: &str, council: &str, platform: &str, url: &str, what: &str) -> Case {
+    let mut fields = complaint(app);
+    for (k, v) in [
+        ("councillor", app.membership(member, council).as_str()),
+        ("platform", platform),
+        ("post_urls", url),
+        ("what_happened", what),
+        ("why_official", "See the post."),
+        ("source", "email"),
+        ("case_choice", "new"),
+        ("received_day", "5"),
+        ("received_month", "11"),
+        ("received_year", "2026"),
+    ] {
+        fields = with(&fields, k, v);
+    }
+    let today = chrono::Utc::now().date_naive();
+    match intake::log_by_staff(&mut app.conn(), &Actor::system("test"), &ComplaintForm::from_pairs(&fields), &[], today)
+        .unwrap()
+    {
+        Logged::Created(c) => *c,
+        Logged::ChooseCase(_) => panic!("a new case"),
+    }
+}
+
+fn user(app: &TestApp, email: &str) -> User {
+    users::find_by_email(&mut app.conn(), email).unwrap().unwrap()
+}
+
+fn member_id(app: &TestApp, name: &str) -> String {
+    members::table.filter(members::full_name.eq(name)).select(members::id).first(&mut app.conn()).unwrap()
+}
+
+fn authority_id(app: &TestApp, slug: &str) -> String {
+    authorities::table.filter(authorities::slug.eq(slug)).select(authorities::id).first(&mut app.conn()).unwrap()
+}
+
+/// Gates pass, every other answer is no, then the given yes/unclear answers.
+fn answers(yes: &[&str], unclear: &[&str], role_used: Option<&str>) -> AnswerInput {
+    let mut input = AnswerInput::default();
+    for code in ["G1", "G2", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
+        let a = if yes.contains(&code) || code.starts_with('G') { "yes" } else { "no" };
+        input.answers.insert(code.into(), if unclear.contains(&code) { "unclear".into() } else { a.into() });
+    }
+    input.role_used = role_used.unwrap_or("").to_string();
+    input
+}
+
+struct Scenario {
+    n: u32,
+    member: &'static str,
+    council: &'static str,
+    platform: &'static str,
+    what: &'static str,
+    yes: &'static [&'static str],
+    unclear: &'static [&'static str],
+    role_used: Option<&'static str>,
+    outcome: &'static str,
+    engaged: &'static str,
+}
+
+/// domain.md §g: the ten scenarios, each with its expected suggestion and engaged council.
+const SCENARIOS: &[Scenario] = &[
+    Scenario { n: 1, member: "Alex Archer", council: "southvale", platform: "facebook", what: "Page 'Cllr A – Northfield Ward' calls a named planning officer incompetent and a liar", yes: &["C3", "C6"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 2, member: "Dave Dunn", council: "southvale", platform: "x", what: "@bluesfan_dave abuses rival football fans", yes: &["P1"], unclear: &[], role_used: None, outcome: "PRIVATE", engaged: "southvale" },
+    Scenario { n: 3, member: "Bev Bailey", council: "southvale", platform: "instagram", what: "Story mocking a resident who spoke at committee, with a photo of the meeting; bio says Councillor, Southvale DC", yes: &["C4", "C5", "C6"], unclear: &[], role_used: Some("southvale"), outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 4, member: "Bev Bailey", council: "millbrook", platform: "whatsapp", what: "Shared figures from an exempt district cabinet report in the residents' group", yes: &["C2"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 5, member: "Erin Evans", council: "easton", platform: "tiktok", what: "Town mayor wearing the chain at the civic fete makes a joke demeaning a protected group", yes: &["C1", "C5"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "easton" },
+    Scenario { n: 6, member: "Bo Brennan", council: "northfield", platform: "facebook", what: "Name-only profile calls objectors to the council traffic consultation idiots; replies call them Cllr B", yes: &["C6", "C8"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "northfield" },
+    Scenario { n: 7, member: "Chris Cole", council: "southvale", platform: "x", what: "@CllrC retweets a far-right account without comment", yes: &["C3", "C11"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 8, member: "Chris Cole", council: "southvale", platform: "linkedin", what: "Uses the council crest to promote his consultancy and mentions a council contract", yes: &["C2", "C5"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 9, member: "Gwen Hughes", council: "llanfair", platform: "facebook", what: "Abusive reply in a neighbour dispute on a personal profile, no reference to the role", yes: &["P1"], unclear: &[], role_used: None, outcome: "PRIVATE", engaged: "llanfair" },
+    Scenario { n: 10, member: "Dana Doyle", council: "southvale", platform: "x", what: "Anonymous @TownTruthTeller attacks officers; the complainant says Cllr D runs it", yes: &["C6"], unclear: &["G2"], role_used: None, outcome: "UNCLEAR", engaged: "southvale" },
+];
+
+#[actix_web::test]
+async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let officer = user(&app, "officer@southvale.example");
+    let actor = Actor::user(&officer.id, &officer.name, None);
+    for s in SCENARIOS {
+        let case = log(&app, s.member, s.council, s.platform, &format!("https://example.org/scenario/{}", s.n), s.what);
+        let role = s.role_used.map(|slug| authority_id(&app, slug));
+        let input = answers(s.yes, s.unclear, role.as_deref());
+        let a =
+            assessment::assess(&mut app.conn(), &actor, &officer, &case.reference, &member_id(&app, s.member), &input)
+                .unwrap_or_else(|e| panic!("scenario {}: {e:?}", s.n));
+        assert_eq!(a.suggested_outcome, s.outcome, "scenario {}", s.n);
+        assert_eq!(
+            a.suggested_authority_id.as_deref(),
+            Some(authority_id(&app, s.engaged).as_str()),
+            "scenario {}: engaged council",
+            s.n
+        );
+        assert_eq!(a.dual_hatted, s.member == "Bev Bailey", "scenario {}: dual-hatted flag", s.n);
+        let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
+        assert!(!detail["suggestion"]["explanation"].as_str().unwrap().is_empty());
+        if s.n == 9 {
+            assert_eq!(detail["engaged"]["wales"], true, "a Welsh council is flagged for the PSOW route");
+        }
+        let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+        assert_eq!(case.status, "initial-assessment");
+    }
+}
+
+#[actix_web::test]
+async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let member = member_id(&app, "Alex Archer");
+    let form = officer.get(&format!("/cases/{}/assessments/new?member={member}", case.reference)).await;
+    form.assert_status(200).assert_contains("G1. Was the person a member");
+    // Missing answers are refused with the summary and what was typed kept.
+    let res = officer
+        .post_form(
+            &format!("/cases/{}/assessments", case.reference),
+            &[("member", &member), ("answer_G1", "yes"), ("note_G1", "Elected May 2023")],
+        )
+        .await;
+    res.assert_status(422)
+        .assert_contains("Answer G2: yes, no or unclear")
+        .assert_contains("value=\"Elected May 2023\"");
+    let mut fields: Vec<(String, String)> = vec![("member".into(), member.clone())];
+    for (k, v) in &answers(&["C3", "C6"], &[], None).answers {
+        fields.push((format!("answer_{k}"), v.clone()));
+    }
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = officer.post_form(&format!("/cases/{}/assessments", case.reference), &refs).await;
+    res.assert_status(303);
+    let page = officer.follow(&res).await;
+    page.assert_contains("Suggested: Official capacity").assert_contains("Rule R5").assert_lacks("Your conclusion");
+    let id = res.location().unwrap().rsplit('/').next().unwrap().to_string();
+    // A case officer may not conclude.
+    officer
+        .post_form(
+            &format!("/cases/{}/assessments/{id}/conclude", case.reference),
+            &[("outcome", "OFFICIAL"), ("authority", &authority_id(&app, "southvale"))],
+        )
+        .await
+        .assert_status(403);
+
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    mo.get(&format!("/cases/{}/assessments/{id}", case.reference)).await.assert_contains("Your conclusion");
+    let differ = mo
+        .post_form(
+            &format!("/cases/{}/assessments/{id}/conclude", case.reference),
+            &[("outcome", "PRIVATE"), ("authority", &authority_id(&app, "southvale")), ("reason", "")],
+        )
+        .await;
+    differ.assert_status(422).assert_contains("Give the reason for concluding differently from the suggestion");
+    let a = standards_desk::models::assessment::find_assessment(&mut app.conn(), &id).unwrap().unwrap();
+    assert!(a.concluded_at.is_none(), "nothing concluded without the reason");
+    let ok = mo
+        .post_form(
+            &format!("/cases/{}/assessments/{id}/conclude", case.reference),
+            &[
+                ("outcome", "PRIVATE"),
+                ("authority", &authority_id(&app, "southvale")),
+                ("reason", "The page is run by his agent, not him"),
+            ],
+        )
+        .await;
+    ok.assert_status(303);
+    mo.follow(&ok).await.assert_contains("Capacity concluded").assert_contains("The page is run by his agent");
+
+    // Reassessment makes a new version; the first stays readable.
+    let res = officer.post_form(&format!("/cases/{}/assessments", case.reference), &refs).await;
+    res.assert_status(303);
+    officer.follow(&res).await.assert_contains("version 2").assert_contains("Version 1");
+    officer
+        .get(&format!("/cases/{}/assessments/{id}", case.reference))
+        .await
+        .assert_contains("(superseded)")
+        .assert_contains("The page is run by his agent");
+}
+
+#[actix_web::test]
+async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_moves_the_case() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer.get(&format!("/cases/{}/decision", case.reference)).await.assert_status(403);
+    officer
+        .post_form(&format!("/cases/{}/decision", case.reference), &[("outcome", "investigation"), ("reasons", "x")])
+        .await
+        .assert_status(403);
+
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    mo.get(&format!("/cases/{}/decision", case.reference)).await.assert_status(200).assert_contains("not concluded");
+    let early = mo
+        .post_form(
+            &format!("/cases/{}/decision", case.reference),
+            &[("outcome", "investigation"), ("reasons", "Serious")],
+        )
+        .await;
+    early.assert_status(422).assert_contains("Conclude the capacity assessment first for: Alex Archer");
+
+    let mo_user = user(&app, "mo@southvale.example");
+    let actor = Actor::user(&mo_user.id, &mo_user.name, None);
+    let a = assessment::assess(
+        &mut app.conn(),
+        &actor,
+        &mo_user,
+        &case.reference,
+        &member_id(&app, "Alex Archer"),
+        &answers(&["C3", "C6"], &[], None),
+    )
+    .unwrap();
+    assessment::conclude(&mut app.conn(), &actor, &mo_user, &a.id, "OFFICIAL", &authority_id(&app, "southvale"), "")
+        .unwrap();
+
+    let missing = mo
+        .post_form(&format!("/cases/{}/decision", case.reference), &[("outcome", "no-further-action"), ("reasons", "")])
+        .await;
+    missing
+        .assert_status(422)
+        .assert_contains("Select why no further action is needed")
+        .assert_contains("Give the reasons for the decision");
+    let res = mo
+        .post_form(
+            &format!("/cases/{}/decision", case.reference),
+            &[
+                ("outcome", "investigation"),
+                ("reasons", "Calling a named officer a liar on a councillor page needs investigating."),
+            ],
+        )
+        .await;
+    res.assert_status(303);
+    let case_now = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    assert_eq!(case_now.status, "investigation");
+    assert!(case_now.assessed_on.is_some());
+    // The notices are drafted for review, not yet sent.
+    let notices_page = mo.follow(&res).await;
+    notices_page
+        .assert_contains("To Jo Public (complainant)")
+        .assert_contains("To Alex Archer (member)")
+        .assert_contains("Investigation");
+    assert!(app.emails().iter().all(|m| m.template != "decision_notice"));
+    let pairs: Vec<(String, String)> = {
+        let body = &notices_page.body;
+        let mut out = Vec::new();
+        for part in body.split("name=\"subject_").skip(1) {
+            let id = part.split('"').next().unwrap().to_string();
+            out.push((format!("subject_{id}"), "Decision on your complaint".to_string()));
+            out.push((format!("body_{id}"), "Edited by the officer: an investigation will follow.".to_string()));
+        }
+        out
+    };
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let path = res.location().unwrap().to_string();
+    mo.post_form(&path, &refs).await.assert_status(303);
+    let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
+    assert_eq!(sent.len(), 2, "to the complainant and to the member");
+    assert!(sent.iter().all(|m| m.body_text == "Edited by the officer: an investigation will follow."));
+    mo.get(&path).await.assert_contains("sent by email");
+    // A second decision at this stage is refused.
+    mo.post_form(&format!("/cases/{}/decision", case.reference), &[("outcome", "investigation"), ("reasons", "Again")])
+        .await
+        .assert_status(422)
+        .assert_contains("has been decided");
+}
+
+#[actix_web::test]
+async fn an_ip_sees_only_the_case_they_are_consulted_on_and_records_their_view() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let a = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "One");
+    let b = log(&app, "Dave Dunn", "southvale", "x", "https://example.org/b", "Two");
+    let ip = app.new_browser();
+    ip.login("ip@southvale.example", "demo-password").await;
+    ip.get(&format!("/cases/{}", a.reference)).await.assert_status(404);
+
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer.get(&format!("/cases/{}/ip", a.reference)).await.assert_status(200).assert_contains("Iris Penrose");
+    let ip_id = user(&app, "ip@southvale.example").id;
+    officer
+        .post_form(
+            &format!("/cases/{}/ip", a.reference),
+            &[("ip", &ip_id), ("stage", "initial-assessment"), ("question", "")],
+        )
+        .await
+        .assert_status(422)
+        .assert_contains("Enter what you are asking");
+    officer
+        .post_form(
+            &format!("/cases/{}/ip", a.reference),
+            &[("ip", &ip_id), ("stage", "initial-assessment"), ("question", "Should this be investigated?")],
+        )
+        .await
+        .assert_status(303);
+    let email = app.emails().into_iter().find(|m| m.template == "ip_request").expect("the IP is emailed");
+    assert_eq!(email.to_address, "ip@southvale.example");
+
+    let page = ip.get(&format!("/cases/{}", a.reference)).await;
+    page.assert_status(200).assert_contains("Should this be investigated?").assert_contains("Record my view");
+    ip.get(&format!("/cases/{}", b.reference)).await.assert_status(404);
+    let list = ip.get("/cases").await;
+    list.assert_contains(&a.reference).assert_lacks(&b.reference);
+    let consultation: String = standards_desk::db::schema::ip_consultations::table
+        .select(standards_desk::db::schema::ip_consultations::id)
+        .first(&mut app.conn())
+        .unwrap();
+    // Nobody else may record the IP's view.
+    officer
+        .post_form(&format!("/cases/{}/ip/{consultation}/view", a.reference), &[("view", "Officer pretending")])
+        .await
+        .assert_status(403);
+    ip.post_form(
+        &format!("/cases/{}/ip/{consultation}/view", a.reference),
+        &[("view", "Yes: the language is aimed at an officer who cannot reply.")],
+    )
+    .await
+    .assert_status(303);
+    let on_case = officer.get(&format!("/cases/{}", a.reference)).await;
+    on_case.assert_contains("View given").assert_contains("aimed at an officer who cannot reply");
+}

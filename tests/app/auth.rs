@@ -1,0 +1,153 @@
+use crate::harness::{TestApp, PASSWORD};
+use diesel::prelude::*;
+use standards_desk::db::schema::{audit_log, sessions};
+use standards_desk::models::user::Role;
+
+#[actix_web::test]
+async fn sign_in_with_the_right_password_opens_a_session() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    let res = app.login("Officer@Council.example ", PASSWORD).await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some("/dashboard"));
+    assert!(app.has_cookie("sd_session"));
+    let cookie = res.header("set-cookie").unwrap_or_default().to_string();
+    let all: Vec<_> = res.headers.get_all("set-cookie").filter_map(|v| v.to_str().ok()).collect();
+    assert!(
+        all.iter().any(|c| c.starts_with("sd_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")),
+        "{cookie}"
+    );
+    let dash = app.get("/dashboard").await;
+    dash.assert_status(200).assert_contains("Signed in as Test Case officer").assert_lacks("Sign in</h1>");
+    dash.assert_contains("Test Case officer");
+    let stored: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(stored, 1);
+    let audited: i64 =
+        audit_log::table.filter(audit_log::action.eq("user.signed_in")).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[actix_web::test]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_clear_message() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    let wrong = app.login("officer@council.example", "not the password").await;
+    wrong
+        .assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains("Enter a correct email address and password");
+    wrong.assert_contains("value=\"officer@council.example\"");
+    let unknown = app.login("nobody@council.example", "whatever it is").await;
+    unknown.assert_status(422).assert_contains("Enter a correct email address and password");
+    assert!(!app.has_cookie("sd_session"));
+    let empty = app.post_form("/login", &[("email", ""), ("password", "")]).await;
+    empty.assert_status(422).assert_contains("Enter your email address").assert_contains("Enter your password");
+}
+
+#[actix_web::test]
+async fn an_account_is_locked_after_five_failures_even_for_the_right_password() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    app.create_user(Role::CaseOfficer, "other@council.example");
+    for _ in 0..5 {
+        app.login("officer@council.example", "wrong password").await.assert_status(422);
+    }
+    let locked = app.login("officer@council.example", PASSWORD).await;
+    locked.assert_status(429).assert_contains("too many failed attempts to sign in");
+    assert!(!app.has_cookie("sd_session"));
+    // Another account from the same address is not locked by these.
+    app.login("other@council.example", PASSWORD).await.assert_status(303);
+}
+
+#[actix_web::test]
+async fn an_address_is_refused_after_twenty_failures_across_accounts() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    for i in 0..20 {
+        app.login(&format!("guess{i}@council.example"), "wrong password").await.assert_status(422);
+    }
+    app.login("officer@council.example", PASSWORD).await.assert_status(429);
+}
+
+#[actix_web::test]
+async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin).await;
+    let fields = [
+        ("name", "Eve Example"),
+        ("email", "eve@council.example"),
+        ("role", "case-officer"),
+        ("password", "a long enough password"),
+    ];
+    let missing = app.post_form_raw("/admin/users/new", &fields).await;
+    missing.assert_status(403).assert_contains("You do not have access to this page");
+    let mut wrong = vec![("_csrf", "0000000000000000000000000000000000000000000000000000000000000000")];
+    wrong.extend_from_slice(&fields);
+    app.post_form_raw("/admin/users/new", &wrong).await.assert_status(403);
+    let users = app.get("/admin/users").await;
+    users.assert_lacks("eve@council.example");
+    // The same form with the token works.
+    app.post_form("/admin/users/new", &fields).await.assert_status(303);
+    app.get("/admin/users").await.assert_contains("eve@council.example");
+}
+
+#[actix_web::test]
+async fn sign_in_itself_needs_the_browser_csrf_token() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    let res = app.post_form_raw("/login", &[("email", "officer@council.example"), ("password", PASSWORD)]).await;
+    res.assert_status(403);
+    assert!(!app.has_cookie("sd_session"));
+}
+
+#[actix_web::test]
+async fn an_expired_session_is_sent_to_sign_in_with_a_message() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::CaseOfficer).await;
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    diesel::update(sessions::table).set(sessions::expires_at.eq(past)).execute(&mut app.conn()).unwrap();
+    let res = app.get("/dashboard").await;
+    res.assert_status(303);
+    let to = res.location().unwrap().to_string();
+    assert!(to.starts_with("/login?next=%2Fdashboard") && to.contains("expired=1"), "{to}");
+    assert!(!app.has_cookie("sd_session"));
+    app.follow(&res).await.assert_status(200).assert_contains("Your session has expired");
+    let left: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(left, 0, "the expired session is deleted");
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::CaseOfficer).await;
+    let res = app.post_form("/logout", &[]).await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some("/login"));
+    app.follow(&res).await.assert_contains("You have signed out");
+    let left: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(left, 0);
+    let after = app.get("/dashboard").await;
+    after.assert_status(303);
+    assert!(after.location().unwrap().starts_with("/login"));
+}
+
+#[actix_web::test]
+async fn after_sign_in_only_local_paths_are_followed() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Admin, "admin@council.example");
+    app.get("/login?next=/admin/users").await;
+    let res = app
+        .post_form("/login", &[("email", "admin@council.example"), ("password", PASSWORD), ("next", "/admin/users")])
+        .await;
+    assert_eq!(res.location(), Some("/admin/users"));
+    app.follow(&res).await.assert_status(200);
+    app.post_form("/logout", &[]).await.assert_status(303);
+    app.get("/login").await;
+    let res = app
+        .post_form(
+            "/login",
+            &[("email", "admin@council.example"), ("password", PASSWORD), ("next", "//evil.example/x")],
+        )
+        .await;
+    assert_eq!(res.location(), Some("/dashboard"));
+}

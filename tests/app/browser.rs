@@ -1,0 +1,337 @@
+//! Real-browser journeys: the real server, Debian's Chromium driven through chromedriver, and
+//! axe-core run on every page visited (any WCAG 2.x A/AA violation fails the test). Screenshots
+//! of key pages go to target/browser-screenshots/.
+//!
+//! Ignored by default (they need chromium, chromium-driver and `npm ci` in static/build for
+//! axe-core); `.ci/run` installs those and runs them with `--include-ignored`.
+
+use crate::fixtures::PNG;
+use crate::harness::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+use standards_desk::build_app;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("AXE_PATH")
+        .unwrap_or_else(|_| format!("{}/static/build/node_modules/axe-core/axe.min.js", env!("CARGO_MANIFEST_DIR")));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core not found at {path} ({e}): run npm ci in static/build"))
+}
+
+struct Browser {
+    client: Client,
+    base: String,
+    axe: String,
+    _driver: Driver,
+    javascript: bool,
+    shots: std::path::PathBuf,
+    pages_checked: std::cell::Cell<usize>,
+}
+
+impl Browser {
+    /// Starts the real server for this app and a headless Chromium.
+    async fn start(app: &TestApp, javascript: bool) -> Browser {
+        let state = app.state.clone();
+        let server = actix_web::HttpServer::new(move || build_app!(state)).workers(1).bind(("127.0.0.1", 0)).unwrap();
+        let addr = server.addrs()[0];
+        actix_web::rt::spawn(server.run());
+
+        let port = free_port();
+        let driver = Driver(
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver is installed"),
+        );
+        let webdriver = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = tempfile::tempdir().unwrap().keep();
+        let mut prefs = serde_json::json!({});
+        if !javascript {
+            prefs = serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())],
+                "prefs": prefs,
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&webdriver)
+            .await
+            .expect("a Chromium session");
+        let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser {
+            client,
+            base: format!("http://{addr}"),
+            axe: axe_source(),
+            _driver: driver,
+            javascript,
+            shots,
+            pages_checked: 0.into(),
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.check_page().await;
+    }
+
+    /// Runs axe-core on the current page; fails on any WCAG 2.x A or AA violation. (Without
+    /// JavaScript axe cannot run: those pages are checked in the journeys with it.)
+    async fn check_page(&self) {
+        if !self.javascript {
+            self.pages_checked.set(self.pages_checked.get() + 1);
+            return;
+        }
+        self.client.execute(&self.axe, vec![]).await.expect("axe-core loads");
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+                      .then(r => done(JSON.stringify(r.violations.map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3) })))))
+                      .catch(e => done(JSON.stringify([{ id: 'axe-error', help: String(e), nodes: [] }])));"#,
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        let violations: serde_json::Value = serde_json::from_str(result.as_str().unwrap_or("[]")).unwrap();
+        let url = self.client.current_url().await.unwrap();
+        assert_eq!(violations.as_array().map(Vec::len), Some(0), "axe-core violations on {url}: {violations:#}");
+        self.pages_checked.set(self.pages_checked.get() + 1);
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let el = self.client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+    }
+
+    async fn select(&self, id: &str, value: &str) {
+        self.client.find(Locator::Css(&format!("#{id} option[value='{value}']"))).await.unwrap().click().await.unwrap();
+    }
+
+    /// Clicks a submit button or link, waits until the browser has left the current document
+    /// (its root element goes stale) and the next page has loaded, then checks that page.
+    async fn submit(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        let mut left = false;
+        for _ in 0..400 {
+            if old.tag_name().await.is_err() {
+                left = true;
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(left, "clicking {css} did not lead to another page");
+        self.client.wait().for_element(Locator::Css("main")).await.unwrap();
+        self.check_page().await;
+    }
+
+    async fn text(&self) -> String {
+        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn close(self) -> usize {
+        let n = self.pages_checked.get();
+        self.client.close().await.unwrap();
+        n
+    }
+}
+
+fn screenshot_file(dir: &std::path::Path) -> String {
+    let path = dir.join("screenshot.png");
+    std::fs::write(&path, PNG).unwrap();
+    path.display().to_string()
+}
+
+async fn file_a_complaint(b: &Browser, app: &TestApp, upload: &str) -> String {
+    b.goto("/").await;
+    b.shot("01-start").await;
+    b.submit("main a.govuk-button--start").await;
+    // Sending it empty shows the error summary.
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("There is a problem"));
+    b.shot("02-form-errors").await;
+    b.fill("complainant_name", "Jo Public").await;
+    b.fill("complainant_email", "jo@example.com").await;
+    b.click("#complainant_type").await;
+    b.click("input[name=confidential][value=no]").await;
+    b.select("councillor", &app.membership("Alex Archer", "southvale")).await;
+    b.fill("conduct", "3").await;
+    b.fill("conduct-month", "11").await;
+    b.fill("conduct-year", "2026").await;
+    b.select("platform", "facebook").await;
+    b.fill("post_urls", "https://www.facebook.com/CllrArcherNorthfield/posts/pfbid02abc").await;
+    b.client.find(Locator::Id("files")).await.unwrap().send_keys(upload).await.unwrap();
+    b.fill("what_happened", "Called a named planning officer incompetent and a liar.").await;
+    b.fill("why_official", "The page is called Cllr A – Northfield Ward.").await;
+    b.click("#provisions").await;
+    b.click("#declaration").await;
+    b.submit("main form button[type=submit]").await;
+    let check = b.text().await;
+    assert!(check.contains("Check your answers"), "{check}");
+    assert!(check.contains("screenshot.png"));
+    b.shot("03-check-answers").await;
+    b.submit("main form button[type=submit]").await;
+    let done = b.text().await;
+    assert!(done.contains("Complaint sent"), "{done}");
+    b.shot("04-confirmation").await;
+    done.split("Your reference number").nth(1).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn a_member_of_the_public_files_a_complaint_with_a_screenshot() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let b = Browser::start(&app, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
+    assert!(reference.starts_with("SD-"), "{reference}");
+    assert!(standards_desk::models::case::find_by_reference(&mut app.conn(), &reference).unwrap().is_some());
+    assert!(b.close().await >= 5);
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_public_journey_works_without_javascript() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let b = Browser::start(&app, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
+    assert!(standards_desk::models::case::find_by_reference(&mut app.conn(), &reference).unwrap().is_some());
+    b.close().await;
+}
+
+async fn sign_in(b: &Browser, email: &str) {
+    b.goto("/login").await;
+    b.fill("email", email).await;
+    b.fill("password", "demo-password").await;
+    b.submit("main form button[type=submit]").await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn officers_capture_assess_request_removal_and_the_mo_decides() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let upload = screenshot_file(dir.path());
+    let public = Browser::start(&app, true).await;
+    let reference = file_a_complaint(&public, &app, &upload).await;
+    public.close().await;
+
+    let b = Browser::start(&app, true).await;
+    sign_in(&b, "officer@southvale.example").await;
+    b.shot("10-dashboard").await;
+    b.goto("/cases?q=liar").await;
+    assert!(b.text().await.contains(&reference));
+    b.submit(&format!("a[href='/cases/{reference}']")).await;
+    b.shot("11-case").await;
+
+    // Capture the post.
+    b.goto(&format!("/cases/{reference}/evidence/new")).await;
+    b.client.find(Locator::Id("files")).await.unwrap().send_keys(&upload).await.unwrap();
+    b.fill("title", "Facebook post calling an officer a liar").await;
+    b.fill("url", "https://www.facebook.com/CllrArcherNorthfield/posts/pfbid02abc").await;
+    b.fill("account_handle", "CllrArcherNorthfield").await;
+    b.fill("post_text", "The planning officer is incompetent and a liar.").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Evidence E2 added"));
+    b.shot("12-evidence").await;
+    b.submit("form[action$='/verify'] button").await;
+    assert!(b.text().await.contains("Verified"));
+
+    // Assess capacity.
+    let member: String = {
+        use diesel::prelude::*;
+        standards_desk::db::schema::members::table
+            .filter(standards_desk::db::schema::members::full_name.eq("Alex Archer"))
+            .select(standards_desk::db::schema::members::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    b.goto(&format!("/cases/{reference}/assessments/new?member={member}")).await;
+    for code in ["G1", "G2", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
+        let answer = if ["G1", "G2", "C3", "C6"].contains(&code) { "yes" } else { "no" };
+        b.click(&format!("input[name=answer_{code}][value={answer}]")).await;
+    }
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Suggested: Official capacity"));
+    b.shot("13-assessment").await;
+
+    // Request removal, then record it with a re-capture.
+    b.goto(&format!("/cases/{reference}/takedowns/new")).await;
+    b.click("#items").await;
+    b.click("input[name=channel][value=letter]").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Takedown request T1"));
+    b.click("input[name=status][value=removed]").await;
+    b.client.find(Locator::Id("verification")).await.unwrap().send_keys(&upload).await.unwrap();
+    b.submit("form[action$='/update'] button[type=submit]").await;
+    assert!(b.text().await.contains("Removed (verified)"));
+    b.shot("14-takedown").await;
+    b.close().await;
+
+    // The Monitoring Officer concludes and decides.
+    let mo = Browser::start(&app, true).await;
+    sign_in(&mo, "mo@southvale.example").await;
+    mo.goto(&format!("/cases/{reference}")).await;
+    mo.submit("a[href*='/assessments/']").await;
+    mo.submit("form[action$='/conclude'] button").await;
+    assert!(mo.text().await.contains("Capacity concluded"));
+    mo.goto(&format!("/cases/{reference}/decision")).await;
+    mo.click("input[name=outcome][value=investigation]").await;
+    mo.fill("reasons", "Calling a named officer a liar on a councillor page needs investigating.").await;
+    mo.submit("main form button[type=submit]").await;
+    assert!(mo.text().await.contains("Decision notices"));
+    mo.shot("15-decision-notices").await;
+    mo.submit("main form button[type=submit]").await;
+    assert!(mo.text().await.contains("decision notice(s) sent"));
+    mo.close().await;
+}

@@ -1,0 +1,409 @@
+use crate::fixtures::{complaint, submit_public, PNG};
+use crate::harness::TestApp;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+use standards_desk::db::schema::{conflict_declarations, custody_log, evidence_items, stored_files};
+use standards_desk::models::case::Case;
+use standards_desk::models::evidence as rows;
+use standards_desk::models::{new_id, now};
+use std::io::{Read, Write};
+
+const HTML: &[u8] =
+    b"<!DOCTYPE html><html><head><title>Cllr A</title><script>alert(1)</script></head><body>Post</body></html>";
+const EXE: &[u8] = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0\xb8\0\0\0\0\0\0\0@\0\0\0";
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn warc_gz() -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n").unwrap();
+    enc.finish().unwrap()
+}
+
+fn wacz() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    z.start_file("datapackage.json", zip::write::SimpleFileOptions::default()).unwrap();
+    z.write_all(b"{\"profile\": \"data-package\", \"resources\": []}").unwrap();
+    z.start_file("archive/data.warc", zip::write::SimpleFileOptions::default()).unwrap();
+    z.write_all(b"WARC/1.1\r\n").unwrap();
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+fn capture_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("kind", "post"),
+        ("source", "officer"),
+        ("title", "Facebook post calling an officer a liar"),
+        ("platform", "facebook"),
+        ("url", "https://www.facebook.com/CllrArcherNorthfield/posts/pfbid02abc?fbclid=1"),
+        ("account_handle", "CllrArcherNorthfield"),
+        ("display_name", "Cllr A – Northfield Ward"),
+        ("account_bio", "Your councillor for Northfield"),
+        ("post_text", "The planning officer is incompetent and a liar."),
+        ("posted_day", "3"),
+        ("posted_month", "11"),
+        ("posted_year", "2026"),
+        ("posted_time", "21:15"),
+        ("captured_day", "4"),
+        ("captured_month", "11"),
+        ("captured_year", "2026"),
+        ("captured_time", "09:30"),
+    ]
+}
+
+async fn case_with_officer(app: &TestApp) -> (Case, TestApp) {
+    app.seed_demo();
+    let case = submit_public(app, &complaint(app), &[("files", "from-complainant.png", PNG)]).await;
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    (case, officer)
+}
+
+async fn add_capture(officer: &TestApp, case: &Case, files: &[(&str, &str, &[u8])]) -> String {
+    officer.get(&format!("/cases/{}/evidence/new", case.reference)).await.assert_status(200);
+    let res =
+        officer.post_multipart(&format!("/cases/{}/evidence/new", case.reference), &capture_fields(), files).await;
+    res.assert_status(303);
+    res.location().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn files_are_hashed_stored_once_and_logged_in_custody() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    // The complainant's screenshot became evidence E1, unverified.
+    let e1 = officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await;
+    e1.assert_status(200).assert_contains("From the complainant: not verified").assert_contains(&hex(PNG));
+
+    let warc = warc_gz();
+    let wacz = wacz();
+    let at = add_capture(
+        &officer,
+        &case,
+        &[
+            ("files", "same-shot.png", PNG),
+            ("files", "page.html", HTML),
+            ("files", "crawl.warc.gz", &warc),
+            ("files", "crawl.wacz", &wacz),
+        ],
+    )
+    .await;
+    assert_eq!(at, format!("/cases/{}/evidence/E2", case.reference));
+    let page = officer.get(&at).await;
+    page.assert_contains("Evidence E2 added")
+        .assert_contains(&hex(PNG))
+        .assert_contains(&hex(HTML))
+        .assert_contains(&hex(&warc))
+        .assert_contains(&hex(&wacz))
+        .assert_contains("Captured by an officer")
+        .assert_contains("Web archive (WACZ)");
+    let stored: i64 = stored_files::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(stored, 4, "the PNG already sent by the complainant is stored once");
+    let item: String = evidence_items::table
+        .filter(evidence_items::number.eq(2))
+        .select(evidence_items::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let actions: Vec<String> = custody_log::table
+        .filter(custody_log::item_id.eq(&item))
+        .order(custody_log::seq.asc())
+        .select(custody_log::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(actions, vec!["created", "uploaded", "uploaded", "uploaded", "uploaded", "viewed"][..5].to_vec());
+    // The case page shows thumbnails and hashes.
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_contains("class=\"sd-thumb\"")
+        .assert_contains(&hex(HTML));
+}
+
+#[actix_web::test]
+async fn an_executable_renamed_png_is_refused_and_nothing_else_is_lost() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    officer.get(&format!("/cases/{}/evidence/new", case.reference)).await;
+    let res = officer
+        .post_multipart(
+            &format!("/cases/{}/evidence/new", case.reference),
+            &capture_fields(),
+            &[("files", "screenshot.png", EXE)],
+        )
+        .await;
+    res.assert_status(422)
+        .assert_contains("screenshot.png must be a screenshot")
+        .assert_contains("value=\"Facebook post calling an officer a liar\"")
+        .assert_contains("The planning officer is incompetent and a liar.</textarea>");
+    let items: i64 = evidence_items::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(items, 1, "only the complainant's item");
+    let stored: i64 = stored_files::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(stored, 1);
+}
+
+#[actix_web::test]
+async fn a_file_altered_on_disk_is_reported_by_verify_and_by_the_command() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
+    let ok = officer.post_form(&format!("/cases/{}/evidence/E2/verify", case.reference), &[]).await;
+    ok.assert_status(200).assert_contains("Verified: 1 file matches its SHA-256 fingerprint");
+    let cli_ok = verify_command(&app);
+    assert!(cli_ok.status.success(), "{}", String::from_utf8_lossy(&cli_ok.stdout));
+
+    let path = app.state.files.path_for(&hex(HTML));
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, b"<html>doctored</html>").unwrap();
+
+    let bad = officer.post_form(&format!("/cases/{}/evidence/E2/verify", case.reference), &[]).await;
+    bad.assert_status(200)
+        .assert_contains("Verification failed")
+        .assert_contains("page.html: the file has changed on disk");
+    let cli = verify_command(&app);
+    assert_eq!(cli.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&cli.stdout);
+    assert!(out.contains(&format!("MISMATCH {}/E2", case.reference)) && out.contains("changed on disk"), "{out}");
+    // The failed check is on the case timeline.
+    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("Verification of E2 found problems");
+}
+
+fn verify_command(app: &TestApp) -> std::process::Output {
+    let url = match app.db.url.backend {
+        standards_desk::db::Backend::Sqlite => format!("sqlite://{}", app.db.url.target),
+        standards_desk::db::Backend::Postgres => app.db.url.target.clone(),
+    };
+    std::process::Command::new(env!("CARGO_BIN_EXE_standards-desk"))
+        .arg("verify-evidence")
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", &app.state.config.data_dir)
+        .env("EVIDENCE_DIR", app.state.files.root())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
+    diesel::update(custody_log::table.filter(custody_log::item_id.eq(&item)).filter(custody_log::seq.eq(1)))
+        .set(custody_log::actor_label.eq("Someone else"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = officer.post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[]).await;
+    res.assert_contains("Verification failed").assert_contains("custody entry 1 (created) has been altered");
+    assert_eq!(verify_command(&app).status.code(), Some(1));
+
+    // Deleting the newest entries is caught too.
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
+    let last: i32 = custody_log::table
+        .filter(custody_log::item_id.eq(&item))
+        .select(diesel::dsl::max(custody_log::seq))
+        .first::<Option<i32>>(&mut app.conn())
+        .unwrap()
+        .unwrap();
+    diesel::delete(custody_log::table.filter(custody_log::item_id.eq(&item)).filter(custody_log::seq.eq(last)))
+        .execute(&mut app.conn())
+        .unwrap();
+    officer
+        .post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[])
+        .await
+        .assert_contains("entries are missing");
+}
+
+#[actix_web::test]
+async fn files_are_404_for_users_who_may_not_see_the_case() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let file_id: String = rows::files(
+        &mut app.conn(),
+        &evidence_items::table.select(evidence_items::id).first::<String>(&mut app.conn()).unwrap(),
+    )
+    .unwrap()[0]
+        .id
+        .clone();
+    let path = format!("/cases/{}/evidence/E1/files/{file_id}", case.reference);
+    officer.get(&path).await.assert_status(200);
+    let ip = app.new_browser();
+    ip.login("ip@southvale.example", "demo-password").await;
+    ip.get(&path).await.assert_status(404);
+    ip.get(&format!("/cases/{}/evidence/E1", case.reference)).await.assert_status(404);
+    let anonymous = app.new_browser();
+    let res = anonymous.get(&path).await;
+    res.assert_status(303);
+    // A declared conflict removes access too.
+    let officer_id =
+        standards_desk::models::user::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap().id;
+    diesel::insert_into(conflict_declarations::table)
+        .values((
+            conflict_declarations::id.eq(new_id()),
+            conflict_declarations::case_id.eq(&case.id),
+            conflict_declarations::user_id.eq(officer_id),
+            conflict_declarations::reason.eq("Family"),
+            conflict_declarations::declared_at.eq(now()),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    officer.get(&path).await.assert_status(404);
+}
+
+#[actix_web::test]
+async fn saved_html_is_served_sandboxed_and_images_inline() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
+    let item: String = evidence_items::table
+        .filter(evidence_items::number.eq(2))
+        .select(evidence_items::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let f = &rows::files(&mut app.conn(), &item).unwrap()[0];
+    let res = officer.get(&format!("/cases/{}/evidence/E2/files/{}", case.reference, f.id)).await;
+    res.assert_status(200);
+    let csp = res.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("allow-scripts"));
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+    assert!(res.header("content-disposition").unwrap().starts_with("inline"));
+    assert_eq!(res.body.as_bytes(), HTML);
+    let dl = officer.get(&format!("/cases/{}/evidence/E2/files/{}?download=1", case.reference, f.id)).await;
+    assert!(dl.header("content-disposition").unwrap().starts_with("attachment; filename=\"page.html\""));
+    let actions: Vec<String> = custody_log::table
+        .filter(custody_log::item_id.eq(&item))
+        .order(custody_log::seq.asc())
+        .select(custody_log::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(&actions[actions.len() - 2..], &["viewed".to_string(), "downloaded".to_string()]);
+}
+
+#[actix_web::test]
+async fn the_export_bundle_manifest_matches_the_files() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "page.html", HTML), ("files", "shot.png", PNG)]).await;
+    let res = officer.get(&format!("/cases/{}/evidence.zip", case.reference)).await;
+    res.assert_status(200);
+    assert_eq!(res.header("content-type"), Some("application/zip"));
+    let bytes = officer_bytes(&officer, &format!("/cases/{}/evidence.zip", case.reference)).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("manifest.json").unwrap().read_to_string(&mut manifest).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["case"], case.reference.as_str());
+    let items = manifest["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let mut checked = 0;
+    for item in items {
+        for f in item["files"].as_array().unwrap() {
+            let mut content = Vec::new();
+            zip.by_name(f["path"].as_str().unwrap()).unwrap().read_to_end(&mut content).unwrap();
+            assert_eq!(hex(&content), f["sha256"].as_str().unwrap());
+            checked += 1;
+        }
+        let custody = item["custody"].as_array().unwrap();
+        assert_eq!(custody.last().unwrap()["action"], "exported");
+    }
+    assert_eq!(checked, 3);
+    let mut index = String::new();
+    zip.by_name("index.html").unwrap().read_to_string(&mut index).unwrap();
+    assert!(index.contains(&hex(HTML)));
+    assert!(zip.by_name("custody/E2.json").is_ok());
+
+    // An Independent Person consulted on the case sees it, but the service refuses them a bundle.
+    let ip = standards_desk::models::user::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap();
+    diesel::insert_into(standards_desk::db::schema::case_participants::table)
+        .values((
+            standards_desk::db::schema::case_participants::id.eq(new_id()),
+            standards_desk::db::schema::case_participants::case_id.eq(&case.id),
+            standards_desk::db::schema::case_participants::user_id.eq(&ip.id),
+            standards_desk::db::schema::case_participants::part.eq("independent-person"),
+            standards_desk::db::schema::case_participants::granted_at.eq(now()),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let out = std::fs::File::create(app.db.dir.path().join("ip.zip")).unwrap();
+    let refused = standards_desk::services::evidence::export(
+        &mut app.conn(),
+        &app.state.files,
+        &standards_desk::services::audit::Actor::user(&ip.id, &ip.name, None),
+        &ip,
+        &case.reference,
+        out,
+    );
+    assert!(matches!(refused, Err(standards_desk::services::ServiceError::Forbidden)));
+}
+
+async fn officer_bytes(officer: &TestApp, path: &str) -> Vec<u8> {
+    // The harness reads bodies as text; fetch raw bytes through the same app.
+    let app = actix_web::test::init_service(standards_desk::build_app!(officer.state)).await;
+    let cookie = officer.cookie_header();
+    let req = actix_web::test::TestRequest::get()
+        .uri(path)
+        .peer_addr(crate::harness::DEFAULT_PEER.parse().unwrap())
+        .insert_header(("cookie", cookie))
+        .to_request();
+    actix_web::test::call_and_read_body(&app, req).await.to_vec()
+}
+
+#[actix_web::test]
+async fn a_correction_adds_a_version_and_keeps_the_original() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
+    let path = format!("/cases/{}/evidence/E2/correct", case.reference);
+    officer.get(&path).await.assert_status(200).assert_contains("value=\"Facebook post calling an officer a liar\"");
+    let mut fields: Vec<(&str, &str)> = capture_fields();
+    fields.retain(|(k, _)| *k != "post_text");
+    fields.push(("post_text", "The planning officer is incompetent and a liar!!"));
+    let missing_reason = officer.post_form(&path, &fields).await;
+    missing_reason.assert_status(422).assert_contains("Explain what is being corrected and why");
+    fields.push(("change_reason", "Transcribed the punctuation wrongly"));
+    officer.post_form(&path, &fields).await.assert_status(303);
+    let page = officer.get(&format!("/cases/{}/evidence/E2", case.reference)).await;
+    page.assert_contains("Details (version 2)").assert_contains("liar!!").assert_contains("Version 1,");
+    let item: String = evidence_items::table
+        .filter(evidence_items::number.eq(2))
+        .select(evidence_items::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let versions = rows::versions(&mut app.conn(), &item).unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].post_text.as_deref(), Some("The planning officer is incompetent and a liar."));
+    assert_eq!(versions[1].change_reason.as_deref(), Some("Transcribed the punctuation wrongly"));
+}
+
+#[actix_web::test]
+async fn status_checks_are_recorded_in_custody() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    officer
+        .post_form(
+            &format!("/cases/{}/evidence/E1/status", case.reference),
+            &[("status", "removed"), ("note", "Checked from a council laptop")],
+        )
+        .await
+        .assert_status(303);
+    let item = evidence_items::table.select(evidence_items::id).first::<String>(&mut app.conn()).unwrap();
+    let found = rows::find_item(&mut app.conn(), &item).unwrap().unwrap();
+    assert_eq!(found.status, "removed");
+    assert!(found.status_checked_at.is_some());
+    let last = rows::last_custody(&mut app.conn(), &item).unwrap().unwrap();
+    assert_eq!(last.action, "status_changed");
+    assert!(last.details.contains("\"to\":\"removed\""));
+    officer
+        .post_form(&format!("/cases/{}/evidence/E1/status", case.reference), &[("status", "deleted")])
+        .await
+        .assert_status(422)
+        .assert_contains("Select live, removed or unknown");
+}

@@ -1,0 +1,319 @@
+//! `TestApp`: the real application on its own database (a temporary SQLite file, or a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` is set), driven through actix's test service with
+//! a cookie jar, as a browser would.
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::test;
+use diesel::prelude::*;
+use diesel::{Connection, PgConnection};
+use standards_desk::config::Config;
+use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
+use standards_desk::models::user::{Role, User};
+use standards_desk::services::audit::Actor;
+use standards_desk::services::users::{self as user_service, UserInput};
+use standards_desk::{build_app, prepare_database, AppState};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const DEFAULT_PEER: &str = "203.0.113.7:40000";
+
+/// A database of its own for one test, removed afterwards.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub dir: tempfile::TempDir,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("TEST_DATABASE_URL ends in /dbname");
+                let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("postgres url");
+                TestDb { url, dir, pg_admin: Some((admin_url, name)) }
+            }
+            None => {
+                let path = dir.path().join("test.db");
+                let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("sqlite url");
+                TestDb { url, dir, pg_admin: None }
+            }
+        }
+    }
+
+    pub fn connect(&self) -> DbConnection {
+        DbManager::new(self.url.clone()).establish().expect("test database connects")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg_admin {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body:\n{}", self.body);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) -> &Self {
+        assert!(self.body.contains(text), "expected {text:?} in the page:\n{}", self.body);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, text: &str) -> &Self {
+        assert!(!self.body.contains(text), "did not expect {text:?} in the page:\n{}", self.body);
+        self
+    }
+
+    /// The page's CSRF token, from its forms.
+    pub fn csrf_token(&self) -> Option<String> {
+        let at = self.body.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+        Some(self.body[at..at + 64].to_string())
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub db: std::rc::Rc<TestDb>,
+    cookies: RefCell<BTreeMap<String, String>>,
+    csrf: RefCell<Option<String>>,
+    /// The client address requests come from.
+    pub peer: RefCell<String>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// With changes to the configuration (smaller upload limit, an SMTP server, …).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::new();
+        let mut conn = db.connect();
+        prepare_database(&mut conn).expect("migrations and reference data");
+        let pool = db::build_pool(&db.url, 4).expect("pool");
+        let mut config = Config::for_database(db.url.clone(), db.dir.path().join("data"));
+        configure(&mut config);
+        config.prepare_data_dir().expect("data dir");
+        TestApp {
+            state: AppState::new(pool, config).expect("app state"),
+            db: std::rc::Rc::new(db),
+            cookies: RefCell::default(),
+            csrf: RefCell::default(),
+            peer: RefCell::new(DEFAULT_PEER.into()),
+        }
+    }
+
+    /// A second browser on the same application and database (its own cookies).
+    pub fn new_browser(&self) -> TestApp {
+        TestApp {
+            state: self.state.clone(),
+            db: self.db.clone(),
+            cookies: RefCell::default(),
+            csrf: RefCell::default(),
+            peer: RefCell::new(DEFAULT_PEER.into()),
+        }
+    }
+
+    pub fn conn(&self) -> db::PooledConn {
+        self.state.pool.get().expect("pooled connection")
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Response {
+        let app = test::init_service(build_app!(self.state)).await;
+        let cookie_header =
+            self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let mut req = test::TestRequest::default()
+            .method(method)
+            .uri(path)
+            .peer_addr(self.peer.borrow().parse().expect("address"));
+        if !cookie_header.is_empty() {
+            req = req.insert_header((header::COOKIE, cookie_header));
+        }
+        if let Some((content_type, bytes)) = body {
+            req = req.insert_header((header::CONTENT_TYPE, content_type)).set_payload(bytes);
+        }
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let c = actix_web::cookie::Cookie::parse(value.to_str().expect("ascii cookie").to_string())
+                .expect("valid Set-Cookie");
+            let removed = c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
+            if removed {
+                self.cookies.borrow_mut().remove(c.name());
+            } else {
+                self.cookies.borrow_mut().insert(c.name().to_string(), c.value().to_string());
+            }
+        }
+        let bytes = test::read_body(res).await;
+        let response = Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        if let Some(t) = response.csrf_token() {
+            *self.csrf.borrow_mut() = Some(t);
+        }
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path, None).await
+    }
+
+    /// Follows a redirect response with a GET, as a browser does after a 303.
+    pub async fn follow(&self, res: &Response) -> Response {
+        let to = res.location().unwrap_or_else(|| panic!("expected a redirect, got {}:\n{}", res.status, res.body));
+        self.get(to).await
+    }
+
+    /// POSTs a form with the CSRF token of the last page seen (fetching `/` first if none).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        if self.csrf.borrow().is_none() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.borrow().clone().expect("a CSRF token from a page");
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    /// POSTs exactly these fields (no CSRF token added).
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("form encoding");
+        self.request(Method::POST, path, Some(("application/x-www-form-urlencoded", body.into_bytes()))).await
+    }
+
+    /// POSTs a multipart form: the CSRF token first (as browsers send hidden fields in order),
+    /// then the fields, then the files as (input name, file name, bytes).
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Response {
+        if self.csrf.borrow().is_none() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.borrow().clone().expect("a CSRF token from a page");
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_multipart_raw(path, &all, files).await
+    }
+
+    pub async fn post_multipart_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let boundary = "----standardsdesktestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, filename, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.request(Method::POST, path, Some((content_type.as_str(), body))).await
+    }
+
+    /// Every message in the outbox, oldest first.
+    pub fn emails(&self) -> Vec<standards_desk::models::outbox::OutboxMessage> {
+        standards_desk::models::outbox::list_all(&mut self.conn()).expect("outbox")
+    }
+
+    /// Loads the demo council, members and staff (not the demo cases).
+    pub fn seed_demo(&self) {
+        standards_desk::services::demo::load_with(&mut self.conn(), false).expect("demo data");
+    }
+
+    /// The membership id (the form's value) of a demo member on a council.
+    pub fn membership(&self, member: &str, council_slug: &str) -> String {
+        use standards_desk::db::schema::{authorities, members, memberships};
+        memberships::table
+            .inner_join(members::table)
+            .inner_join(authorities::table)
+            .filter(members::full_name.eq(member))
+            .filter(authorities::slug.eq(council_slug))
+            .select(memberships::id)
+            .first(&mut self.conn())
+            .expect("membership")
+    }
+
+    /// The Cookie header this browser would send.
+    pub fn cookie_header(&self) -> String {
+        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.borrow().contains_key(name)
+    }
+
+    pub fn clear_cookies(&self) {
+        self.cookies.borrow_mut().clear();
+        *self.csrf.borrow_mut() = None;
+    }
+
+    /// Creates a user with the role (password [`PASSWORD`]).
+    pub fn create_user(&self, role: Role, email: &str) -> User {
+        let input = UserInput {
+            email: email.into(),
+            name: format!("Test {}", role.label()),
+            role: role.as_str().into(),
+            password: PASSWORD.into(),
+        };
+        user_service::create(&mut self.conn(), &Actor::system("test"), &input).expect("user created")
+    }
+
+    /// Signs in; on success the browser goes on to the next page (so it holds the session's
+    /// CSRF token), and the sign-in response itself is returned.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.get("/login").await;
+        let res = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        if res.status == StatusCode::SEE_OTHER {
+            self.follow(&res).await;
+        }
+        res
+    }
+
+    /// Creates a user with the role and signs in as them.
+    pub async fn login_as(&self, role: Role) -> User {
+        let email = format!("{}@council.example", role.as_str());
+        let user = self.create_user(role, &email);
+        let res = self.login(&email, PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in failed:\n{}", res.body);
+        self.get("/dashboard").await.assert_status(200);
+        user
+    }
+}

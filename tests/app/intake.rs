@@ -1,0 +1,315 @@
+use crate::fixtures::{complaint, refs, submit_public, with, PDF, PNG};
+use crate::harness::TestApp;
+use diesel::prelude::*;
+use standards_desk::db::schema::{
+    allegations, case_participants, cases, complaint_drafts, complaint_files, complaints, stored_files,
+};
+use standards_desk::models::case as case_rows;
+use standards_desk::models::{new_id, now};
+use standards_desk::services::calendar::Calendar;
+use standards_desk::services::rate_limit;
+
+const EXE: &[u8] = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0\xb8\0\0\0\0\0\0\0@\0\0\0";
+
+macro_rules! count {
+    ($app:expr, $table:expr) => {
+        $table.count().get_result::<i64>(&mut $app.conn()).unwrap()
+    };
+}
+
+#[actix_web::test]
+async fn a_public_submission_with_two_uploads_opens_a_case_with_everything_recorded() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let fields = complaint(&app);
+    let case = submit_public(&app, &fields, &[("files", "screenshot.png", PNG), ("files", "page.pdf", PDF)]).await;
+    let year = case.received_on.format("%Y").to_string();
+    assert_eq!(case.reference, format!("SD-{year}-0001"));
+    let calendar = Calendar::load(&mut app.conn()).unwrap();
+    assert_eq!(case.ack_due_on, calendar.add_working_days(case.received_on, 5), "acknowledge within 5 working days");
+    assert_eq!(case.assessment_due_on, calendar.add_working_days(case.received_on, 20));
+    assert_eq!(case.status, "acknowledged", "the acknowledgement went out with the submission");
+
+    assert_eq!(count!(app, complaints::table), 1);
+    let provisions: i64 =
+        allegations::table.filter(allegations::case_id.eq(&case.id)).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(provisions, 2, "one allegation per member per code provision");
+    assert_eq!(count!(app, complaint_files::table), 2);
+    assert_eq!(count!(app, stored_files::table), 2);
+    let hashes: Vec<String> = stored_files::table.select(stored_files::sha256).load(&mut app.conn()).unwrap();
+    for h in &hashes {
+        let on_disk = app.state.files.read(h).expect("stored under its hash");
+        assert!(on_disk == PNG || on_disk == PDF);
+        assert_eq!(&standards_desk::services::auth::sha256_hex(&on_disk), h);
+    }
+
+    let emails = app.emails();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].to_address, "jo@example.com");
+    assert_eq!(emails[0].template, "acknowledgement");
+    assert!(emails[0].subject.contains(&case.reference));
+    assert!(emails[0].body_text.contains("Dear Jo Public"));
+    assert_eq!(emails[0].status, "queued");
+
+    // The same bytes again are stored once.
+    let again = submit_public(&app.new_browser(), &fields, &[("files", "copy.png", PNG)]).await;
+    assert_eq!(again.reference, format!("SD-{year}-0002"));
+    assert_eq!(count!(app, stored_files::table), 2);
+    assert_eq!(count!(app, complaint_files::table), 3);
+}
+
+#[actix_web::test]
+async fn a_missing_answer_shows_the_form_again_with_every_value_and_file_kept() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let fields = with(&complaint(&app), "why_official", "");
+    app.get("/complaints/new").await;
+    let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "screenshot.png", PNG)]).await;
+    res.assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains("href=\"#why_official\"")
+        .assert_contains("Explain why you think the councillor was acting as a councillor")
+        .assert_contains("value=\"Jo Public\"")
+        .assert_contains("value=\"jo@example.com\"")
+        .assert_contains("Called a named planning officer incompetent and a liar.</textarea>")
+        .assert_contains("value=\"3\" checked")
+        .assert_contains("value=\"facebook\" selected")
+        .assert_contains("Remove screenshot.png");
+    assert_eq!(count!(app, cases::table), 0, "nothing is submitted");
+    // Correcting the answer keeps the file uploaded the first time.
+    let draft = res.body.split("name=\"draft\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let fixed = with(&with(&fields, "why_official", "The page says Cllr."), "draft", &draft);
+    let res = app.post_multipart("/complaints/new", &refs(&fixed), &[]).await;
+    res.assert_status(303);
+    let check = app.follow(&res).await;
+    check.assert_contains("screenshot.png").assert_contains("The page says Cllr.");
+}
+
+#[actix_web::test]
+async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
+    let app = TestApp::spawn_with(|c| c.max_upload_bytes = 64).await;
+    app.seed_demo();
+    let fields = complaint(&app);
+    app.get("/complaints/new").await;
+    let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "innocent.png", EXE)]).await;
+    res.assert_status(422)
+        .assert_contains("innocent.png must be a PNG, JPEG, WebP or GIF image, or a PDF")
+        .assert_contains("value=\"Jo Public\"");
+    let big = [PNG, &[0u8; 100]].concat();
+    let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "huge.png", &big)]).await;
+    res.assert_status(422).assert_contains("huge.png is larger than");
+    assert_eq!(count!(app, stored_files::table), 0, "refused files are not stored");
+    assert_eq!(count!(app, cases::table), 0);
+    let tmp = app.state.files.root().join("tmp");
+    let left = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no temporary file is left behind");
+}
+
+#[actix_web::test]
+async fn the_honeypot_refuses_without_storing_anything() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let fields = with(&complaint(&app), "website", "http://spam.example");
+    app.get("/complaints/new").await;
+    let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
+    res.assert_status(422).assert_contains("must be empty").assert_contains("value=\"Jo Public\"");
+    assert_eq!(count!(app, stored_files::table), 0);
+    assert_eq!(count!(app, complaint_drafts::table), 0);
+    assert_eq!(count!(app, cases::table), 0);
+}
+
+#[actix_web::test]
+async fn the_rate_limit_refuses_without_storing_anything() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    for _ in 0..rate_limit::COMPLAINT_FORM_POSTS.max {
+        rate_limit::record(&mut app.conn(), rate_limit::COMPLAINT_FORM_POSTS, "203.0.113.7").unwrap();
+    }
+    let fields = complaint(&app);
+    app.get("/complaints/new").await;
+    let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
+    res.assert_status(429).assert_contains("too many times").assert_contains("value=\"Jo Public\"");
+    assert_eq!(count!(app, stored_files::table), 0);
+    assert_eq!(count!(app, complaint_drafts::table), 0);
+    // Another address is not affected.
+    rate_limit::allows(&mut app.conn(), rate_limit::COMPLAINT_FORM_POSTS, "198.51.100.1")
+        .unwrap()
+        .then_some(())
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn a_multipart_post_without_the_csrf_token_stores_nothing() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let fields = complaint(&app);
+    app.get("/complaints/new").await;
+    let res = app.post_multipart_raw("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
+    res.assert_status(403);
+    assert_eq!(count!(app, stored_files::table), 0);
+    assert_eq!(count!(app, complaint_drafts::table), 0);
+}
+
+#[actix_web::test]
+async fn a_second_complaint_about_the_same_post_is_offered_the_same_case() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let first = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
+
+    // An officer logs a letter about the same post (a different copy of the link).
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await.assert_status(303);
+    officer.get("/cases/new").await.assert_status(200).assert_contains("Log a complaint");
+    let letter: Vec<(String, String)> = [
+        ("source", "post"),
+        ("received_day", "10"),
+        ("received_month", "11"),
+        ("received_year", "2026"),
+        ("complainant_name", "Pat Letter"),
+        ("complainant_email", ""),
+        ("complainant_address", "1 High Street\nNorthfield"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain(complaint(&app).into_iter().filter(|(k, _)| !k.starts_with("complainant_") || k == "complainant_type"))
+    .collect();
+    let letter = with(&letter, "post_urls", "https://m.facebook.com/CllrArcherNorthfield/posts/pfbid02abc/");
+    let res = officer.post_multipart("/cases/new", &refs(&letter), &[]).await;
+    res.assert_status(200)
+        .assert_contains("This may be about conduct already in a case")
+        .assert_contains(&format!("Add to case {}", first.reference));
+    assert_eq!(count!(app, complaints::table), 1, "nothing is logged until the officer chooses");
+    let draft = res.body.split("name=\"draft\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let chosen = with(&with(&letter, "case_choice", &first.id), "draft", &draft);
+    let res = officer.post_multipart("/cases/new", &refs(&chosen), &[]).await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some(format!("/cases/{}", first.reference).as_str()));
+    let on_case: i64 =
+        complaints::table.filter(complaints::case_id.eq(&first.id)).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(on_case, 2);
+    assert_eq!(count!(app, cases::table), 1);
+    let page = officer.get(&format!("/cases/{}", first.reference)).await;
+    page.assert_contains("Pat Letter").assert_contains("Jo Public").assert_contains("(Post)");
+}
+
+#[actix_web::test]
+async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let first = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
+    let other = app.new_browser();
+    let second_fields = with(
+        &with(&complaint(&app), "complainant_name", "Kim Second"),
+        "post_urls",
+        "facebook.com/CllrArcherNorthfield/posts/pfbid02abc",
+    );
+    let second = submit_public(&other, &second_fields, &[("files", "t.png", PNG)]).await;
+    assert_ne!(first.id, second.id);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let page = officer.get(&format!("/cases/{}", second.reference)).await;
+    page.assert_contains(&format!("This may be the same conduct as {}", first.reference));
+    let complaint_id: String = complaints::table
+        .filter(complaints::case_id.eq(&second.id))
+        .select(complaints::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let res = officer
+        .post_form(
+            &format!("/cases/{}/complaints/{complaint_id}/move", second.reference),
+            &[("target", &first.reference)],
+        )
+        .await;
+    res.assert_status(303);
+    officer.follow(&res).await.assert_contains("Kim Second").assert_contains("Jo Public");
+    let closed = case_rows::find(&mut app.conn(), &second.id).unwrap().unwrap();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.closure_reason.as_deref(), Some(format!("Merged into {}", first.reference).as_str()));
+}
+
+#[actix_web::test]
+async fn confidential_complainants_are_hidden_from_roles_that_may_not_see_them() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let fields = with(&with(&complaint(&app), "confidential", "yes"), "confidential_reason", "I work for the council");
+    let fields = with(&fields, "complainant_name", "Quinn Secret");
+    let case = submit_public(&app, &fields, &[("files", "s.png", PNG)]).await;
+
+    let ip = app.new_browser();
+    ip.login("ip@southvale.example", "demo-password").await.assert_status(303);
+    ip.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
+    // Consulted on this case, the IP sees it, without the complainant's details.
+    let ip_id: String =
+        standards_desk::models::user::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap().id;
+    diesel::insert_into(case_participants::table)
+        .values((
+            case_participants::id.eq(new_id()),
+            case_participants::case_id.eq(&case.id),
+            case_participants::user_id.eq(&ip_id),
+            case_participants::part.eq("independent-person"),
+            case_participants::granted_at.eq(now()),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let page = ip.get(&format!("/cases/{}", case.reference)).await;
+    page.assert_status(200)
+        .assert_contains("Withheld: the complainant asked for confidentiality")
+        .assert_lacks("Quinn Secret")
+        .assert_lacks("jo@example.com")
+        .assert_lacks("I work for the council")
+        .assert_lacks("Sam Neighbour");
+    ip.get("/cases").await.assert_contains(&case.reference);
+
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_contains("Quinn Secret")
+        .assert_contains("I work for the council");
+}
+
+#[actix_web::test]
+async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer.get("/cases/new").await;
+    let fields = with(
+        &with(&with(&with(&complaint(&app), "source", "email"), "received_day", "18"), "received_month", "12"),
+        "received_year",
+        "2025",
+    );
+    let res = officer.post_multipart("/cases/new", &refs(&fields), &[]).await;
+    res.assert_status(303);
+    let reference = res.location().unwrap().trim_start_matches("/cases/").to_string();
+    let case = case_rows::find_by_reference(&mut app.conn(), &reference).unwrap().unwrap();
+    assert_eq!(reference, "SD-2025-0001", "the reference follows the year received");
+    assert_eq!(case.received_on.to_string(), "2025-12-18");
+    assert_eq!(case.ack_due_on.to_string(), "2025-12-29", "5 working days over Christmas");
+    assert_eq!(case.status, "received", "no acknowledgement goes automatically for a logged complaint");
+    assert!(app.emails().is_empty());
+    let page = officer.follow(&res).await;
+    page.assert_contains("Complaint logged on case SD-2025-0001").assert_contains("Overdue by");
+
+    // The officer sends the acknowledgement from the case page.
+    let complaint_id: String = complaints::table.select(complaints::id).first(&mut app.conn()).unwrap();
+    officer
+        .post_form(&format!("/cases/{reference}/complaints/{complaint_id}/acknowledge"), &[("method", "email")])
+        .await
+        .assert_status(303);
+    let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    assert_eq!(case.status, "acknowledged");
+    assert!(case.acknowledged_on.is_some());
+    assert_eq!(app.emails().len(), 1);
+
+    // A future received date is refused.
+    let future = with(&fields, "received_year", "2099");
+    officer.get("/cases/new").await;
+    officer
+        .post_multipart("/cases/new", &refs(&future), &[])
+        .await
+        .assert_status(422)
+        .assert_contains("must be today or in the past");
+}

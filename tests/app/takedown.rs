@@ -1,0 +1,475 @@
+use crate::fixtures::{complaint, submit_public, with, PNG};
+use crate::harness::TestApp;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use standards_desk::db::schema::{evidence_items, takedown_rechecks};
+use standards_desk::models::case::{self as case_rows, Case};
+use standards_desk::models::takedown::{self as rows, TakedownFigures};
+use standards_desk::models::user::{self as users, User};
+use standards_desk::services::audit::Actor;
+use standards_desk::services::evidence::StoredUpload;
+use standards_desk::services::takedown::{self, RequestInput, Verification};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn officer(app: &TestApp) -> (User, Actor) {
+    let u = users::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap();
+    let a = Actor::user(&u.id, &u.name, None);
+    (u, a)
+}
+
+async fn case_with_post(app: &TestApp) -> Case {
+    app.seed_demo();
+    submit_public(app, &complaint(app), &[("files", "post.png", PNG)]).await
+}
+
+fn item_ids(app: &TestApp, case: &Case) -> Vec<String> {
+    evidence_items::table
+        .filter(evidence_items::case_id.eq(&case.id))
+        .select(evidence_items::id)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn input(app: &TestApp, case: &Case, kind: &str, channel: &str) -> RequestInput {
+    RequestInput {
+        items: item_ids(app, case),
+        addressee_kind: kind.into(),
+        addressee_name: "Alex Archer".into(),
+        channel: channel.into(),
+        to_address: "alex.archer@southvale.example".into(),
+        request_text: "Please remove the post.".into(),
+        ..Default::default()
+    }
+}
+
+#[actix_web::test]
+async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    let t = takedown::request(
+        &mut app.conn(),
+        &actor,
+        &user,
+        &case.reference,
+        &input(&app, &case, "member", "email"),
+        d(2025, 12, 18),
+    )
+    .unwrap();
+    assert_eq!(t.due_on, d(2025, 12, 29));
+    assert_eq!(t.status, "requested");
+    let sent =
+        app.emails().into_iter().find(|m| m.template == "takedown_request").expect("the email request is queued");
+    assert_eq!(sent.to_address, "alex.archer@southvale.example");
+    assert_eq!(sent.body_text, "Please remove the post.");
+}
+
+#[actix_web::test]
+async fn removal_needs_verification_evidence_and_schedules_rechecks() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let browser = app.new_browser();
+    browser.login("officer@southvale.example", "demo-password").await;
+    let page = browser.get(&format!("/cases/{}/takedowns/new", case.reference)).await;
+    page.assert_status(200).assert_contains("please remove these posts");
+    let items = item_ids(&app, &case);
+    let res = browser
+        .post_form(
+            &format!("/cases/{}/takedowns", case.reference),
+            &[
+                ("items", &items[0]),
+                ("addressee_kind", "member"),
+                ("addressee_name", "Alex Archer"),
+                ("channel", "letter"),
+                ("request_text", "Please remove it."),
+            ],
+        )
+        .await;
+    res.assert_status(303);
+    let path = res.location().unwrap().to_string();
+    assert_eq!(path, format!("/cases/{}/takedowns/T1", case.reference));
+    browser.get(&path).await.assert_contains("Requested");
+
+    let refused =
+        browser.post_multipart(&format!("{path}/update"), &[("status", "removed"), ("note", "Gone")], &[]).await;
+    refused.assert_status(422).assert_contains("only verified with evidence");
+    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    assert_eq!(t.status, "requested", "nothing changed");
+
+    let recapture: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRrecapture-page-not-found";
+    let ok = browser
+        .post_multipart(
+            &format!("{path}/update"),
+            &[("status", "removed"), ("note", "Checked the page")],
+            &[("recapture", "gone.png", recapture)],
+        )
+        .await;
+    ok.assert_status(303);
+    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    assert_eq!(t.status, "removed");
+    assert!(t.resolved_on.is_some());
+    let items_after = standards_desk::models::evidence::list_items(&mut app.conn(), &case.id).unwrap();
+    assert_eq!(items_after.len(), 2, "the re-capture is an evidence item of its own; the original stays");
+    assert!(items_after.iter().all(|i| i.status == "removed"));
+    let capture = items_after.iter().find(|i| i.source == "officer").unwrap();
+    let files = standards_desk::models::evidence::files(&mut app.conn(), &capture.id).unwrap();
+    assert_eq!(files[0].sha256, standards_desk::services::auth::sha256_hex(recapture));
+    let checks: Vec<NaiveDate> = takedown_rechecks::table
+        .select(takedown_rechecks::due_on)
+        .order(takedown_rechecks::due_on.asc())
+        .load(&mut app.conn())
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(checks, vec![today + chrono::Duration::days(7), today + chrono::Duration::days(30)]);
+    browser.get(&path).await.assert_contains("verified by").assert_contains("Removed (verified)");
+}
+
+#[actix_web::test]
+async fn the_overdue_reminder_is_queued_exactly_once() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    takedown::request(
+        &mut app.conn(),
+        &actor,
+        &user,
+        &case.reference,
+        &input(&app, &case, "member", "letter"),
+        d(2025, 12, 1),
+    )
+    .unwrap();
+    assert_eq!(app.state.queue_reminders().await.unwrap(), 1);
+    assert_eq!(app.state.queue_reminders().await.unwrap(), 0);
+    assert_eq!(app.state.queue_reminders().await.unwrap(), 0);
+    let reminders: Vec<_> = app.emails().into_iter().filter(|m| m.template == "takedown_reminder").collect();
+    assert_eq!(reminders.len(), 1, "one reminder, however often the worker runs");
+    assert_eq!(reminders[0].to_address, "mo@southvale.example", "to the MO when no officer is assigned");
+    let browser = app.new_browser();
+    browser.login("officer@southvale.example", "demo-password").await;
+    browser
+        .get("/dashboard")
+        .await
+        .assert_contains("Overdue takedown requests")
+        .assert_contains(&format!("{} T1", case.reference));
+    browser.get(&format!("/cases/{}", case.reference)).await.assert_contains("Overdue");
+}
+
+#[actix_web::test]
+async fn a_reinstated_post_reopens_the_request() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    let t = takedown::request(
+        &mut app.conn(),
+        &actor,
+        &user,
+        &case.reference,
+        &input(&app, &case, "member", "letter"),
+        d(2026, 11, 2),
+    )
+    .unwrap();
+    let files = vec![StoredUpload {
+        sha256: stored(&app, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRgone"),
+        original_name: "gone.png".into(),
+        media_type: "image/png".into(),
+        size_bytes: 24,
+    }];
+    let today = chrono::Utc::now().date_naive();
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &case.reference, number: "T1" },
+        takedown::Change {
+            to: "removed",
+            note: "",
+            verification: Verification::Recapture { files, note: String::new() },
+        },
+        today,
+    )
+    .unwrap();
+    let checks = rows::rechecks(&mut app.conn(), &t.id).unwrap();
+    takedown::recheck(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &case.reference, number: "T1" },
+        &checks[0].id,
+        false,
+        today,
+    )
+    .unwrap();
+    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    assert_eq!(t.status, "reinstated", "the request is open again");
+    assert!(t.resolved_on.is_none());
+    assert!(t.due_on > today, "with a new due date");
+    // It can be removed again, with fresh verification.
+    let refused = takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &case.reference, number: "T1" },
+        takedown::Change { to: "removed", note: "", verification: Verification::None },
+        today,
+    );
+    assert!(
+        matches!(&refused, Err(standards_desk::services::ServiceError::Invalid(e)) if e.has("verification")),
+        "a second removal needs fresh verification too: {refused:?}"
+    );
+}
+
+/// Puts bytes in the store (as an upload would) and returns their hash.
+fn stored(app: &TestApp, bytes: &[u8]) -> String {
+    let sha = standards_desk::services::auth::sha256_hex(bytes);
+    let path = app.state.files.path_for(&sha);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    standards_desk::models::file::insert_stored_if_missing(
+        &mut app.conn(),
+        &standards_desk::models::file::StoredFile {
+            sha256: sha.clone(),
+            size_bytes: bytes.len() as i64,
+            media_type: "image/png".into(),
+            created_at: standards_desk::models::now(),
+        },
+    )
+    .unwrap();
+    sha
+}
+
+#[actix_web::test]
+async fn completing_every_agreed_action_allows_closing_as_resolved() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let actor = Actor::user(&mo.id, &mo.name, None);
+    let member = standards_desk::services::intake::members_of_case(&mut app.conn(), &case.id).unwrap()[0].id.clone();
+    let mut answers = standards_desk::services::assessment::AnswerInput::default();
+    for code in ["G1", "G2", "C3", "C6"] {
+        answers.answers.insert(code.into(), "yes".into());
+    }
+    for code in ["C1", "C2", "C4", "C5", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
+        answers.answers.insert(code.into(), "no".into());
+    }
+    let a =
+        standards_desk::services::assessment::assess(&mut app.conn(), &actor, &mo, &case.reference, &member, &answers)
+            .unwrap();
+    standards_desk::services::assessment::conclude(
+        &mut app.conn(),
+        &actor,
+        &mo,
+        &a.id,
+        "OFFICIAL",
+        &a.suggested_authority_id.clone().unwrap(),
+        "",
+    )
+    .unwrap();
+    let decision = standards_desk::services::assessment::DecisionInput {
+        outcome: "informal-resolution".into(),
+        reasons: "An apology and removal will resolve it.".into(),
+        ..Default::default()
+    };
+    standards_desk::services::assessment::decide(
+        &mut app.conn(),
+        &actor,
+        &mo,
+        &case.reference,
+        &decision,
+        chrono::Utc::now().date_naive(),
+    )
+    .unwrap();
+
+    let browser = app.new_browser();
+    browser.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}", case.reference);
+    browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
+    browser.get(&path).await.assert_contains("Record the agreed actions first");
+    for (kind, what) in [("removal", "Delete the post"), ("apology", "Written apology to the officer")] {
+        browser
+            .post_form(&format!("{path}/informal/actions"), &[("kind", kind), ("description", what)])
+            .await
+            .assert_status(303);
+    }
+    browser.post_form(&format!("{path}/informal/close"), &[]).await;
+    browser
+        .get(&path)
+        .await
+        .assert_contains("These actions are not done yet: Delete the post; Written apology to the officer");
+    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "informal-resolution");
+    for a in rows::actions(&mut app.conn(), &case.id).unwrap() {
+        browser.post_form(&format!("{path}/informal/actions/{}/done", a.id), &[("note", "")]).await.assert_status(303);
+    }
+    browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
+    let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.closure_reason.as_deref(), Some("Resolved informally"));
+}
+
+#[actix_web::test]
+async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let actor = Actor::user(&mo.id, &mo.name, None);
+    let c = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    standards_desk::services::cases::transition(
+        &mut app.conn(),
+        &actor,
+        &c,
+        standards_desk::services::cases::CaseStatus::InitialAssessment,
+        "",
+    )
+    .unwrap();
+    let c = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    standards_desk::services::cases::transition(
+        &mut app.conn(),
+        &actor,
+        &c,
+        standards_desk::services::cases::CaseStatus::InformalResolution,
+        "",
+    )
+    .unwrap();
+    let browser = app.new_browser();
+    browser.login("officer@southvale.example", "demo-password").await;
+    browser
+        .post_form(&format!("/cases/{}/informal/refused", case.reference), &[("refusal_note", "Will not apologise")])
+        .await
+        .assert_status(303);
+    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "initial-assessment");
+}
+
+#[actix_web::test]
+async fn takedown_figures_over_a_set_of_requests_are_right() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let (user, actor) = officer(&app);
+    let mut n = 0;
+    // Each request on a case of its own, with a post on the given platform.
+    let mut make = |platform: &str, kind: &str, requested: NaiveDate| {
+        n += 1;
+        let fields = with(
+            &with(&complaint(&app), "platform", platform),
+            "post_urls",
+            &format!("https://example.org/{platform}/{n}"),
+        );
+        let fields = with(
+            &with(&with(&with(&fields, "source", "email"), "received_day", "2"), "received_month", "11"),
+            "received_year",
+            "2026",
+        );
+        let form = standards_desk::services::intake::ComplaintForm::from_pairs(&with(&fields, "case_choice", "new"));
+        let standards_desk::services::intake::Logged::Created(case) =
+            standards_desk::services::intake::log_by_staff(&mut app.conn(), &actor, &form, &[], d(2026, 11, 20))
+                .unwrap()
+        else {
+            panic!()
+        };
+        let item_sha = stored(&app, format!("\x7fplaceholder{n}").as_bytes());
+        let evidence_form = standards_desk::services::evidence::EvidenceForm {
+            kind: "post".into(),
+            source: "officer".into(),
+            title: format!("Post {n}"),
+            platform: platform.into(),
+            captured_day: "3".into(),
+            captured_month: "11".into(),
+            captured_year: "2026".into(),
+            ..Default::default()
+        };
+        standards_desk::services::evidence::add(
+            &mut app.conn(),
+            &actor,
+            &user,
+            &case.reference,
+            &evidence_form,
+            &[StoredUpload {
+                sha256: item_sha,
+                original_name: "p.png".into(),
+                media_type: "image/png".into(),
+                size_bytes: 14,
+            }],
+            d(2026, 11, 20),
+        )
+        .unwrap();
+        let mut i = input(&app, &case, kind, "letter");
+        i.items = item_ids(&app, &case);
+        takedown::request(&mut app.conn(), &actor, &user, &case.reference, &i, requested).unwrap();
+        case.reference
+    };
+    let fb_in_time = make("facebook", "member", d(2026, 11, 2));
+    let fb_late = make("facebook", "member", d(2026, 11, 2));
+    let fb_refused = make("facebook", "platform", d(2026, 11, 3));
+    let x_reinstated = make("x", "member", d(2026, 11, 4));
+    let _x_open = make("x", "group-leader", d(2026, 11, 5));
+    let _outside = make("x", "member", d(2026, 9, 1));
+    let recapture = |app: &TestApp, tag: &str| Verification::Recapture {
+        files: vec![StoredUpload {
+            sha256: stored(app, format!("\x7fgone-{tag}").as_bytes()),
+            original_name: "gone.png".into(),
+            media_type: "image/png".into(),
+            size_bytes: 10,
+        }],
+        note: String::new(),
+    };
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &fb_in_time, number: "T1" },
+        takedown::Change { to: "removed", note: "", verification: recapture(&app, "a") },
+        d(2026, 11, 5),
+    )
+    .unwrap();
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &fb_late, number: "T1" },
+        takedown::Change { to: "removed", note: "", verification: recapture(&app, "b") },
+        d(2026, 11, 20),
+    )
+    .unwrap();
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &fb_refused, number: "T1" },
+        takedown::Change { to: "refused", note: "Will not", verification: Verification::None },
+        d(2026, 11, 6),
+    )
+    .unwrap();
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &x_reinstated, number: "T1" },
+        takedown::Change { to: "removed", note: "", verification: recapture(&app, "c") },
+        d(2026, 11, 6),
+    )
+    .unwrap();
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &x_reinstated, number: "T1" },
+        takedown::Change { to: "reinstated", note: "Back up", verification: Verification::None },
+        d(2026, 11, 12),
+    )
+    .unwrap();
+
+    let by_platform = takedown::figures(&mut app.conn(), d(2026, 10, 1), d(2026, 11, 30), true).unwrap();
+    let f = |group: &str, list: &[TakedownFigures]| list.iter().find(|r| r.group == group).cloned().unwrap();
+    let fb = f("facebook", &by_platform);
+    assert_eq!(
+        (fb.requests, fb.removed_in_time, fb.removed_late, fb.refused, fb.reinstated, fb.open),
+        (3, 1, 1, 1, 0, 0)
+    );
+    let x = f("x", &by_platform);
+    assert_eq!((x.requests, x.removed_in_time, x.removed_late, x.refused, x.reinstated, x.open), (2, 0, 0, 0, 1, 2));
+    let by_addressee = takedown::figures(&mut app.conn(), d(2026, 10, 1), d(2026, 11, 30), false).unwrap();
+    assert_eq!(f("member", &by_addressee).requests, 3);
+    assert_eq!(f("platform", &by_addressee).refused, 1);
+    assert_eq!(f("group-leader", &by_addressee).open, 1);
+}
