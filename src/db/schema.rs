@@ -662,6 +662,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_members (user_id) {
+        user_id -> Text,
+        member_id -> Text,
+    }
+}
+
+diesel::table! {
+    investigations (id) {
+        id -> Text,
+        case_id -> Text,
+        investigator_user_id -> Nullable<Text>,
+        external_investigator -> Nullable<Text>,
+        terms_of_reference -> Text,
+        target_on -> Date,
+        appointed_by_user_id -> Text,
+        appointed_at -> Timestamp,
+        completed_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    investigation_entries (id) {
+        id -> Text,
+        investigation_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        occurred_on -> Date,
+        sha256 -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        created_by_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearings (id) {
+        id -> Text,
+        case_id -> Text,
+        starts_at -> Timestamp,
+        venue -> Nullable<Text>,
+        remote_link -> Nullable<Text>,
+        ip_user_id -> Text,
+        member_representative -> Nullable<Text>,
+        private_paragraph -> Nullable<Text>,
+        private_reason -> Nullable<Text>,
+        conflicts_considered -> Nullable<Text>,
+        fixed_at -> Nullable<Timestamp>,
+        outcome_recorded_at -> Nullable<Timestamp>,
+        created_by_user_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearing_panel (hearing_id, user_id) {
+        hearing_id -> Text,
+        user_id -> Text,
+        chair -> Bool,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        hearing_id -> Text,
+        allegation_id -> Text,
+        breach -> Bool,
+        reasons -> Text,
+        article10_reasoning -> Text,
+        recorded_by_user_id -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> Text,
+        case_id -> Text,
+        hearing_id -> Text,
+        member_id -> Text,
+        kind -> Text,
+        detail -> Text,
+        recommended_to_authority_id -> Nullable<Text>,
+        follow_up_on -> Date,
+        compliance -> Text,
+        compliance_note -> Nullable<Text>,
+        compliance_recorded_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(code_versions -> codes_of_conduct (code_id));
 diesel::joinable!(code_provisions -> code_versions (code_version_id));
 diesel::joinable!(authority_codes -> authorities (authority_id));
@@ -738,6 +832,19 @@ diesel::joinable!(decision_notices -> users (sent_by_user_id));
 diesel::joinable!(review_requests -> decisions (decision_id));
 diesel::joinable!(review_requests -> users (recorded_by_user_id));
 
+diesel::joinable!(user_members -> users (user_id));
+diesel::joinable!(user_members -> members (member_id));
+diesel::joinable!(investigations -> cases (case_id));
+diesel::joinable!(investigation_entries -> investigations (investigation_id));
+diesel::joinable!(hearings -> cases (case_id));
+diesel::joinable!(hearing_panel -> hearings (hearing_id));
+diesel::joinable!(hearing_panel -> users (user_id));
+diesel::joinable!(findings -> hearings (hearing_id));
+diesel::joinable!(findings -> allegations (allegation_id));
+diesel::joinable!(sanctions -> cases (case_id));
+diesel::joinable!(sanctions -> hearings (hearing_id));
+diesel::joinable!(sanctions -> members (member_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     codes_of_conduct,
@@ -789,4 +896,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     takedown_events,
     takedown_rechecks,
     informal_actions,
+    user_members,
+    investigations,
+    investigation_entries,
+    hearings,
+    hearing_panel,
+    findings,
+    sanctions,
 );

@@ -11,6 +11,7 @@ pub mod code;
 pub mod complaint;
 pub mod evidence;
 pub mod file;
+pub mod hearing;
 pub mod member;
 pub mod outbox;
 pub mod session;

@@ -753,6 +753,9 @@ pub fn send_notices(
                 .unwrap_or((n.subject.clone(), n.body.clone()));
             rows::update_notice_text(conn, &n.id, &subject, &body)?;
             match &n.to_address {
+                _ if n.recipient_kind == "publication" => {
+                    rows::mark_notice_sent(conn, &n.id, "published", None, &user.id, now())?;
+                }
                 Some(address) => {
                     let message = outbox::queue_text(
                         conn,
@@ -778,6 +781,7 @@ pub fn send_notices(
                 .case(&case.id)
                 .summary(format!("{sent} decision notice(s) sent")),
         )?;
+        crate::services::hearing::after_notices_sent(conn, actor, &case, &decision)?;
         Ok(sent)
     })
 }
@@ -852,6 +856,20 @@ pub fn record_review(
     })
 }
 
+/// What a decision was, in words, whatever its stage.
+pub fn decision_label(d: &Decision) -> String {
+    let list: &[(&str, &str)] = match d.stage.as_str() {
+        "post-investigation" => &crate::services::hearing::POST_INVESTIGATION,
+        "hearing" => &[("breach", "Hearing: breach found"), ("no-breach", "Hearing: no breach")],
+        _ => &DECISIONS,
+    };
+    let label = list.iter().find(|(v, _)| *v == d.outcome).map(|(_, l)| *l).unwrap_or(d.outcome.as_str());
+    match d.stage.as_str() {
+        "post-investigation" => format!("After investigation: {label}"),
+        _ => label.to_string(),
+    }
+}
+
 /// Everything the case page shows of the initial assessment.
 pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<serde_json::Value> {
     let mut members = Vec::new();
@@ -888,7 +906,7 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         let reviews = rows::reviews(conn, &d.id)?;
         decisions.push(serde_json::json!({
             "id": d.id, "stage": d.stage,
-            "outcome": DECISIONS.iter().find(|(v, _)| *v == d.outcome).map(|(_, l)| *l).unwrap_or(""),
+            "outcome": decision_label(&d),
             "reasons": d.reasons, "decided_at": d.decided_at, "by": by,
             "notices_pending": notices.iter().filter(|n| n.status == "draft").count(),
             "notices_sent": notices.iter().filter(|n| n.status != "draft").count(),

@@ -85,6 +85,9 @@ struct DemoUser {
     email: String,
     name: String,
     role: String,
+    /// The councillor on the register this user is (committee members), by name.
+    #[serde(default)]
+    member: Option<String>,
 }
 
 /// What was loaded, and how to sign in.
@@ -165,6 +168,7 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
             )?;
             ids.insert(&a.slug, row.id);
         }
+        let mut member_ids: HashMap<&str, String> = HashMap::new();
         for m in &demo.members {
             let member = Member {
                 id: new_id(),
@@ -176,6 +180,7 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                 updated_at: t,
             };
             members::insert(conn, &member)?;
+            member_ids.insert(&m.name, member.id.clone());
             for ms in &m.memberships {
                 members::insert_membership(
                     conn,
@@ -227,6 +232,11 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                     updated_at: t,
                 },
             )?;
+            let councillor = demo.users.iter().find(|u| &u.email == email).and_then(|u| u.member.as_deref());
+            if let Some(name) = councillor {
+                let member_id = member_ids.get(name).ok_or(diesel::result::Error::NotFound)?;
+                crate::models::hearing::set_member_of_user(conn, &id, Some(member_id))?;
+            }
         }
         audit::record(
             conn,

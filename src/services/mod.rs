@@ -12,6 +12,7 @@ pub mod demo;
 pub mod evidence;
 pub mod files;
 pub mod generate;
+pub mod hearing;
 pub mod intake;
 pub mod outbox;
 pub mod rate_limit;

@@ -103,6 +103,10 @@ pub struct UserUpdate {
     pub name: String,
     #[serde(default)]
     pub role: String,
+    /// The councillor on the register this person is (for committee members: the hearing
+    /// conflict check uses their party and ward). Empty for none.
+    #[serde(default)]
+    pub member: String,
 }
 
 /// Changes name and role. The last active admin cannot give up the admin role.
@@ -114,6 +118,16 @@ pub fn update(conn: &mut DbConnection, actor: &Actor, id: &str, input: &UserUpda
         errors.add("name", "Enter the person's full name");
     }
     let role = parse_role(&input.role, &mut errors);
+    let member = match clean(&input.member) {
+        Some(id) => match crate::models::member::find(conn, &id)? {
+            Some(m) => Some(m),
+            None => {
+                errors.add("member", "Select a councillor from the register, or none");
+                None
+            }
+        },
+        None => None,
+    };
     errors.into_result()?;
     let (name, role) = (name.unwrap_or_default(), role.unwrap_or(Role::CaseOfficer));
     conn.transaction(|conn| {
@@ -139,6 +153,14 @@ pub fn update(conn: &mut DbConnection, actor: &Actor, id: &str, input: &UserUpda
         }
         if user.role != role.as_str() {
             changes.push(format!("role {} → {}", user.role().map(|r| r.label()).unwrap_or("unknown"), role.label()));
+        }
+        let linked = crate::models::hearing::member_of_user(conn, id)?;
+        if linked.as_deref() != member.as_ref().map(|m| m.id.as_str()) {
+            crate::models::hearing::set_member_of_user(conn, id, member.as_ref().map(|m| m.id.as_str()))?;
+            changes.push(match &member {
+                Some(m) => format!("is councillor {}", m.full_name),
+                None => "not a councillor on the register".into(),
+            });
         }
         if !changes.is_empty() {
             audit::record(

@@ -90,14 +90,20 @@ async fn load_user(state: &AppState, id: String) -> AppResult<User> {
     state.db(move |conn| users::find(conn, &id)?.ok_or(AppError::NotFound)).await
 }
 
-fn edit_page(
+async fn edit_page(
     ctx: &RequestContext,
+    state: &AppState,
     status: StatusCode,
     user: &User,
     form: &UserUpdate,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    let members = state.db(|conn| Ok(crate::services::cases::member_choices(conn)?)).await?;
     let mut c = form_context(form);
+    c.insert(
+        "members",
+        &members.into_iter().map(|(id, name)| serde_json::json!({ "value": id, "label": name })).collect::<Vec<_>>(),
+    );
     insert_errors(&mut c, errors);
     c.insert("user", &user_view(user));
     c.insert("roles", &roles());
@@ -112,8 +118,10 @@ pub async fn edit_user_form(
 ) -> AppResult<HttpResponse> {
     ctx.require(Permission::Administer)?;
     let user = load_user(&state, id.into_inner()).await?;
-    let form = UserUpdate { name: user.name.clone(), role: user.role.clone() };
-    edit_page(&ctx, StatusCode::OK, &user, &form, &FieldErrors::default())
+    let uid = user.id.clone();
+    let member = state.db(move |conn| Ok(crate::models::hearing::member_of_user(conn, &uid)?)).await?;
+    let form = UserUpdate { name: user.name.clone(), role: user.role.clone(), member: member.unwrap_or_default() };
+    edit_page(&ctx, &state, StatusCode::OK, &user, &form, &FieldErrors::default()).await
 }
 
 pub async fn update_user(
@@ -131,7 +139,7 @@ pub async fn update_user(
         Ok(user) => Ok(redirect_with(&ctx, "/admin/users", Flash::success(format!("{} updated", user.name)))),
         Err(ServiceError::Invalid(errors)) => {
             let user = load_user(&state, id).await?;
-            edit_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &user, &input, &errors)
+            edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &input, &errors).await
         }
         Err(e) => Err(service_error(e)),
     }
@@ -158,8 +166,12 @@ async fn set_active(
         }
         Err(ServiceError::Refused(message)) => {
             let user = load_user(&state, id).await?;
-            let form = UserUpdate { name: user.name.clone(), role: user.role.clone() };
-            edit_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &user, &form, &FieldErrors::single("active", message))
+            let uid = user.id.clone();
+            let member = state.db(move |conn| Ok(crate::models::hearing::member_of_user(conn, &uid)?)).await?;
+            let form =
+                UserUpdate { name: user.name.clone(), role: user.role.clone(), member: member.unwrap_or_default() };
+            let errors = FieldErrors::single("active", message);
+            edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &form, &errors).await
         }
         Err(e) => Err(service_error(e)),
     }

@@ -85,13 +85,18 @@ async fn show_page(
     note: &str,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let (detail, officers, assessment) = state
+    let (detail, officers, assessment, later) = state
         .db(move |conn| {
             let case = cases::find_visible(conn, &user, &reference).map_err(service_error)?;
+            let later = serde_json::json!({
+                "investigation": crate::models::hearing::investigation_for_case(conn, &case.id)?.is_some(),
+                "hearing": crate::models::hearing::hearing_for_case(conn, &case.id)?.is_some(),
+            });
             Ok((
                 cases::detail(conn, &user, &case, today())?,
                 cases::officers(conn)?,
                 crate::services::assessment::summary(conn, &user, &case).map_err(service_error)?,
+                later,
             ))
         })
         .await?;
@@ -99,6 +104,7 @@ async fn show_page(
     let mut c = tera::Context::new();
     c.insert("case", &detail);
     c.insert("assessment", &assessment);
+    c.insert("later", &later);
     c.insert("can_work", &access::can(user, Permission::WorkCases));
     c.insert(
         "officers",

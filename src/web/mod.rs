@@ -9,6 +9,7 @@ pub mod context;
 pub mod download;
 pub mod evidence;
 pub mod forms;
+pub mod hearing;
 pub mod middleware;
 pub mod multipart;
 pub mod pages;
@@ -62,6 +63,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/informal/actions/{id}/done", web::post().to(takedown::complete_action))
         .route("/cases/{reference}/informal/close", web::post().to(takedown::close_resolved))
         .route("/cases/{reference}/informal/refused", web::post().to(takedown::member_refused))
+        .route("/cases/{reference}/investigation", web::get().to(hearing::investigation))
+        .route("/cases/{reference}/investigation", web::post().to(hearing::appoint))
+        .route("/cases/{reference}/investigation/entries", web::post().to(hearing::add_entry))
+        .route("/cases/{reference}/investigation/entries/{id}", web::get().to(hearing::entry_file))
+        .route("/cases/{reference}/investigation/complete", web::post().to(hearing::complete))
+        .route("/cases/{reference}/investigation/decision", web::post().to(hearing::decide))
+        .route("/cases/{reference}/hearing", web::get().to(hearing::show))
+        .route("/cases/{reference}/hearing", web::post().to(hearing::save))
+        .route("/cases/{reference}/hearing/fix", web::post().to(hearing::fix))
+        .route("/cases/{reference}/hearing/bundle", web::get().to(hearing::bundle))
+        .route("/cases/{reference}/hearing/findings", web::post().to(hearing::findings))
+        .route("/cases/{reference}/hearing/sanctions", web::post().to(hearing::add_sanction))
+        .route("/cases/{reference}/hearing/decision", web::post().to(hearing::issue_decision))
+        .route("/cases/{reference}/sanctions/{id}", web::post().to(hearing::compliance))
         .route("/cases/{reference}/evidence/new", web::get().to(evidence::new_form))
         .route("/cases/{reference}/evidence/new", web::post().to(evidence::create))
         .route("/cases/{reference}/evidence.zip", web::get().to(evidence::export))

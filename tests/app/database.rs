@@ -113,7 +113,9 @@ async fn demo_data_loads_once_with_staff_of_every_role() {
     let again = demo::load(&mut conn).unwrap();
     assert!(again.already_loaded);
     assert_eq!(standards_desk::db::schema::cases::table.count().get_result::<i64>(&mut conn).unwrap(), 4);
-    assert_eq!(users::table.count().get_result::<i64>(&mut conn).unwrap(), 7);
+    assert_eq!(users::table.count().get_result::<i64>(&mut conn).unwrap(), 9);
+    let linked: i64 = standards_desk::db::schema::user_members::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(linked, 3, "the committee members are councillors on the register");
 }
 
 #[test]

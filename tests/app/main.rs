@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod database;
 mod evidence;
+mod hearing;
 mod intake;
 mod mail;
 mod pages;

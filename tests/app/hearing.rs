@@ -1,0 +1,629 @@
+//! Investigation, post-investigation decision, hearing, bundle, findings, sanctions and the
+//! decision notices, driven through the real app on both backends.
+
+use crate::fixtures::{complaint, submit_public, with, PDF, PNG};
+use crate::harness::TestApp;
+use diesel::prelude::*;
+use standards_desk::db::schema::{
+    authorities, case_participants, decision_notices, evidence_files, members, sanctions,
+};
+use standards_desk::models::case::{self as case_rows, Case};
+use standards_desk::models::user::{self as users, User};
+use standards_desk::services::assessment::{self, AnswerInput, DecisionInput};
+use standards_desk::services::audit::Actor;
+use standards_desk::services::hearing::{self, AppointInput, HearingInput, PostDecisionInput};
+
+fn user(app: &TestApp, email: &str) -> User {
+    users::find_by_email(&mut app.conn(), email).unwrap().unwrap()
+}
+
+fn actor(u: &User) -> Actor {
+    Actor::user(&u.id, &u.name, None)
+}
+
+fn member_id(app: &TestApp, name: &str) -> String {
+    members::table.filter(members::full_name.eq(name)).select(members::id).first(&mut app.conn()).unwrap()
+}
+
+fn status(app: &TestApp, case: &Case) -> String {
+    case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status
+}
+
+fn future(days: i64) -> (String, String, String) {
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    (d.format("%-d").to_string(), d.format("%-m").to_string(), d.format("%Y").to_string())
+}
+
+/// A public complaint about `member` (with a screenshot), assessed as official and sent for
+/// investigation by the Monitoring Officer.
+async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
+    let fields = with(&complaint(app), "councillor", &app.membership(member, council));
+    let fields = with(&fields, "post_urls", &format!("https://example.org/{}", member.replace(' ', "-")));
+    let case = submit_public(app, &fields, &[("files", "post.png", PNG)]).await;
+    let mo = user(app, "mo@southvale.example");
+    let mut answers = AnswerInput::default();
+    for code in ["G1", "G2", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
+        let yes = ["G1", "G2", "C3", "C6"].contains(&code);
+        answers.answers.insert(code.into(), if yes { "yes".into() } else { "no".into() });
+    }
+    let a = assessment::assess(&mut app.conn(), &actor(&mo), &mo, &case.reference, &member_id(app, member), &answers)
+        .unwrap();
+    let authority: String = authorities::table
+        .filter(authorities::slug.eq(council))
+        .select(authorities::id)
+        .first(&mut app.conn())
+        .unwrap();
+    assessment::conclude(&mut app.conn(), &actor(&mo), &mo, &a.id, "OFFICIAL", &authority, "").unwrap();
+    let input =
+        DecisionInput { outcome: "investigation".into(), reasons: "Needs investigating.".into(), ..Default::default() };
+    assessment::decide(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
+        .unwrap();
+    case
+}
+
+fn appoint(app: &TestApp, case: &Case) {
+    let officer = user(app, "officer@southvale.example");
+    let (day, month, year) = future(90);
+    let input = AppointInput {
+        investigator: user(app, "investigator@southvale.example").id,
+        terms_of_reference: "Whether the post breached paragraphs 1 and 3.".into(),
+        target_day: day,
+        target_month: month,
+        target_year: year,
+        ..Default::default()
+    };
+    hearing::appoint(
+        &mut app.conn(),
+        &actor(&officer),
+        &officer,
+        &case.reference,
+        &input,
+        chrono::Utc::now().date_naive(),
+    )
+    .unwrap();
+}
+
+/// The investigator uploads the final report over HTTP and ends the investigation.
+async fn final_report(app: &TestApp, case: &Case) {
+    let inv = app.new_browser();
+    inv.login("investigator@southvale.example", "demo-password").await;
+    let (day, month, year) = (
+        chrono::Utc::now().format("%-d").to_string(),
+        chrono::Utc::now().format("%-m").to_string(),
+        chrono::Utc::now().format("%Y").to_string(),
+    );
+    inv.post_multipart(
+        &format!("/cases/{}/investigation/entries", case.reference),
+        &[
+            ("kind", "final-report"),
+            ("title", "Final report"),
+            ("body", "The member was acting as a councillor."),
+            ("occurred_day", &day),
+            ("occurred_month", &month),
+            ("occurred_year", &year),
+        ],
+        &[("file", "report.pdf", PDF)],
+    )
+    .await
+    .assert_status(303);
+    inv.post_form(&format!("/cases/{}/investigation/complete", case.reference), &[]).await.assert_status(303);
+}
+
+fn ip_view(app: &TestApp, case: &Case, stage: &str) {
+    let officer = user(app, "officer@southvale.example");
+    let ip = user(app, "ip@southvale.example");
+    let c = assessment::request_ip_view(
+        &mut app.conn(),
+        &actor(&officer),
+        &officer,
+        &case.reference,
+        &ip.id,
+        stage,
+        "Should this go to a hearing?",
+    )
+    .unwrap();
+    assessment::record_ip_view(
+        &mut app.conn(),
+        &actor(&ip),
+        &ip,
+        &case.reference,
+        &c.id,
+        "Yes: refer it to a hearing.",
+    )
+    .unwrap();
+}
+
+fn refer_to_hearing(app: &TestApp, case: &Case) {
+    let mo = user(app, "mo@southvale.example");
+    let input = PostDecisionInput { outcome: "hearing".into(), reasons: "The IP agrees.".into() };
+    hearing::decide_after_investigation(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input).unwrap();
+}
+
+fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
+    let (day, month, year) = future(30);
+    let mut fields = vec![
+        ("date_day".to_string(), day),
+        ("date_month".to_string(), month),
+        ("date_year".to_string(), year),
+        ("time".to_string(), "14:00".to_string()),
+        ("venue".to_string(), "Committee Room 1, Southvale House".to_string()),
+        ("ip".to_string(), user(app, "ip@southvale.example").id),
+        ("private".to_string(), "yes".to_string()),
+        ("private_paragraph".to_string(), "1".to_string()),
+        ("private_reason".to_string(), "The complainant's health".to_string()),
+    ];
+    for email in panel {
+        fields.push(("panel".into(), user(app, email).id));
+    }
+    fields.push(("chair".into(), user(app, panel[0]).id));
+    fields
+}
+
+/// A case with a fixed hearing (panel: Cam Reid and Sam Okafor, no conflicts).
+async fn at_hearing(app: &TestApp) -> Case {
+    let case = investigated(app, "Alex Archer", "southvale").await;
+    appoint(app, &case);
+    final_report(app, &case).await;
+    ip_view(app, &case, "post-investigation");
+    refer_to_hearing(app, &case);
+    let officer = user(app, "officer@southvale.example");
+    let input =
+        HearingInput::from_pairs(&arrange(app, &["committee@southvale.example", "committee3@southvale.example"]));
+    hearing::save_hearing(
+        &mut app.conn(),
+        &actor(&officer),
+        &officer,
+        &case.reference,
+        &input,
+        chrono::Utc::now().date_naive(),
+    )
+    .unwrap();
+    hearing::fix_hearing(&mut app.conn(), &actor(&officer), &officer, &case.reference, "").unwrap();
+    case
+}
+
+#[actix_web::test]
+async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accepted_with_one() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Alex Archer", "southvale").await;
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    // Appointing over HTTP: a missing answer shows the error summary and keeps what was typed.
+    let path = format!("/cases/{}/investigation", case.reference);
+    officer
+        .post_form(
+            &path,
+            &[("investigator", "external"), ("external_name", ""), ("terms_of_reference", "Paragraphs 1 and 3")],
+        )
+        .await
+        .assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains("Enter the name of the external investigator")
+        .assert_contains("Enter a date")
+        .assert_contains("Paragraphs 1 and 3");
+    let (day, month, year) = future(120);
+    officer
+        .post_form(
+            &path,
+            &[
+                ("investigator", "external"),
+                ("external_name", "R. Fairweather, Wyre Forest Legal"),
+                ("terms_of_reference", "Paragraphs 1 and 3"),
+                ("target_day", &day),
+                ("target_month", &month),
+                ("target_year", &year),
+            ],
+        )
+        .await
+        .assert_status(303);
+    officer.get(&path).await.assert_contains("R. Fairweather, Wyre Forest Legal (external)");
+    // The investigation cannot end without a final report.
+    let res = officer.post_form(&format!("{path}/complete"), &[]).await;
+    officer.follow(&res).await.assert_contains("Upload the final report before ending the investigation");
+    assert_eq!(status(&app, &case), "investigation");
+    let today = chrono::Utc::now().date_naive();
+    officer
+        .post_multipart(
+            &format!("{path}/entries"),
+            &[
+                ("kind", "final-report"),
+                ("title", "Final report"),
+                ("body", ""),
+                ("occurred_day", &today.format("%-d").to_string()),
+                ("occurred_month", &today.format("%-m").to_string()),
+                ("occurred_year", &today.format("%Y").to_string()),
+            ],
+            &[("file", "report.png", PNG)],
+        )
+        .await
+        .assert_status(422)
+        .assert_contains("report.png must be a PDF");
+    officer
+        .post_multipart(
+            &format!("{path}/entries"),
+            &[
+                ("kind", "final-report"),
+                ("title", "Final report"),
+                ("body", ""),
+                ("occurred_day", &today.format("%-d").to_string()),
+                ("occurred_month", &today.format("%-m").to_string()),
+                ("occurred_year", &today.format("%Y").to_string()),
+            ],
+            &[("file", "report.pdf", PDF)],
+        )
+        .await
+        .assert_status(303);
+    officer.post_form(&format!("{path}/complete"), &[]).await.assert_status(303);
+    assert_eq!(status(&app, &case), "post-investigation");
+
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    mo.get(&path).await.assert_contains("must be sought and recorded");
+    let decide = format!("{path}/decision");
+    let refused = mo.post_form(&decide, &[("outcome", "hearing"), ("reasons", "Serious.")]).await;
+    refused.assert_status(303);
+    mo.follow(&refused).await.assert_contains("Localism Act 2011, section 28(7)");
+    assert_eq!(status(&app, &case), "post-investigation");
+    assert!(standards_desk::models::assessment::decisions_for_case(&mut app.conn(), &case.id)
+        .unwrap()
+        .iter()
+        .all(|d| d.stage != "post-investigation"));
+
+    // A view asked for but not yet given is not enough.
+    let officer_user = user(&app, "officer@southvale.example");
+    let ip = user(&app, "ip@southvale.example");
+    let c = assessment::request_ip_view(
+        &mut app.conn(),
+        &actor(&officer_user),
+        &officer_user,
+        &case.reference,
+        &ip.id,
+        "post-investigation",
+        "Should this go to a hearing?",
+    )
+    .unwrap();
+    mo.post_form(&decide, &[("outcome", "hearing"), ("reasons", "Serious.")]).await.assert_status(303);
+    assert_eq!(status(&app, &case), "post-investigation");
+    assessment::record_ip_view(&mut app.conn(), &actor(&ip), &ip, &case.reference, &c.id, "Refer it.").unwrap();
+
+    // Only the MO or deputy decides; bad input changes nothing.
+    officer.post_form(&decide, &[("outcome", "hearing"), ("reasons", "Serious.")]).await.assert_status(403);
+    mo.post_form(&decide, &[("outcome", ""), ("reasons", "")])
+        .await
+        .assert_status(422)
+        .assert_contains("Select the decision");
+    assert_eq!(status(&app, &case), "post-investigation");
+    let ok = mo.post_form(&decide, &[("outcome", "hearing"), ("reasons", "The IP agrees a hearing is needed.")]).await;
+    ok.assert_status(303);
+    assert!(ok.location().unwrap().contains("/notices"));
+    assert_eq!(status(&app, &case), "hearing");
+    mo.follow(&ok).await.assert_contains("(independent-person)").assert_contains("considered the investigation report");
+}
+
+#[actix_web::test]
+async fn an_investigator_sees_only_their_case() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let mine = investigated(&app, "Alex Archer", "southvale").await;
+    let other = investigated(&app, "Dave Dunn", "southvale").await;
+    let inv = app.new_browser();
+    inv.login("investigator@southvale.example", "demo-password").await;
+    inv.get(&format!("/cases/{}", mine.reference)).await.assert_status(404);
+    appoint(&app, &mine);
+    let email = app.emails().into_iter().find(|m| m.template == "investigator_appointed").expect("emailed");
+    assert_eq!(email.to_address, "investigator@southvale.example");
+
+    inv.get(&format!("/cases/{}", mine.reference)).await.assert_status(200);
+    inv.get(&format!("/cases/{}/investigation", mine.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Add to the investigation");
+    inv.get(&format!("/cases/{}", other.reference)).await.assert_status(404);
+    inv.get(&format!("/cases/{}/investigation", other.reference)).await.assert_status(404);
+    inv.get("/cases").await.assert_contains(&mine.reference).assert_lacks(&other.reference);
+    let today = chrono::Utc::now().date_naive();
+    let note = [
+        ("kind", "interview"),
+        ("title", "Interview with the planning officer"),
+        ("body", "She confirmed the post was about her."),
+        ("occurred_day", &today.format("%-d").to_string() as &str),
+        ("occurred_month", &today.format("%-m").to_string()),
+        ("occurred_year", &today.format("%Y").to_string()),
+    ];
+    inv.post_multipart(&format!("/cases/{}/investigation/entries", other.reference), &note, &[])
+        .await
+        .assert_status(404);
+    inv.post_multipart(&format!("/cases/{}/investigation/entries", mine.reference), &note, &[])
+        .await
+        .assert_status(303);
+    inv.get(&format!("/cases/{}/investigation", mine.reference))
+        .await
+        .assert_contains("She confirmed the post was about her.");
+    // The investigator cannot work the rest of the case.
+    inv.post_form(&format!("/cases/{}/notes", mine.reference), &[("note", "x")]).await.assert_status(403);
+}
+
+#[actix_web::test]
+async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_hearing_is_fixed() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Alex Archer", "southvale").await;
+    appoint(&app, &case);
+    final_report(&app, &case).await;
+    ip_view(&app, &case, "post-investigation");
+    refer_to_hearing(&app, &case);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/hearing", case.reference);
+    // Pat Quinn (Independent) shares a party with Alex Archer (Independent).
+    let fields = arrange(&app, &["committee@southvale.example", "committee2@southvale.example"]);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    officer.post_form(&path, &refs).await.assert_status(303);
+    let page = officer.get(&path).await;
+    page.assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
+        .assert_lacks("Cam Reid</strong> (Panel member)");
+    let refused = officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await;
+    refused.assert_status(422).assert_contains("The conflict check flagged Pat Quinn");
+    assert!(app.emails().iter().all(|m| m.template != "hearing_notice"));
+    // Changing the panel clears the flag; then the hearing is fixed and the notices go.
+    let fields = arrange(&app, &["committee@southvale.example", "committee3@southvale.example"]);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    officer.post_form(&path, &refs).await.assert_status(303);
+    officer.get(&path).await.assert_contains("No conflicts found");
+    officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await.assert_status(303);
+    let notices: Vec<_> = app.emails().into_iter().filter(|m| m.template == "hearing_notice").collect();
+    let to: Vec<&str> = notices.iter().map(|m| m.to_address.as_str()).collect();
+    for address in [
+        "alex.archer@southvale.example",
+        "jo@example.com",
+        "committee@southvale.example",
+        "committee3@southvale.example",
+        "ip@southvale.example",
+        "investigator@southvale.example",
+    ] {
+        assert!(to.contains(&address), "{address} in {to:?}");
+    }
+    assert!(notices.iter().any(|m| m.body_text.contains("paragraph 1 of Schedule 12A")));
+    // A bad arrangement is refused with messages and keeps the values typed.
+    let bad = officer.post_form(&path, &[("time", "2pm"), ("venue", "The Guildhall")]).await;
+    bad.assert_status(303); // already fixed: refused, not re-rendered
+    officer.follow(&bad).await.assert_contains("The hearing has been fixed");
+}
+
+#[actix_web::test]
+async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Alex Archer", "southvale").await;
+    appoint(&app, &case);
+    final_report(&app, &case).await;
+    ip_view(&app, &case, "post-investigation");
+    refer_to_hearing(&app, &case);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/hearing", case.reference);
+    officer
+        .post_form(&path, &[("time", "2pm"), ("venue", "The Guildhall"), ("private", "yes"), ("remote_link", "zoom")])
+        .await
+        .assert_status(422)
+        .assert_contains("Enter the start time as hours and minutes")
+        .assert_contains("Select the members of the hearing panel")
+        .assert_contains("Select the Independent Person")
+        .assert_contains("Select the Schedule 12A paragraph")
+        .assert_contains("full https:// address")
+        .assert_contains("value=\"The Guildhall\"");
+    assert!(standards_desk::models::hearing::hearing_for_case(&mut app.conn(), &case.id).unwrap().is_none());
+}
+
+#[actix_web::test]
+async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = at_hearing(&app).await;
+    let hashes: Vec<String> = evidence_files::table
+        .inner_join(standards_desk::db::schema::evidence_items::table)
+        .filter(standards_desk::db::schema::evidence_items::case_id.eq(&case.id))
+        .select(evidence_files::sha256)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(!hashes.is_empty());
+    let panel = app.new_browser();
+    panel.login("committee3@southvale.example", "demo-password").await;
+    let bundle = panel.get(&format!("/cases/{}/hearing/bundle", case.reference)).await;
+    bundle.assert_status(200).assert_contains("Index").assert_contains("Capacity and Article 10 assessments");
+    for h in &hashes {
+        bundle.assert_contains(h);
+    }
+    bundle.assert_contains("The member was acting as a councillor.").assert_contains("Schedule 12A");
+    let report: String = standards_desk::db::schema::investigation_entries::table
+        .filter(standards_desk::db::schema::investigation_entries::kind.eq("final-report"))
+        .select(standards_desk::db::schema::investigation_entries::sha256.assume_not_null())
+        .first(&mut app.conn())
+        .unwrap();
+    bundle.assert_contains(&report);
+    // Pat Quinn sits on the committee but not on this panel.
+    let other = app.new_browser();
+    other.login("committee2@southvale.example", "demo-password").await;
+    other.get(&format!("/cases/{}/hearing/bundle", case.reference)).await.assert_status(404);
+    other.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
+    let parts: i64 = case_participants::table
+        .filter(case_participants::case_id.eq(&case.id))
+        .filter(case_participants::part.eq("panel-member"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(parts, 2);
+}
+
+#[actix_web::test]
+async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_case_to_closed() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = at_hearing(&app).await;
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/hearing", case.reference);
+    let allegations = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id).unwrap();
+    assert_eq!(allegations.len(), 2);
+    // Missing reasons are refused for every allegation.
+    officer
+        .post_form(&format!("{path}/findings"), &[(&format!("finding_{}", allegations[0].id) as &str, "breach")])
+        .await
+        .assert_status(422)
+        .assert_contains("Give the reasons for the finding")
+        .assert_contains("Give the Article 10 (freedom of expression) reasoning");
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (i, a) in allegations.iter().enumerate() {
+        fields.push((format!("finding_{}", a.id), if i == 0 { "breach" } else { "no-breach" }.into()));
+        fields.push((
+            format!("reasons_{}", a.id),
+            "Jo Public showed the post; Ms Public and Sam Neighbour saw it.".into(),
+        ));
+        fields.push((format!("article10_{}", a.id), "A personal attack on an officer has little protection.".into()));
+    }
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    officer.post_form(&format!("{path}/findings"), &refs).await.assert_status(303);
+
+    let (day, month, year) = future(60);
+    let alex = member_id(&app, "Alex Archer");
+    officer
+        .post_form(&format!("{path}/sanctions"), &[("member", &alex), ("kind", "training"), ("detail", "")])
+        .await
+        .assert_status(422)
+        .assert_contains("Describe the sanction");
+    for kind in ["training", "apology"] {
+        officer
+            .post_form(
+                &format!("{path}/sanctions"),
+                &[
+                    ("member", &alex),
+                    ("kind", kind),
+                    ("detail", "Social media training within two months."),
+                    ("follow_up_day", &day),
+                    ("follow_up_month", &month),
+                    ("follow_up_year", &year),
+                ],
+            )
+            .await
+            .assert_status(303);
+    }
+    let issued = officer.post_form(&format!("{path}/decision"), &[]).await;
+    issued.assert_status(303);
+    assert_eq!(status(&app, &case), "decision-notice");
+    let notices = officer.follow(&issued).await;
+    notices.assert_contains("(independent-person)").assert_contains("Publication version (anonymised)");
+
+    let publication: String = decision_notices::table
+        .filter(decision_notices::recipient_kind.eq("publication"))
+        .select(decision_notices::body)
+        .first(&mut app.conn())
+        .unwrap();
+    for secret in ["Jo Public", "Ms Public", "jo@example.com", "01234 567890", "Sam Neighbour"] {
+        assert!(!publication.contains(secret), "{secret} in the publication version:\n{publication}");
+    }
+    assert!(publication.contains("Alex Archer"), "the member found in breach is named");
+    assert!(publication.contains("[the complainant] showed the post"), "{publication}");
+    let member_notice: String = decision_notices::table
+        .filter(decision_notices::recipient_kind.eq("member"))
+        .filter(decision_notices::subject.like("Decision notice:%"))
+        .select(decision_notices::body)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(member_notice.contains("Jo Public"), "the member's own notice is not anonymised");
+
+    // Sending the notices moves the case on to the sanctions.
+    let notices_path = issued.location().unwrap().to_string();
+    officer.post_form(&notices_path, &[]).await.assert_status(303);
+    assert_eq!(status(&app, &case), "sanctions");
+    let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
+    assert!(sent.iter().all(|m| !m.to_address.is_empty()));
+    assert!(sent.iter().any(|m| m.to_address == "ip@southvale.example"));
+
+    let ids: Vec<String> =
+        sanctions::table.filter(sanctions::case_id.eq(&case.id)).select(sanctions::id).load(&mut app.conn()).unwrap();
+    officer
+        .post_form(
+            &format!("/cases/{}/sanctions/{}", case.reference, ids[0]),
+            &[("compliance", "complied"), ("note", "")],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(status(&app, &case), "sanctions");
+    officer
+        .post_form(
+            &format!("/cases/{}/sanctions/{}", case.reference, ids[1]),
+            &[("compliance", "not-complied"), ("note", "")],
+        )
+        .await
+        .assert_status(422)
+        .assert_contains("Say what happened");
+    assert_eq!(status(&app, &case), "sanctions");
+    officer
+        .post_form(
+            &format!("/cases/{}/sanctions/{}", case.reference, ids[1]),
+            &[("compliance", "not-complied"), ("note", "No apology was made.")],
+        )
+        .await
+        .assert_status(303);
+    let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.closure_reason.as_deref(), Some("Sanctions followed up (not all complied with)"));
+}
+
+#[actix_web::test]
+async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_notice() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Bo Brennan", "northfield").await;
+    appoint(&app, &case);
+    final_report(&app, &case).await;
+    ip_view(&app, &case, "post-investigation");
+    refer_to_hearing(&app, &case);
+    let officer = user(&app, "officer@southvale.example");
+    let input =
+        HearingInput::from_pairs(&arrange(&app, &["committee@southvale.example", "committee3@southvale.example"]));
+    let today = chrono::Utc::now().date_naive();
+    hearing::save_hearing(&mut app.conn(), &actor(&officer), &officer, &case.reference, &input, today).unwrap();
+    hearing::fix_hearing(&mut app.conn(), &actor(&officer), &officer, &case.reference, "").unwrap();
+    let findings: Vec<_> = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id)
+        .unwrap()
+        .into_iter()
+        .map(|a| hearing::FindingInput {
+            allegation_id: a.id,
+            finding: "breach".into(),
+            reasons: "Called objectors idiots.".into(),
+            article10: "Proportionate.".into(),
+        })
+        .collect();
+    hearing::record_findings(&mut app.conn(), &actor(&officer), &officer, &case.reference, &findings).unwrap();
+    let (day, month, year) = future(30);
+    let s = hearing::add_sanction(
+        &mut app.conn(),
+        &actor(&officer),
+        &officer,
+        &case.reference,
+        &hearing::SanctionInput {
+            member: member_id(&app, "Bo Brennan"),
+            kind: "censure".into(),
+            detail: "Formal censure at the next parish council meeting.".into(),
+            follow_up_day: day,
+            follow_up_month: month,
+            follow_up_year: year,
+        },
+        today,
+    )
+    .unwrap();
+    assert!(s.recommended_to_authority_id.is_some(), "a recommendation to the parish council");
+    hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference).unwrap();
+    let kinds: Vec<String> =
+        decision_notices::table.select(decision_notices::recipient_kind).load(&mut app.conn()).unwrap();
+    assert!(kinds.iter().any(|k| k == "parish-clerk"), "{kinds:?}");
+    let member: String = decision_notices::table
+        .filter(decision_notices::recipient_kind.eq("member"))
+        .filter(decision_notices::subject.like("%Decision notice%"))
+        .select(decision_notices::body)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(member.contains("a recommendation to Northfield"), "{member}");
+}
