@@ -756,6 +756,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_snapshots (id) {
+        id -> Text,
+        title -> Text,
+        meeting -> Text,
+        meeting_on -> Date,
+        period_from -> Date,
+        period_to -> Date,
+        authorities -> Text,
+        html -> Text,
+        figures_csv -> Text,
+        cases_csv -> Text,
+        sha256 -> Text,
+        created_by_user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(code_versions -> codes_of_conduct (code_id));
 diesel::joinable!(code_provisions -> code_versions (code_version_id));
 diesel::joinable!(authority_codes -> authorities (authority_id));
@@ -844,6 +862,7 @@ diesel::joinable!(findings -> allegations (allegation_id));
 diesel::joinable!(sanctions -> cases (case_id));
 diesel::joinable!(sanctions -> hearings (hearing_id));
 diesel::joinable!(sanctions -> members (member_id));
+diesel::joinable!(report_snapshots -> users (created_by_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
@@ -903,4 +922,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     hearing_panel,
     findings,
     sanctions,
+    report_snapshots,
+);
+
+// The committee report counts complaints grouped by their own columns and their council's.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    complaints::source,
+    complaints::platform,
+    authorities::name,
+    authorities::tier,
 );

@@ -68,6 +68,9 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
     if !can(user, Permission::Administer) {
         nav.push(("/cases", "Cases"));
     }
+    if can(user, Permission::ViewReports) {
+        nav.push(("/reports", "Reports"));
+    }
     if can(user, Permission::Administer) {
         nav.push(("/admin", "Admin"));
     }

@@ -17,6 +17,7 @@ pub mod intake;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reference;
+pub mod reports;
 pub mod settings;
 pub mod takedown;
 pub mod urls;

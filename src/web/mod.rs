@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod multipart;
 pub mod pages;
 pub mod render;
+pub mod reports;
 pub mod static_files;
 pub mod takedown;
 
@@ -87,6 +88,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/evidence/{number}/correct", web::get().to(evidence::correct_form))
         .route("/cases/{reference}/evidence/{number}/correct", web::post().to(evidence::correct))
         .route("/cases/{reference}/evidence/{number}/files/{file}", web::get().to(evidence::file))
+        .route("/reports", web::get().to(reports::index))
+        .route("/reports/figures.csv", web::get().to(reports::figures_csv))
+        .route("/reports/cases.csv", web::get().to(reports::cases_csv))
+        .route("/reports/snapshots", web::post().to(reports::present))
+        .route("/reports/snapshots/{id}", web::get().to(reports::snapshot))
+        .route("/reports/snapshots/{id}/figures.csv", web::get().to(reports::snapshot_figures))
+        .route("/reports/snapshots/{id}/cases.csv", web::get().to(reports::snapshot_cases))
         .route("/admin", web::get().to(admin::index))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users/new", web::get().to(admin::new_user_form))

@@ -44,9 +44,16 @@ pub async fn dashboard(ctx: RequestContext, state: web::Data<AppState>) -> AppRe
             } else {
                 None
             };
-            Ok((Calendar::load(conn)?, settings::deadlines(conn)?, board))
+            let ytd = if access::can(&board_user, Permission::ViewReports) {
+                let (period, rows, timeliness) = crate::services::reports::year_to_date(conn, today)?;
+                Some(serde_json::json!({ "period": period, "rows": rows, "timeliness": timeliness }))
+            } else {
+                None
+            };
+            Ok((Calendar::load(conn)?, settings::deadlines(conn)?, (board, ytd)))
         })
         .await?;
+    let (board, ytd) = board;
     let mut c = tera::Context::new();
     c.insert("today", &today);
     c.insert("today_is_working_day", &calendar.is_working_day(today));
@@ -55,6 +62,7 @@ pub async fn dashboard(ctx: RequestContext, state: web::Data<AppState>) -> AppRe
     c.insert("assessment_due", &calendar.add_working_days(today, deadlines.assessment));
     c.insert("deadlines", &deadlines);
     c.insert("board", &board);
+    c.insert("ytd", &ytd);
     c.insert("can_work_cases", &access::can(&user, Permission::WorkCases));
     c.insert("can_sign_off", &access::can(&user, Permission::SignOffDecisions));
     c.insert("can_administer", &access::can(&user, Permission::Administer));

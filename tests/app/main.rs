@@ -17,5 +17,6 @@ mod hearing;
 mod intake;
 mod mail;
 mod pages;
+mod reports;
 mod smtp;
 mod takedown;
