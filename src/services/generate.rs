@@ -113,6 +113,19 @@ pub fn generate(
                 let case = case_rows::find(conn, &case.id).map_err(|e| e.to_string())?.ok_or("case vanished")?;
                 cases::transition(conn, &actor, &case, CaseStatus::Closed, "No further action (generated)")
                     .map_err(|e| format!("{e:?}"))?;
+                // Assessed within a few weeks and closed some weeks later, as real cases are.
+                let assessed = (received + Duration::days(rng.random_range(5..40))).min(today);
+                let closed = (assessed + Duration::days(rng.random_range(0..120))).min(today);
+                case_rows::update(
+                    conn,
+                    &case.id,
+                    &case_rows::CaseChanges {
+                        assessed_on: Some(Some(assessed)),
+                        closed_at: Some(Some(closed.and_hms_opt(12, 0, 0).expect("noon"))),
+                        ..Default::default()
+                    },
+                )
+                .map_err(|e| e.to_string())?;
             }
         }
         progress(i + 1);

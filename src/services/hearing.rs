@@ -1578,3 +1578,25 @@ mod tests {
         );
     }
 }
+
+/// Sanctions awaiting follow-up by the given day, on cases the user may see (for the dashboard).
+pub fn follow_ups_due(conn: &mut DbConnection, user: &User, until: NaiveDate) -> QueryResult<Vec<serde_json::Value>> {
+    use crate::db::schema::{cases as case_table, sanctions};
+    let due: Vec<(String, String, String, NaiveDate, String)> = sanctions::table
+        .inner_join(case_table::table)
+        .filter(sanctions::compliance.eq("pending"))
+        .filter(sanctions::follow_up_on.le(until))
+        .order(sanctions::follow_up_on.asc())
+        .limit(50)
+        .select((case_table::id, case_table::reference, sanctions::kind, sanctions::follow_up_on, sanctions::member_id))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (case_id, reference, kind, on, member_id) in due {
+        if !access::can_view_case(conn, user, &case_id)? {
+            continue;
+        }
+        let member = member_rows::find(conn, &member_id)?.map(|m| m.full_name).unwrap_or_default();
+        out.push(serde_json::json!({ "reference": reference, "kind": label(&SANCTIONS, &kind), "member": member, "follow_up_on": on }));
+    }
+    Ok(out)
+}

@@ -50,7 +50,11 @@ impl Period {
     /// else the same number of days.
     pub fn previous(&self) -> Period {
         let whole_months = self.from.day() == 1 && (self.to + chrono::Duration::days(1)).day() == 1;
-        if whole_months {
+        let year_to_date = self.from == financial_year_of(self.from).from && self.to < financial_year_of(self.from).to;
+        if year_to_date && !whole_months {
+            // The financial year so far: the same dates a year before.
+            Period { from: self.from - Months::new(12), to: self.to - Months::new(12) }
+        } else if whole_months {
             let months = ((self.to.year() - self.from.year()) * 12 + self.to.month() as i32 - self.from.month() as i32
                 + 1) as u32;
             let from = self.from - Months::new(months);
@@ -281,6 +285,18 @@ pub fn figures(
     authority_ids: &[String],
     calendar: &Calendar,
 ) -> QueryResult<Figures> {
+    figures_of(conn, period, authority_ids, calendar, true)
+}
+
+/// As [`figures`]; `breakdowns: false` leaves out the allegations by provision and the takedown
+/// figures (the dashboard does not show them).
+fn figures_of(
+    conn: &mut DbConnection,
+    period: Period,
+    authority_ids: &[String],
+    calendar: &Calendar,
+    breakdowns: bool,
+) -> QueryResult<Figures> {
     let (from, to, start, end) = (period.from, period.to, period.start(), period.end());
     let ids = authority_ids;
     let mut f = Figures::default();
@@ -301,16 +317,26 @@ pub fn figures(
         let platform = platform.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)).unwrap_or("Not given");
         add(&mut f.by_platform, platform, n);
     }
-    let rows: Vec<(String, String, i64)> = allegations::table
-        .inner_join(complaints::table)
-        .inner_join(code_provisions::table)
-        .filter(complaints::received_on.between(from, to))
-        .filter(complaints::authority_id.eq_any(ids))
-        .group_by((code_provisions::number, code_provisions::heading))
-        .select((code_provisions::number, code_provisions::heading, count_star()))
+    // Counted by provision id, then named: the join to the provisions is on the few groups.
+    let rows: Vec<(String, i64)> = if !breakdowns {
+        Vec::new()
+    } else {
+        allegations::table
+            .inner_join(complaints::table)
+            .filter(complaints::received_on.between(from, to))
+            .filter(complaints::authority_id.eq_any(ids))
+            .group_by(allegations::code_provision_id)
+            .select((allegations::code_provision_id, count_star()))
+            .load(conn)?
+    };
+    let named: Vec<(String, String, String)> = code_provisions::table
+        .filter(code_provisions::id.eq_any(rows.iter().map(|r| &r.0)))
+        .select((code_provisions::id, code_provisions::number, code_provisions::heading))
         .load(conn)?;
-    for (number, heading, n) in rows {
-        add(&mut f.by_provision, format!("{number} {heading}"), n);
+    for (id, n) in rows {
+        if let Some((_, number, heading)) = named.iter().find(|p| p.0 == id) {
+            add(&mut f.by_provision, format!("{number} {heading}"), n);
+        }
     }
 
     // Capacity conclusions, and decisions at each stage.
@@ -412,54 +438,8 @@ pub fn figures(
         add(&mut f.compliance, intake::label(&crate::services::hearing::COMPLIANCE, &compliance), n);
     }
 
-    // Takedown requests made in the period, by platform: requests, removed, removed in time,
-    // refused, reinstated.
-    let rows: Vec<(Option<String>, String, i64)> = takedown_requests::table
-        .inner_join(cases::table)
-        .filter(takedown_requests::requested_on.between(from, to))
-        .filter(cases::authority_id.eq_any(ids))
-        .group_by((takedown_requests::platform, takedown_requests::status))
-        .select((takedown_requests::platform, takedown_requests::status, count_star()))
-        .load(conn)?;
-    let platform = |p: Option<String>| {
-        p.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)).unwrap_or("Not given").to_string()
-    };
-    for (p, status, n) in rows {
-        let row = f.takedowns.entry(platform(p)).or_insert([0; 5]);
-        row[0] += n;
-        if matches!(status.as_str(), "removed" | "partly-removed") {
-            row[1] += n;
-        }
-        if status == "refused" {
-            row[3] += n;
-        }
-    }
-    let rows: Vec<(Option<String>, i64)> = takedown_requests::table
-        .inner_join(cases::table)
-        .filter(takedown_requests::requested_on.between(from, to))
-        .filter(cases::authority_id.eq_any(ids))
-        .filter(takedown_requests::status.eq_any(["removed", "partly-removed"]))
-        .filter(takedown_requests::resolved_on.le(takedown_requests::due_on.nullable()))
-        .group_by(takedown_requests::platform)
-        .select((takedown_requests::platform, count_star()))
-        .load(conn)?;
-    for (p, n) in rows {
-        f.takedowns.entry(platform(p)).or_insert([0; 5])[2] += n;
-    }
-    let rows: Vec<(Option<String>, i64)> = takedown_requests::table
-        .inner_join(cases::table)
-        .filter(takedown_requests::requested_on.between(from, to))
-        .filter(cases::authority_id.eq_any(ids))
-        .filter(diesel::dsl::exists(
-            takedown_events::table
-                .filter(takedown_events::request_id.eq(takedown_requests::id))
-                .filter(takedown_events::to_status.eq("reinstated")),
-        ))
-        .group_by(takedown_requests::platform)
-        .select((takedown_requests::platform, count_star()))
-        .load(conn)?;
-    for (p, n) in rows {
-        f.takedowns.entry(platform(p)).or_insert([0; 5])[4] += n;
+    if breakdowns {
+        takedown_figures(conn, &mut f, period, ids)?;
     }
 
     // Open cases at the end of the period, by age (counted per day received, bucketed here).
@@ -547,6 +527,61 @@ pub fn figures(
         within,
     ));
     Ok(f)
+}
+
+/// Takedown requests made in the period, by platform: requests, removed, removed in time,
+/// refused, reinstated.
+fn takedown_figures(conn: &mut DbConnection, f: &mut Figures, period: Period, ids: &[String]) -> QueryResult<()> {
+    let (from, to) = (period.from, period.to);
+    let rows: Vec<(Option<String>, String, i64)> = takedown_requests::table
+        .inner_join(cases::table)
+        .filter(takedown_requests::requested_on.between(from, to))
+        .filter(cases::authority_id.eq_any(ids))
+        .group_by((takedown_requests::platform, takedown_requests::status))
+        .select((takedown_requests::platform, takedown_requests::status, count_star()))
+        .load(conn)?;
+    let platform = |p: Option<String>| {
+        p.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)).unwrap_or("Not given").to_string()
+    };
+    for (p, status, n) in rows {
+        let row = f.takedowns.entry(platform(p)).or_insert([0; 5]);
+        row[0] += n;
+        if matches!(status.as_str(), "removed" | "partly-removed") {
+            row[1] += n;
+        }
+        if status == "refused" {
+            row[3] += n;
+        }
+    }
+    let rows: Vec<(Option<String>, i64)> = takedown_requests::table
+        .inner_join(cases::table)
+        .filter(takedown_requests::requested_on.between(from, to))
+        .filter(cases::authority_id.eq_any(ids))
+        .filter(takedown_requests::status.eq_any(["removed", "partly-removed"]))
+        .filter(takedown_requests::resolved_on.le(takedown_requests::due_on.nullable()))
+        .group_by(takedown_requests::platform)
+        .select((takedown_requests::platform, count_star()))
+        .load(conn)?;
+    for (p, n) in rows {
+        f.takedowns.entry(platform(p)).or_insert([0; 5])[2] += n;
+    }
+    let rows: Vec<(Option<String>, i64)> = takedown_requests::table
+        .inner_join(cases::table)
+        .filter(takedown_requests::requested_on.between(from, to))
+        .filter(cases::authority_id.eq_any(ids))
+        .filter(diesel::dsl::exists(
+            takedown_events::table
+                .filter(takedown_events::request_id.eq(takedown_requests::id))
+                .filter(takedown_events::to_status.eq("reinstated")),
+        ))
+        .group_by(takedown_requests::platform)
+        .select((takedown_requests::platform, count_star()))
+        .load(conn)?;
+    for (p, n) in rows {
+        f.takedowns.entry(platform(p)).or_insert([0; 5])[4] += n;
+    }
+
+    Ok(())
 }
 
 pub const AGE_BANDS: [(i64, &str); 4] =
@@ -796,54 +831,76 @@ pub fn summaries(
     }
     type SummaryRow = (String, String, NaiveDate, Option<NaiveDateTime>, String, String, String, Option<String>);
     let rows: Vec<SummaryRow> = q.load(conn)?;
-    let case_ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
-    // The first complaint's source and platform, and the provisions alleged, per case.
-    let complaint_rows: Vec<(String, String, Option<String>)> = complaints::table
-        .filter(complaints::case_id.eq_any(&case_ids))
-        .order((complaints::case_id.asc(), complaints::received_on.asc(), complaints::created_at.asc()))
-        .select((complaints::case_id, complaints::source, complaints::platform))
-        .load(conn)?;
-    let provision_rows: Vec<(String, String)> = allegations::table
-        .inner_join(code_provisions::table)
-        .filter(allegations::case_id.eq_any(&case_ids))
-        .select((allegations::case_id, code_provisions::number))
-        .distinct()
-        .load(conn)?;
-    // Members found in breach on cases whose decision was published.
-    let named: Vec<(String, String)> = findings::table
-        .inner_join(allegations::table.inner_join(members::table))
-        .filter(findings::breach.eq(true))
-        .filter(allegations::case_id.eq_any(&case_ids))
-        .filter(diesel::dsl::exists(
-            decision_notices::table
-                .inner_join(decisions::table)
-                .filter(decisions::case_id.eq(allegations::case_id))
-                .filter(decision_notices::recipient_kind.eq("publication"))
-                .filter(decision_notices::status.eq("published")),
-        ))
-        .select((allegations::case_id, members::full_name))
-        .distinct()
-        .load(conn)?;
-    let decision_rows: Vec<(String, String, String)> = decisions::table
-        .filter(decisions::case_id.eq_any(&case_ids))
-        .order(decisions::decided_at.asc())
-        .select((decisions::case_id, decisions::stage, decisions::outcome))
-        .load(conn)?;
+    // What each case needs from other tables, looked up in batches (a bound-parameter list stays
+    // well under both backends' limits) and kept by case id.
+    use std::collections::HashMap;
+    let mut first_complaint: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut provisions_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut named: HashMap<String, Vec<String>> = HashMap::new();
+    let mut last_decision: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in rows.chunks(500) {
+        let case_ids: Vec<&String> = chunk.iter().map(|r| &r.0).collect();
+        let complaint_rows: Vec<(String, String, Option<String>)> = complaints::table
+            .filter(complaints::case_id.eq_any(&case_ids))
+            .order((complaints::case_id.asc(), complaints::received_on.asc(), complaints::created_at.asc()))
+            .select((complaints::case_id, complaints::source, complaints::platform))
+            .load(conn)?;
+        for (case_id, source, platform) in complaint_rows {
+            first_complaint.entry(case_id).or_insert((source, platform));
+        }
+        let provision_rows: Vec<(String, String)> = allegations::table
+            .inner_join(code_provisions::table)
+            .filter(allegations::case_id.eq_any(&case_ids))
+            .select((allegations::case_id, code_provisions::number))
+            .distinct()
+            .load(conn)?;
+        for (case_id, number) in provision_rows {
+            provisions_of.entry(case_id).or_default().push(number);
+        }
+        // Members found in breach on cases whose decision was published.
+        let named_rows: Vec<(String, String)> = findings::table
+            .inner_join(allegations::table.inner_join(members::table))
+            .filter(findings::breach.eq(true))
+            .filter(allegations::case_id.eq_any(&case_ids))
+            .filter(diesel::dsl::exists(
+                decision_notices::table
+                    .inner_join(decisions::table)
+                    .filter(decisions::case_id.eq(allegations::case_id))
+                    .filter(decision_notices::recipient_kind.eq("publication"))
+                    .filter(decision_notices::status.eq("published")),
+            ))
+            .select((allegations::case_id, members::full_name))
+            .distinct()
+            .load(conn)?;
+        for (case_id, name) in named_rows {
+            named.entry(case_id).or_default().push(name);
+        }
+        let decision_rows: Vec<(String, String, String)> = decisions::table
+            .filter(decisions::case_id.eq_any(&case_ids))
+            .order(decisions::decided_at.asc())
+            .select((decisions::case_id, decisions::stage, decisions::outcome))
+            .load(conn)?;
+        for (case_id, stage, outcome) in decision_rows {
+            last_decision.insert(case_id, (stage, outcome));
+        }
+    }
     let out = rows
         .into_iter()
         .map(|(id, reference, received_on, closed_at, authority, tier, status, reason)| {
-            let first = complaint_rows.iter().find(|c| c.0 == id);
-            let mut provisions: Vec<&str> = provision_rows.iter().filter(|p| p.0 == id).map(|p| p.1.as_str()).collect();
+            let first = first_complaint.get(&id);
+            let mut provisions: Vec<&str> =
+                provisions_of.get(&id).map(|p| p.iter().map(String::as_str).collect()).unwrap_or_default();
             provisions.sort();
-            let mut names: Vec<&str> = named.iter().filter(|n| n.0 == id).map(|n| n.1.as_str()).collect();
+            let mut names: Vec<&str> =
+                named.get(&id).map(|n| n.iter().map(String::as_str).collect()).unwrap_or_default();
             names.sort();
             names.dedup();
-            let last = decision_rows.iter().rfind(|d| d.0 == id).map(|d| {
+            let last = last_decision.get(&id).map(|(stage, outcome)| {
                 crate::services::assessment::decision_label(&crate::models::assessment::Decision {
                     id: String::new(),
                     case_id: id.clone(),
-                    stage: d.1.clone(),
-                    outcome: d.2.clone(),
+                    stage: stage.clone(),
+                    outcome: outcome.clone(),
                     reason_category: None,
                     reasons: String::new(),
                     decided_by_user_id: String::new(),
@@ -857,11 +914,11 @@ pub fn summaries(
                 authority,
                 tier: tier_label(&tier).into(),
                 platform: first
-                    .and_then(|c| c.2.as_deref())
+                    .and_then(|c| c.1.as_deref())
                     .map(|p| intake::label(&intake::PLATFORMS, p))
                     .unwrap_or("Not given")
                     .into(),
-                source: first.map(|c| intake::label(&intake::SOURCES, &c.1)).unwrap_or("").into(),
+                source: first.map(|c| intake::label(&intake::SOURCES, &c.0)).unwrap_or("").into(),
                 provisions: provisions.join(", "),
                 status: crate::services::cases::CaseStatus::parse(&status).map(|s| s.label()).unwrap_or("").into(),
                 outcome: reason.or(last).unwrap_or_default(),
@@ -1096,7 +1153,7 @@ pub fn year_to_date(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<(P
     let period = Period { from: financial_year_of(today).from, to: today };
     let calendar = Calendar::load(conn)?;
     let (ids, _, _) = resolve_authorities(conn, &[])?;
-    let f = figures(conn, period, &ids, &calendar)?;
+    let f = figures_of(conn, period, &ids, &calendar, false)?;
     let sum = |m: &BTreeMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
     let row = |label: &str, n: i64| Row { label: label.into(), current: n, previous: 0, bar: 0.0 };
     Ok((
@@ -1110,4 +1167,46 @@ pub fn year_to_date(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<(P
         ],
         f.timeliness,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn previous_periods() {
+        let q2 = Period { from: d(2025, 7, 1), to: d(2025, 9, 30) };
+        assert_eq!(q2.previous(), Period { from: d(2025, 4, 1), to: d(2025, 6, 30) });
+        let year = Period { from: d(2025, 4, 1), to: d(2026, 3, 31) };
+        assert_eq!(year.previous(), Period { from: d(2024, 4, 1), to: d(2025, 3, 31) });
+        let ytd = Period { from: d(2026, 4, 1), to: d(2026, 11, 22) };
+        assert_eq!(ytd.previous(), Period { from: d(2025, 4, 1), to: d(2025, 11, 22) });
+        let custom = Period { from: d(2026, 5, 10), to: d(2026, 5, 19) };
+        assert_eq!(custom.previous(), Period { from: d(2026, 4, 30), to: d(2026, 5, 9) });
+        assert_eq!(year.label(), "2025/26");
+        assert_eq!(q2.label(), "July to September 2025");
+    }
+
+    #[test]
+    fn medians_of_histograms() {
+        let h: BTreeMap<i64, i64> = [(1, 1), (4, 1), (6, 1)].into();
+        assert_eq!(median(&h), Some(4.0));
+        let h: BTreeMap<i64, i64> = [(2, 1), (5, 1)].into();
+        assert_eq!(median(&h), Some(3.5));
+        let h: BTreeMap<i64, i64> = [(3, 10), (9, 1)].into();
+        assert_eq!(median(&h), Some(3.0));
+        assert_eq!(median(&BTreeMap::new()), None);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
 }

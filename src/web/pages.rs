@@ -40,6 +40,9 @@ pub async fn dashboard(ctx: RequestContext, state: web::Data<AppState>) -> AppRe
                 let mut b = serde_json::to_value(cases::dashboard(conn, &board_user, today)?)?;
                 b["takedowns"] =
                     serde_json::to_value(crate::services::takedown::overdue_for(conn, &board_user, today)?)?;
+                let horizon = Calendar::load(conn)?.add_working_days(today, 5);
+                b["follow_ups"] =
+                    serde_json::to_value(crate::services::hearing::follow_ups_due(conn, &board_user, horizon)?)?;
                 Some(b)
             } else {
                 None

@@ -139,6 +139,17 @@ impl Browser {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// A screenshot of one element, whole (a long report or bundle, say).
+    async fn shot_of(&self, css: &str, name: &str) {
+        // Element screenshots stop at the window's edge: make the window as tall as the page.
+        let height = self.client.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+        let height = height.as_u64().unwrap_or(1000).clamp(1000, 16000) as u32;
+        self.client.set_window_size(1280, height + 100).await.unwrap();
+        let png = self.client.find(Locator::Css(css)).await.unwrap().screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        self.client.set_window_size(1280, 1000).await.unwrap();
+    }
+
     async fn fill(&self, id: &str, value: &str) {
         let el = self.client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
         el.clear().await.unwrap();
@@ -333,5 +344,80 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     mo.shot("15-decision-notices").await;
     mo.submit("main form button[type=submit]").await;
     assert!(mo.text().await.contains("decision notice(s) sent"));
+
+    // The committee report for the year so far, then saved as presented to the committee.
+    mo.submit("a[href='/reports']").await;
+    mo.submit("main form[action='/reports'] button[type=submit]").await;
+    let report = mo.text().await;
+    assert!(report.contains("Initial assessment decisions"), "{report}");
+    assert!(report.contains("Investigation"));
+    assert!(!report.contains("Jo Public"), "no complainant in the report");
+    mo.shot_of(".sd-report", "16-committee-report").await;
+    mo.fill("meeting", "Standards Committee").await;
+    mo.fill("meeting_on", "14").await;
+    mo.fill("meeting_on-month", "12").await;
+    mo.fill("meeting_on-year", "2026").await;
+    mo.submit("form[action='/reports/snapshots'] button[type=submit]").await;
+    assert!(mo.text().await.contains("Unchanged since it was saved"));
+    mo.shot("17-report-as-presented").await;
     mo.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = crate::hearing::at_hearing(&app).await;
+    let reference = case.reference.clone();
+
+    // A panel member reads the bundle.
+    let panel = Browser::start(&app, true).await;
+    sign_in(&panel, "committee@southvale.example").await;
+    panel.goto(&format!("/cases/{reference}/hearing")).await;
+    panel.submit(&format!("a[href='/cases/{reference}/hearing/bundle']")).await;
+    let bundle = panel.text().await;
+    assert!(bundle.contains("Evidence list with SHA-256 hashes"));
+    panel.shot_of(".sd-bundle", "20-hearing-bundle").await;
+    panel.close().await;
+
+    let b = Browser::start(&app, true).await;
+    sign_in(&b, "officer@southvale.example").await;
+    b.goto(&format!("/cases/{reference}/investigation")).await;
+    b.shot("21-investigation").await;
+    b.goto(&format!("/cases/{reference}/hearing")).await;
+    // Sending the findings empty shows the error summary.
+    b.submit("form[action$='/hearing/findings'] button[type=submit]").await;
+    assert!(b.text().await.contains("There is a problem"));
+    let ids: Vec<String> = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    for id in &ids {
+        b.click(&format!("input[name='finding_{id}'][value=breach]")).await;
+        b.fill(&format!("reasons_{id}"), "A personal attack on a named officer.").await;
+        b.fill(&format!("article10_{id}"), "Gratuitous abuse of an officer has little protection.").await;
+    }
+    b.submit("form[action$='/hearing/findings'] button[type=submit]").await;
+    assert!(b.text().await.contains("Findings recorded"));
+    b.click("input[name=kind][value=training]").await;
+    b.fill("detail", "Social media training within two months.").await;
+    let follow = chrono::Utc::now().date_naive() + chrono::Duration::days(60);
+    b.fill("follow_up", &follow.format("%-d").to_string()).await;
+    b.fill("follow_up-month", &follow.format("%-m").to_string()).await;
+    b.fill("follow_up-year", &follow.format("%Y").to_string()).await;
+    b.submit("form[action$='/hearing/sanctions'] button[type=submit]").await;
+    assert!(b.text().await.contains("Sanction added"));
+    b.shot("22-hearing-outcome").await;
+    b.submit("form[action$='/hearing/decision'] button[type=submit]").await;
+    assert!(b.text().await.contains("Publication version (anonymised)"));
+    b.shot("23-hearing-notices").await;
+    b.submit("main form button[type=submit]").await;
+    b.goto(&format!("/cases/{reference}/hearing")).await;
+    b.click("input[name=compliance][value=complied]").await;
+    b.submit("form[action*='/sanctions/'] button[type=submit]").await;
+    assert!(b.text().await.contains("the case is closed"));
+    b.shot("24-closed-after-sanctions").await;
+    b.close().await;
 }

@@ -160,7 +160,7 @@ fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
 }
 
 /// A case with a fixed hearing (panel: Cam Reid and Sam Okafor, no conflicts).
-async fn at_hearing(app: &TestApp) -> Case {
+pub(crate) async fn at_hearing(app: &TestApp) -> Case {
     let case = investigated(app, "Alex Archer", "southvale").await;
     appoint(app, &case);
     final_report(app, &case).await;
@@ -492,7 +492,10 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
         .await
         .assert_status(422)
         .assert_contains("Describe the sanction");
+    let soon = future(2);
     for kind in ["training", "apology"] {
+        let (day, month, year) =
+            if kind == "apology" { soon.clone() } else { (day.clone(), month.clone(), year.clone()) };
         officer
             .post_form(
                 &format!("{path}/sanctions"),
@@ -536,6 +539,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     let notices_path = issued.location().unwrap().to_string();
     officer.post_form(&notices_path, &[]).await.assert_status(303);
     assert_eq!(status(&app, &case), "sanctions");
+    officer.get("/dashboard").await.assert_contains("Sanctions to follow up").assert_contains("Apology (Alex Archer)");
     let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
     assert!(sent.iter().all(|m| !m.to_address.is_empty()));
     assert!(sent.iter().any(|m| m.to_address == "ip@southvale.example"));
