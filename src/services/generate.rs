@@ -128,6 +128,15 @@ pub fn generate(
                 .map_err(|e| e.to_string())?;
             }
         }
+        // On PostgreSQL, refresh the planner's statistics as the tables grow many times over
+        // (autovacuum's analyze lags behind a bulk load, and the matching query then picks a
+        // plan made for empty tables).
+        if (i + 1) % 5_000 == 0 {
+            if let DbConnection::Postgresql(pg) = conn {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("ANALYZE").execute(pg).map_err(|e| format!("analyze: {e}"))?;
+            }
+        }
         progress(i + 1);
     }
     Ok(n)
