@@ -1560,25 +1560,6 @@ pub fn members_in_breach(conn: &mut DbConnection, case: &Case) -> QueryResult<Ve
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::anonymise;
-
-    #[test]
-    fn names_are_replaced_as_whole_words_ignoring_case() {
-        let hidden = vec![
-            ("Jo Public".to_string(), "[the complainant]"),
-            ("Ms Public".to_string(), "[the complainant]"),
-            ("Sam Neighbour".to_string(), "[a witness]"),
-        ];
-        let text = "JO PUBLIC complained; Ms Public and Sam Neighbour saw it. The public interest favours publication. Jo Publican is someone else.";
-        assert_eq!(
-            anonymise(text, &hidden),
-            "[the complainant] complained; [the complainant] and [a witness] saw it. The public interest favours publication. Jo Publican is someone else."
-        );
-    }
-}
-
 /// Sanctions awaiting follow-up by the given day, on cases the user may see (for the dashboard).
 pub fn follow_ups_due(conn: &mut DbConnection, user: &User, until: NaiveDate) -> QueryResult<Vec<serde_json::Value>> {
     use crate::db::schema::{cases as case_table, sanctions};
@@ -1599,4 +1580,23 @@ pub fn follow_ups_due(conn: &mut DbConnection, user: &User, until: NaiveDate) ->
         out.push(serde_json::json!({ "reference": reference, "kind": label(&SANCTIONS, &kind), "member": member, "follow_up_on": on }));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anonymise;
+
+    #[test]
+    fn names_are_replaced_as_whole_words_ignoring_case() {
+        let hidden = vec![
+            ("Jo Public".to_string(), "[the complainant]"),
+            ("Ms Public".to_string(), "[the complainant]"),
+            ("Sam Neighbour".to_string(), "[a witness]"),
+        ];
+        let text = "JO PUBLIC complained; Ms Public and Sam Neighbour saw it. The public interest favours publication. Jo Publican is someone else.";
+        assert_eq!(
+            anonymise(text, &hidden),
+            "[the complainant] complained; [the complainant] and [a witness] saw it. The public interest favours publication. Jo Publican is someone else."
+        );
+    }
 }
