@@ -218,6 +218,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
         .await
         .assert_status(303);
     officer.get(&path).await.assert_contains("R. Fairweather, Wyre Forest Legal (external)");
+    officer
+        .get(&format!("/cases/{}/hearing", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("This case has not been referred to a hearing.");
     // The investigation cannot end without a final report.
     let res = officer.post_form(&format!("{path}/complete"), &[]).await;
     officer.follow(&res).await.assert_contains("Upload the final report before ending the investigation");
