@@ -34,12 +34,18 @@ pub struct Period {
 }
 
 impl Period {
-    pub fn label(&self) -> String {
-        let whole_months = self.from.day() == 1 && (self.to + chrono::Duration::days(1)).day() == 1;
+    /// How many calendar months the period spans, when it runs from a 1st to a month's last day.
+    fn whole_months(&self) -> Option<u32> {
+        let whole = self.from.day() == 1 && (self.to + chrono::Duration::days(1)).day() == 1;
         let months = (self.to.year() - self.from.year()) * 12 + self.to.month() as i32 - self.from.month() as i32 + 1;
-        if whole_months && months == 12 && self.from.month() == 4 {
+        whole.then_some(months as u32)
+    }
+
+    pub fn label(&self) -> String {
+        let months = self.whole_months();
+        if months == Some(12) && self.from.month() == 4 {
             format!("{}/{:02}", self.from.year(), (self.from.year() + 1) % 100)
-        } else if whole_months && months == 3 {
+        } else if months == Some(3) {
             format!("{} to {}", self.from.format("%B"), self.to.format("%B %Y"))
         } else {
             format!("{} to {}", self.from.format("%-d %B %Y"), self.to.format("%-d %B %Y"))
@@ -49,19 +55,16 @@ impl Period {
     /// The period of the same length just before: the previous quarter or year for whole months,
     /// else the same number of days.
     pub fn previous(&self) -> Period {
-        let whole_months = self.from.day() == 1 && (self.to + chrono::Duration::days(1)).day() == 1;
-        let year_to_date = self.from == financial_year_of(self.from).from && self.to < financial_year_of(self.from).to;
-        if year_to_date && !whole_months {
+        let year = financial_year_of(self.from);
+        let year_to_date = self.from == year.from && self.to < year.to;
+        match self.whole_months() {
             // The financial year so far: the same dates a year before.
-            Period { from: self.from - Months::new(12), to: self.to - Months::new(12) }
-        } else if whole_months {
-            let months = ((self.to.year() - self.from.year()) * 12 + self.to.month() as i32 - self.from.month() as i32
-                + 1) as u32;
-            let from = self.from - Months::new(months);
-            Period { from, to: self.from - chrono::Duration::days(1) }
-        } else {
-            let days = (self.to - self.from).num_days() + 1;
-            Period { from: self.from - chrono::Duration::days(days), to: self.from - chrono::Duration::days(1) }
+            None if year_to_date => Period { from: self.from - Months::new(12), to: self.to - Months::new(12) },
+            Some(months) => Period { from: self.from - Months::new(months), to: self.from - chrono::Duration::days(1) },
+            None => {
+                let days = (self.to - self.from).num_days() + 1;
+                Period { from: self.from - chrono::Duration::days(days), to: self.from - chrono::Duration::days(1) }
+            }
         }
     }
 
@@ -895,18 +898,9 @@ pub fn summaries(
                 named.get(&id).map(|n| n.iter().map(String::as_str).collect()).unwrap_or_default();
             names.sort();
             names.dedup();
-            let last = last_decision.get(&id).map(|(stage, outcome)| {
-                crate::services::assessment::decision_label(&crate::models::assessment::Decision {
-                    id: String::new(),
-                    case_id: id.clone(),
-                    stage: stage.clone(),
-                    outcome: outcome.clone(),
-                    reason_category: None,
-                    reasons: String::new(),
-                    decided_by_user_id: String::new(),
-                    decided_at: now(),
-                })
-            });
+            let last = last_decision
+                .get(&id)
+                .map(|(stage, outcome)| crate::services::assessment::stage_outcome_label(stage, outcome));
             CaseSummary {
                 reference,
                 received_on,
@@ -1000,9 +994,9 @@ pub fn figures_csv(r: &Report) -> String {
 
 /// The underlying rows: one anonymised line per case closed in the period (every one, not only
 /// those the page shows).
-pub fn cases_csv(conn: &mut DbConnection, r: &Report, asked: &[String]) -> QueryResult<String> {
+pub fn cases_csv(conn: &mut DbConnection, period: Period, asked: &[String]) -> QueryResult<String> {
     let (ids, _, _) = resolve_authorities(conn, asked)?;
-    let (rows, _) = summaries(conn, r.period, &ids, None)?;
+    let (rows, _) = summaries(conn, period, &ids, None)?;
     let mut out = csv_line(
         &[
             "reference",
