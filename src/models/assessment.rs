@@ -101,6 +101,33 @@ pub struct DecisionNotice {
     pub sent_by_user_id: Option<String>,
 }
 
+impl DecisionNotice {
+    /// A notice drafted for the officer to review before it is sent.
+    pub fn draft(
+        decision_id: &str,
+        kind: &str,
+        name: String,
+        to: Option<String>,
+        subject: String,
+        body: String,
+    ) -> Self {
+        DecisionNotice {
+            id: crate::models::new_id(),
+            decision_id: decision_id.to_string(),
+            recipient_kind: kind.to_string(),
+            recipient_name: name,
+            to_address: to,
+            subject,
+            body,
+            status: "draft".into(),
+            outbox_id: None,
+            created_at: crate::models::now(),
+            sent_at: None,
+            sent_by_user_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = review_requests)]
 pub struct ReviewRequest {

@@ -696,20 +696,7 @@ fn draft_notices(
         let rendered = render(&ctx)?;
         rows::insert_notice(
             conn,
-            &DecisionNotice {
-                id: new_id(),
-                decision_id: decision.id.clone(),
-                recipient_kind: kind.into(),
-                recipient_name: name,
-                to_address: email,
-                subject: rendered.subject,
-                body: rendered.body_text,
-                status: "draft".into(),
-                outbox_id: None,
-                created_at: now(),
-                sent_at: None,
-                sent_by_user_id: None,
-            },
+            &DecisionNotice::draft(&decision.id, kind, name, email, rendered.subject, rendered.body_text),
         )?;
     }
     Ok(())
@@ -858,13 +845,18 @@ pub fn record_review(
 
 /// What a decision was, in words, whatever its stage.
 pub fn decision_label(d: &Decision) -> String {
-    let list: &[(&str, &str)] = match d.stage.as_str() {
+    stage_outcome_label(&d.stage, &d.outcome)
+}
+
+/// The words for an outcome at a stage ("initial-assessment", "post-investigation", "hearing").
+pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
+    let list: &[(&str, &str)] = match stage {
         "post-investigation" => &crate::services::hearing::POST_INVESTIGATION,
         "hearing" => &[("breach", "Hearing: breach found"), ("no-breach", "Hearing: no breach")],
         _ => &DECISIONS,
     };
-    let label = list.iter().find(|(v, _)| *v == d.outcome).map(|(_, l)| *l).unwrap_or(d.outcome.as_str());
-    match d.stage.as_str() {
+    let label = list.iter().find(|(v, _)| *v == outcome).map(|(_, l)| *l).unwrap_or(outcome);
+    match stage {
         "post-investigation" => format!("After investigation: {label}"),
         _ => label.to_string(),
     }
