@@ -462,58 +462,31 @@ fn draft_notices(
         crate::mail::render_email(template, ctx)
             .map_err(|e| ServiceError::Internal(format!("{template} template: {e:?}")))
     };
-    let insert = |conn: &mut DbConnection, kind: &str, name: String, to: Option<String>, ctx: &tera::Context| {
-        let rendered = render(ctx)?;
-        assessment_rows::insert_notice(
-            conn,
-            &DecisionNotice {
-                id: new_id(),
-                decision_id: decision.id.clone(),
-                recipient_kind: kind.into(),
-                recipient_name: name,
-                to_address: to,
-                subject: rendered.subject,
-                body: rendered.body_text,
-                status: "draft".into(),
-                outbox_id: None,
-                created_at: now(),
-                sent_at: None,
-                sent_by_user_id: None,
-            },
-        )?;
-        Ok::<(), ServiceError>(())
-    };
     for (kind, name, to) in recipients {
         let mut ctx = base.clone();
         ctx.insert("name", &name);
         ctx.insert("recipient", kind);
-        insert(conn, kind, name, to, &ctx)?;
+        let r = render(&ctx)?;
+        assessment_rows::insert_notice(
+            conn,
+            &DecisionNotice::draft(&decision.id, kind, name, to, r.subject, r.body_text),
+        )?;
     }
     if publication {
         let mut ctx = base.clone();
         ctx.insert("name", "");
         ctx.insert("recipient", "publication");
-        let mut rendered = render(&ctx)?;
+        let r = render(&ctx)?;
         let hidden = redactions(&complaints);
-        rendered.body_text = anonymise(&rendered.body_text, &hidden);
-        rendered.subject = anonymise(&rendered.subject, &hidden);
-        assessment_rows::insert_notice(
-            conn,
-            &DecisionNotice {
-                id: new_id(),
-                decision_id: decision.id.clone(),
-                recipient_kind: "publication".into(),
-                recipient_name: "Publication version (anonymised)".into(),
-                to_address: None,
-                subject: rendered.subject,
-                body: rendered.body_text,
-                status: "draft".into(),
-                outbox_id: None,
-                created_at: now(),
-                sent_at: None,
-                sent_by_user_id: None,
-            },
-        )?;
+        let notice = DecisionNotice::draft(
+            &decision.id,
+            "publication",
+            "Publication version (anonymised)".into(),
+            None,
+            anonymise(&r.subject, &hidden),
+            anonymise(&r.body_text, &hidden),
+        );
+        assessment_rows::insert_notice(conn, &notice)?;
     }
     Ok(())
 }
@@ -1533,6 +1506,24 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
         "can_work": access::can(user, Permission::WorkCases) && status_of(case).is_open(),
         "can_sign_off": access::can(user, Permission::SignOffDecisions) && status_of(case).is_open(),
     }))
+}
+
+/// The investigation page's contents, for officers and the case's investigator only (others who
+/// may see the case, such as an Independent Person, get not found).
+pub fn investigation_overview(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+) -> ServiceResult<(Case, serde_json::Value)> {
+    let case = cases::find_visible(conn, user, reference)?;
+    let investigator = rows::investigation_for_case(conn, &case.id)?
+        .and_then(|i| i.investigator_user_id)
+        .is_some_and(|id| id == user.id);
+    if !(access::can(user, Permission::WorkCases) || investigator) {
+        return Err(ServiceError::NotFound);
+    }
+    let o = overview(conn, user, &case)?;
+    Ok((case, o))
 }
 
 /// Active users of a role, as select options.

@@ -9,7 +9,7 @@ use crate::services::files::Kind;
 use crate::services::hearing::{
     self, AppointInput, EntryInput, FindingInput, HearingInput, PostDecisionInput, SanctionInput,
 };
-use crate::services::{cases, FieldError, FieldErrors, ServiceError};
+use crate::services::{FieldError, FieldErrors, ServiceError};
 use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::stream_file;
@@ -45,13 +45,7 @@ async fn investigation_page(
     let user = ctx.require_user()?.clone();
     let (overview, investigators) = state
         .db(move |conn| {
-            let case = cases::find_visible(conn, &user, &reference).map_err(service_error)?;
-            let overview = hearing::overview(conn, &user, &case).map_err(service_error)?;
-            if !overview["can_work"].as_bool().unwrap_or(false)
-                && !overview["investigation"]["is_investigator"].as_bool().unwrap_or(false)
-            {
-                return Err(AppError::NotFound);
-            }
+            let (case, overview) = hearing::investigation_overview(conn, &user, &reference).map_err(service_error)?;
             Ok((
                 serde_json::json!({ "reference": case.reference, "o": overview }),
                 hearing::user_choices(conn, Role::Investigator)?,

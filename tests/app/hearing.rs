@@ -578,6 +578,17 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
     assert_eq!(closed.status, "closed");
     assert_eq!(closed.closure_reason.as_deref(), Some("Sanctions followed up (not all complied with)"));
+    // The closed case's investigation stays readable by officers; the consulted IP, who may see
+    // the case itself, may not see the investigation file.
+    officer
+        .get(&format!("/cases/{}/investigation", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("The member was acting as a councillor.");
+    let ip = app.new_browser();
+    ip.login("ip@southvale.example", "demo-password").await;
+    ip.get(&format!("/cases/{}", case.reference)).await.assert_status(200);
+    ip.get(&format!("/cases/{}/investigation", case.reference)).await.assert_status(404);
 }
 
 #[actix_web::test]
