@@ -350,7 +350,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     mo.submit("main form[action='/reports'] button[type=submit]").await;
     let report = mo.text().await;
     assert!(report.contains("Initial assessment decisions"), "{report}");
-    assert!(report.contains("Investigation"));
+    assert!(report.contains("Code of Conduct complaints"));
     assert!(!report.contains("Jo Public"), "no complainant in the report");
     mo.shot_of(".sd-report", "16-committee-report").await;
     mo.fill("meeting", "Standards Committee").await;
@@ -359,6 +359,14 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     mo.fill("meeting_on-year", "2026").await;
     mo.submit("form[action='/reports/snapshots'] button[type=submit]").await;
     assert!(mo.text().await.contains("Unchanged since it was saved"));
+    // The figures saved are this journey's: one complaint, sent for investigation.
+    let saved: String = {
+        use diesel::prelude::*;
+        use standards_desk::db::schema::report_snapshots;
+        report_snapshots::table.select(report_snapshots::figures_csv).first(&mut app.conn()).unwrap()
+    };
+    assert!(saved.contains("Summary,Complaints received,1,0"), "{saved}");
+    assert!(saved.contains("Initial assessment decisions,Investigation,1,0"), "{saved}");
     mo.shot("17-report-as-presented").await;
     mo.close().await;
 }
