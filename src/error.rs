@@ -96,7 +96,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             AppError::SignInRequired { next, expired } => {
-                let mut location = format!("/login?next={}", crate::web::render::url_encode(next));
+                let mut location = format!("/login?next={}", crate::templates::url_encode(next));
                 if *expired {
                     location.push_str("&expired=1");
                 }

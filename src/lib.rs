@@ -9,6 +9,7 @@ pub mod error;
 pub mod mail;
 pub mod models;
 pub mod services;
+pub mod templates;
 pub mod web;
 
 use crate::config::Config;

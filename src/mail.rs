@@ -76,7 +76,7 @@ pub struct RenderedEmail {
 }
 
 pub fn render_email(name: &str, context: &tera::Context) -> Result<RenderedEmail, tera::Error> {
-    let t = &crate::web::render::TEMPLATES;
+    let t = &crate::templates::TEMPLATES;
     let subject = t.render(&format!("emails/{name}/subject.txt"), context)?.trim().replace(['\r', '\n'], " ");
     let body_text = t.render(&format!("emails/{name}/body.txt"), context)?;
     let html_name = format!("emails/{name}/body.html");

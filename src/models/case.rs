@@ -1,5 +1,6 @@
 use crate::db::schema::{case_notes, cases, sequences};
 use crate::db::DbConnection;
+pub use crate::models::enums::CaseStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use serde::Serialize;
 pub struct Case {
     pub id: String,
     pub reference: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub summary: String,
     pub authority_id: String,
     pub assigned_user_id: Option<String>,
@@ -30,7 +31,7 @@ pub struct Case {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = cases)]
 pub struct CaseChanges {
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub summary: Option<String>,
     pub assigned_user_id: Option<Option<String>>,
     pub acknowledged_on: Option<Option<NaiveDate>>,

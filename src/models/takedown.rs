@@ -1,5 +1,6 @@
 use crate::db::schema::{informal_actions, takedown_events, takedown_items, takedown_rechecks, takedown_requests};
 use crate::db::DbConnection;
+pub use crate::models::enums::TakedownStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -19,7 +20,7 @@ pub struct TakedownRequest {
     pub request_text: String,
     pub requested_on: NaiveDate,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: TakedownStatus,
     pub resolved_on: Option<NaiveDate>,
     pub outbox_id: Option<String>,
     pub reminder_queued_at: Option<NaiveDateTime>,
@@ -32,8 +33,8 @@ pub struct TakedownRequest {
 pub struct TakedownEvent {
     pub id: String,
     pub request_id: String,
-    pub from_status: String,
-    pub to_status: String,
+    pub from_status: TakedownStatus,
+    pub to_status: TakedownStatus,
     pub note: Option<String>,
     pub verification_item_id: Option<String>,
     pub actor_label: String,
@@ -102,7 +103,7 @@ pub fn next_number(conn: &mut DbConnection, case_id: &str) -> QueryResult<i32> {
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: TakedownStatus,
     resolved_on: Option<NaiveDate>,
     due_on: Option<NaiveDate>,
 ) -> QueryResult<usize> {
@@ -159,7 +160,7 @@ pub fn claim_overdue(
     at: NaiveDateTime,
 ) -> QueryResult<Vec<TakedownRequest>> {
     let due: Vec<TakedownRequest> = takedown_requests::table
-        .filter(takedown_requests::status.eq_any(["requested", "acknowledged", "reinstated"]))
+        .filter(takedown_requests::status.eq_any(TakedownStatus::open()))
         .filter(takedown_requests::due_on.lt(today))
         .filter(takedown_requests::reminder_queued_at.is_null())
         .select(TakedownRequest::as_select())

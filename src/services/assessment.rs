@@ -9,6 +9,7 @@ use crate::models::assessment::{
 };
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::capacity as test_rows;
+use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case, CaseChanges};
 use crate::models::complaint as complaint_rows;
 use crate::models::member::{self as member_rows, Member};
@@ -17,7 +18,7 @@ use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::capacity::{self, Answer};
-use crate::services::cases::{self, status_of, CaseStatus};
+use crate::services::cases;
 use crate::services::outbox::{self, NewEmail};
 use crate::services::reference::CapacityDefinition;
 use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
@@ -267,7 +268,7 @@ pub fn assess(
                 rows::link_answer_evidence(conn, &answer.id, item)?;
             }
         }
-        if matches!(status_of(&case), CaseStatus::Received | CaseStatus::Acknowledged) {
+        if matches!(case.status, CaseStatus::Received | CaseStatus::Acknowledged) {
             cases::transition(conn, actor, &case, CaseStatus::InitialAssessment, "capacity assessment started")?;
         }
         audit::record(
@@ -573,7 +574,7 @@ pub fn decide(
     }
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        let status = status_of(&case);
+        let status = case.status;
         if !matches!(status, CaseStatus::Received | CaseStatus::Acknowledged | CaseStatus::InitialAssessment) {
             return Err(ServiceError::Refused(format!(
                 "The initial assessment has been decided: the case is at {}",
@@ -964,7 +965,7 @@ pub fn detail(
     let wales = engaged.candidates.iter().any(|c| c.nation == "wales");
     Ok(serde_json::json!({
         "case_reference": case.reference,
-        "case_open": status_of(&case).is_open(),
+        "case_open": case.status.is_open(),
         "id": a.id, "version": a.version, "latest": latest, "member": member.full_name, "member_id": member.id,
         "test_title": def.title, "test_version": def.version,
         "questions": rows_out,
@@ -981,7 +982,7 @@ pub fn detail(
         "conclusion_reason": a.conclusion_reason, "concluded_at": a.concluded_at, "concluded_by": concluded_by,
         "article10": article10,
         "versions": versions,
-        "can_conclude": access::can(user, Permission::SignOffDecisions) && a.concluded_at.is_none() && latest && status_of(&case).is_open(),
+        "can_conclude": access::can(user, Permission::SignOffDecisions) && a.concluded_at.is_none() && latest && case.status.is_open(),
         "can_work": access::can(user, Permission::WorkCases),
     }))
 }

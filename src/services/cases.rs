@@ -4,7 +4,7 @@
 
 use crate::db::schema::{allegations, case_participants, cases, complaints, conflict_declarations, members, users};
 use crate::db::DbConnection;
-use crate::models::case::{self as rows, Case, CaseChanges, CaseNote};
+use crate::models::case::{self as rows, Case, CaseChanges, CaseNote, CaseStatus};
 use crate::models::complaint as complaint_rows;
 use crate::models::member as member_rows;
 use crate::models::outbox as outbox_rows;
@@ -20,122 +20,10 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-/// Where a case is in the journey (DESIGN.md "The journey").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CaseStatus {
-    Received,
-    Acknowledged,
-    InitialAssessment,
-    InformalResolution,
-    Investigation,
-    PostInvestigation,
-    Hearing,
-    DecisionNotice,
-    Sanctions,
-    Referred,
-    Closed,
-    Destroyed,
-}
-
-impl CaseStatus {
-    pub const ALL: [CaseStatus; 12] = [
-        CaseStatus::Received,
-        CaseStatus::Acknowledged,
-        CaseStatus::InitialAssessment,
-        CaseStatus::InformalResolution,
-        CaseStatus::Investigation,
-        CaseStatus::PostInvestigation,
-        CaseStatus::Hearing,
-        CaseStatus::DecisionNotice,
-        CaseStatus::Sanctions,
-        CaseStatus::Referred,
-        CaseStatus::Closed,
-        CaseStatus::Destroyed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Received => "received",
-            CaseStatus::Acknowledged => "acknowledged",
-            CaseStatus::InitialAssessment => "initial-assessment",
-            CaseStatus::InformalResolution => "informal-resolution",
-            CaseStatus::Investigation => "investigation",
-            CaseStatus::PostInvestigation => "post-investigation",
-            CaseStatus::Hearing => "hearing",
-            CaseStatus::DecisionNotice => "decision-notice",
-            CaseStatus::Sanctions => "sanctions",
-            CaseStatus::Referred => "referred",
-            CaseStatus::Closed => "closed",
-            CaseStatus::Destroyed => "destroyed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CaseStatus::Received => "Received",
-            CaseStatus::Acknowledged => "Acknowledged",
-            CaseStatus::InitialAssessment => "Initial assessment",
-            CaseStatus::InformalResolution => "Informal resolution",
-            CaseStatus::Investigation => "Investigation",
-            CaseStatus::PostInvestigation => "Post-investigation decision",
-            CaseStatus::Hearing => "Hearing",
-            CaseStatus::DecisionNotice => "Decision notice",
-            CaseStatus::Sanctions => "Sanctions",
-            CaseStatus::Referred => "Referred",
-            CaseStatus::Closed => "Closed",
-            CaseStatus::Destroyed => "Destroyed",
-        }
-    }
-
-    pub fn colour(self) -> &'static str {
-        match self {
-            CaseStatus::Received => "blue",
-            CaseStatus::Acknowledged => "light-blue",
-            CaseStatus::InitialAssessment => "purple",
-            CaseStatus::InformalResolution => "turquoise",
-            CaseStatus::Investigation | CaseStatus::PostInvestigation => "orange",
-            CaseStatus::Hearing | CaseStatus::DecisionNotice | CaseStatus::Sanctions => "red",
-            CaseStatus::Referred => "pink",
-            CaseStatus::Closed | CaseStatus::Destroyed => "grey",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    pub fn is_open(self) -> bool {
-        !matches!(self, CaseStatus::Closed | CaseStatus::Destroyed)
-    }
-
-    /// The transitions the journey allows from here.
-    pub fn next(self) -> &'static [CaseStatus] {
-        use CaseStatus::*;
-        match self {
-            Received => &[Acknowledged, InitialAssessment, Closed],
-            Acknowledged => &[InitialAssessment, Closed],
-            InitialAssessment => &[InformalResolution, Investigation, Referred, Closed],
-            InformalResolution => &[InitialAssessment, Investigation, Closed],
-            Investigation => &[PostInvestigation],
-            PostInvestigation => &[InformalResolution, Hearing, Closed],
-            Hearing => &[DecisionNotice],
-            DecisionNotice => &[Sanctions, Closed],
-            Sanctions => &[Closed],
-            Referred => &[InitialAssessment, Closed],
-            Closed => &[Destroyed],
-            Destroyed => &[],
-        }
-    }
-}
-
-pub fn status_of(case: &Case) -> CaseStatus {
-    CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received)
-}
-
 /// Moves a case to another state, refusing a transition the journey does not allow, and audits
 /// it. Call inside the transaction of the change that causes it.
 pub fn transition(conn: &mut DbConnection, actor: &Actor, case: &Case, to: CaseStatus, why: &str) -> ServiceResult<()> {
-    let from = status_of(case);
+    let from = case.status;
     if !from.next().contains(&to) {
         return Err(ServiceError::Refused(format!(
             "A case that is {} cannot move to {}",
@@ -144,7 +32,7 @@ pub fn transition(conn: &mut DbConnection, actor: &Actor, case: &Case, to: CaseS
         )));
     }
     let t = now();
-    let mut changes = CaseChanges { status: Some(to.as_str().into()), updated_at: Some(t), ..Default::default() };
+    let mut changes = CaseChanges { status: Some(to), updated_at: Some(t), ..Default::default() };
     if to == CaseStatus::Closed {
         changes.closed_at = Some(Some(t));
         changes.closure_reason = Some(Some(why.to_string()));
@@ -235,7 +123,7 @@ pub fn find_workable(conn: &mut DbConnection, user: &User, reference: &str) -> S
     if !access::can(user, Permission::WorkCases) {
         return Err(ServiceError::Forbidden);
     }
-    if !status_of(&case).is_open() {
+    if !case.status.is_open() {
         return Err(ServiceError::Refused(format!("Case {} is closed", case.reference)));
     }
     Ok(case)
@@ -504,7 +392,7 @@ pub const PAGE_SIZE: i64 = 25;
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseRow {
     pub reference: String,
-    pub status: String,
+    pub status: &'static str,
     pub status_label: &'static str,
     pub status_colour: &'static str,
     pub summary: String,
@@ -561,7 +449,7 @@ fn filtered<'a>(user: &User, seen: &Visibility, q: &CaseQuery, today: NaiveDate)
     }
     match q.status.as_str() {
         "" => {}
-        "open" => query = query.filter(cases::status.ne_all(vec!["closed", "destroyed"])),
+        "open" => query = query.filter(cases::status.eq_any(CaseStatus::open())),
         s => query = query.filter(cases::status.eq(s.to_string())),
     }
     if !q.authority.is_empty() {
@@ -581,7 +469,7 @@ fn filtered<'a>(user: &User, seen: &Visibility, q: &CaseQuery, today: NaiveDate)
         ));
     }
     if q.overdue == "yes" {
-        query = query.filter(cases::status.ne_all(vec!["closed", "destroyed"])).filter(
+        query = query.filter(cases::status.eq_any(CaseStatus::open())).filter(
             (cases::acknowledged_on.is_null().and(cases::ack_due_on.lt(today)))
                 .or(cases::assessed_on.is_null().and(cases::assessment_due_on.lt(today))),
         );
@@ -633,7 +521,7 @@ fn to_rows(
     Ok(found
         .into_iter()
         .map(|c| {
-            let status = status_of(&c);
+            let status = c.status;
             let next_deadline = if status.is_open() {
                 deadlines_of(calendar, &c, today).into_iter().find(|d| d.done_on.is_none())
             } else {
@@ -645,7 +533,7 @@ fn to_rows(
                 authority: authority_names.get(&c.authority_id).cloned().unwrap_or_default(),
                 assigned: c.assigned_user_id.as_ref().and_then(|id| user_names.get(id).cloned()),
                 reference: c.reference,
-                status: c.status,
+                status: c.status.as_str(),
                 summary: c.summary,
                 received_on: c.received_on,
                 next_deadline,
@@ -717,7 +605,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         let member_ids: Vec<String> =
             allegation_rows.iter().filter(|a| a.complaint_id == c.id).map(|a| a.member_id.clone()).collect();
         let mut matches = Vec::new();
-        if see_confidential && status_of(case).is_open() {
+        if see_confidential && case.status.is_open() {
             for id in complaint_rows::cases_matching(conn, &canonical, &member_ids, Some(&case.id))? {
                 if let Some(m) = rows::find(conn, &id)? {
                     if access::can_view_case(conn, user, &m.id)? {
@@ -842,10 +730,10 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
     let takedowns: Vec<_> = crate::models::takedown::list_for_case(conn, &case.id)?
         .into_iter()
         .map(|t| {
-            let open = matches!(t.status.as_str(), "requested" | "acknowledged" | "reinstated");
+            let open = t.status.is_open();
             serde_json::json!({
                 "number": t.number, "addressee": t.addressee_name, "due_on": t.due_on,
-                "status": intake::label(&crate::services::takedown::STATUSES, &t.status), "overdue": open && t.due_on < today,
+                "status": t.status.label(), "overdue": open && t.due_on < today,
             })
         })
         .collect();
@@ -862,7 +750,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         .iter()
         .map(|(v, l)| serde_json::json!({ "value": v, "label": l }))
         .collect();
-    let status = status_of(case);
+    let status = case.status;
     Ok(serde_json::json!({
         "takedowns": takedowns,
         "actions": actions,

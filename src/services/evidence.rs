@@ -944,5 +944,5 @@ fn write_bundle(store: &FileStore, manifest: &Manifest, out: std::fs::File) -> R
 fn bundle_index(manifest: &Manifest) -> Result<String, tera::Error> {
     let mut c = tera::Context::new();
     c.insert("manifest", manifest);
-    crate::web::render::TEMPLATES.render("evidence/bundle_index.html", &c)
+    crate::templates::TEMPLATES.render("evidence/bundle_index.html", &c)
 }

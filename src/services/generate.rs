@@ -4,8 +4,9 @@
 
 use crate::db::DbConnection;
 use crate::models::case as case_rows;
+use crate::models::case::CaseStatus;
 use crate::services::audit::Actor;
-use crate::services::cases::{self, CaseStatus};
+use crate::services::cases;
 use crate::services::intake::{self, ComplaintForm, Logged, PLATFORMS};
 use chrono::{Datelike, Duration};
 use rand::rngs::StdRng;
@@ -99,14 +100,11 @@ pub fn generate(
         // Older cases have moved on: acknowledged, and some closed.
         if received < today - Duration::days(14) {
             let ack = received + Duration::days(rng.random_range(1..9));
+            cases::transition(conn, &actor, &case, CaseStatus::Acknowledged, "").map_err(|e| format!("{e:?}"))?;
             case_rows::update(
                 conn,
                 &case.id,
-                &case_rows::CaseChanges {
-                    status: Some(CaseStatus::Acknowledged.as_str().into()),
-                    acknowledged_on: Some(Some(ack)),
-                    ..Default::default()
-                },
+                &case_rows::CaseChanges { acknowledged_on: Some(Some(ack)), ..Default::default() },
             )
             .map_err(|e| e.to_string())?;
             if received < today - Duration::days(90) && rng.random_bool(0.7) {

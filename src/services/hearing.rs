@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::models::assessment::{self as assessment_rows, Decision, DecisionNotice};
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::case::Case;
+use crate::models::case::CaseStatus;
 use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{
     self as rows, Finding, Hearing, HearingChanges, Investigation, InvestigationEntry, Sanction,
@@ -18,7 +19,7 @@ use crate::models::user::{self as user_rows, Role, User};
 use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::cases::{self, status_of, CaseStatus};
+use crate::services::cases;
 use crate::services::evidence::StoredUpload;
 use crate::services::outbox::{self, NewEmail};
 use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
@@ -123,7 +124,7 @@ pub fn appoint(
 ) -> ServiceResult<Investigation> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::Investigation {
+        if case.status != CaseStatus::Investigation {
             return Err(ServiceError::Refused(
                 "An investigator is appointed once the case is under investigation".into(),
             ));
@@ -213,7 +214,7 @@ fn workable_investigation(
     if !(access::can(user, Permission::WorkCases) || is_investigator) {
         return Err(ServiceError::Forbidden);
     }
-    if status_of(&case) != CaseStatus::Investigation {
+    if case.status != CaseStatus::Investigation {
         return Err(ServiceError::Refused("The investigation is finished: the case has moved on".into()));
     }
     Ok((case, inv))
@@ -366,7 +367,7 @@ pub fn decide_after_investigation(
     }
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::PostInvestigation {
+        if case.status != CaseStatus::PostInvestigation {
             return Err(ServiceError::Refused(
                 "The post-investigation decision is made once the investigation is complete".into(),
             ));
@@ -651,7 +652,7 @@ pub fn save_hearing(
 ) -> ServiceResult<Hearing> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::Hearing {
+        if case.status != CaseStatus::Hearing {
             return Err(ServiceError::Refused("A hearing is arranged once the case has been referred to one".into()));
         }
         let existing = rows::hearing_for_case(conn, &case.id)?;
@@ -1167,7 +1168,7 @@ pub fn record_findings(
 }
 
 fn hearing_in_progress(conn: &mut DbConnection, case: &Case) -> ServiceResult<Hearing> {
-    if status_of(case) != CaseStatus::Hearing {
+    if case.status != CaseStatus::Hearing {
         return Err(ServiceError::Refused("The case is not at the hearing stage".into()));
     }
     let hearing = rows::hearing_for_case(conn, &case.id)?
@@ -1346,7 +1347,7 @@ pub fn after_notices_sent(
     case: &Case,
     decision: &Decision,
 ) -> ServiceResult<()> {
-    if decision.stage != "hearing" || status_of(case) != CaseStatus::DecisionNotice {
+    if decision.stage != "hearing" || case.status != CaseStatus::DecisionNotice {
         return Ok(());
     }
     let sanctions = rows::sanctions_for_case(conn, &case.id)?;
@@ -1376,7 +1377,7 @@ pub fn record_compliance(
 ) -> ServiceResult<bool> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::Sanctions {
+        if case.status != CaseStatus::Sanctions {
             return Err(ServiceError::Refused("Sanctions are followed up once the decision notices are sent".into()));
         }
         let sanction = rows::sanctions_for_case(conn, &case.id)?
@@ -1495,7 +1496,7 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
         })
         .collect();
     Ok(serde_json::json!({
-        "status": status_of(case).as_str(),
+        "status": case.status.as_str(),
         "investigation": inv_view,
         "hearing": hearing_view,
         "sanctions": sanctions,
@@ -1503,8 +1504,8 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
         "post_ip_requested": post_ip_requested,
         "decisions": decisions,
         "is_officer": access::can(user, Permission::WorkCases),
-        "can_work": access::can(user, Permission::WorkCases) && status_of(case).is_open(),
-        "can_sign_off": access::can(user, Permission::SignOffDecisions) && status_of(case).is_open(),
+        "can_work": access::can(user, Permission::WorkCases) && case.status.is_open(),
+        "can_sign_off": access::can(user, Permission::SignOffDecisions) && case.status.is_open(),
     }))
 }
 

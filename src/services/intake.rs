@@ -5,6 +5,7 @@
 use crate::db::schema::{authorities, memberships};
 use crate::db::DbConnection;
 use crate::models::authority::{self as authority_rows, Authority};
+use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case, CaseChanges};
 use crate::models::code::{self as code_rows, CodeProvision};
 use crate::models::complaint::{self as rows, Allegation, Complainant, Complaint, ComplaintFile, ComplaintLink};
@@ -13,7 +14,7 @@ use crate::models::member::{self as member_rows, Member, Membership};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
-use crate::services::cases::{self, CaseStatus};
+use crate::services::cases;
 use crate::services::evidence::{self, StoredUpload};
 use crate::services::outbox::{self, NewEmail};
 use crate::services::settings;
@@ -452,7 +453,7 @@ fn create(
             let case = Case {
                 id: new_id(),
                 reference: format!("SD-{year}-{n:04}"),
-                status: CaseStatus::Received.as_str().into(),
+                status: CaseStatus::Received,
                 summary: format!("{who} ({}): {what}", label(&PLATFORMS, &f.platform)),
                 authority_id: checked.authority.id.clone(),
                 assigned_user_id: None,
@@ -622,10 +623,13 @@ pub fn acknowledge(
     if case.acknowledged_on.is_none() {
         changes.acknowledged_on = Some(Some(t.date()));
     }
-    if case.status == CaseStatus::Received.as_str() {
-        changes.status = Some(CaseStatus::Acknowledged.as_str().into());
-    }
     case_rows::update(conn, &case.id, &changes)?;
+    if case.status == CaseStatus::Received {
+        cases::transition(conn, actor, case, CaseStatus::Acknowledged, "").map_err(|e| match e {
+            ServiceError::Db(e) => e,
+            other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+        })?;
+    }
     audit::record(
         conn,
         actor,

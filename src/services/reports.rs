@@ -9,6 +9,8 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::models::authority as authority_rows;
+use crate::models::case::CaseStatus;
+use crate::models::takedown::TakedownStatus;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
@@ -575,7 +577,7 @@ fn takedown_figures(conn: &mut DbConnection, f: &mut Figures, period: Period, id
         .filter(diesel::dsl::exists(
             takedown_events::table
                 .filter(takedown_events::request_id.eq(takedown_requests::id))
-                .filter(takedown_events::to_status.eq("reinstated")),
+                .filter(takedown_events::to_status.eq(TakedownStatus::Reinstated)),
         ))
         .group_by(takedown_requests::platform)
         .select((takedown_requests::platform, count_star()))
@@ -832,7 +834,7 @@ pub fn summaries(
     if let Some(limit) = limit {
         q = q.limit(limit);
     }
-    type SummaryRow = (String, String, NaiveDate, Option<NaiveDateTime>, String, String, String, Option<String>);
+    type SummaryRow = (String, String, NaiveDate, Option<NaiveDateTime>, String, String, CaseStatus, Option<String>);
     let rows: Vec<SummaryRow> = q.load(conn)?;
     // What each case needs from other tables, looked up in batches (a bound-parameter list stays
     // well under both backends' limits) and kept by case id.
@@ -914,7 +916,7 @@ pub fn summaries(
                     .into(),
                 source: first.map(|c| intake::label(&intake::SOURCES, &c.0)).unwrap_or("").into(),
                 provisions: provisions.join(", "),
-                status: crate::services::cases::CaseStatus::parse(&status).map(|s| s.label()).unwrap_or("").into(),
+                status: status.label().into(),
                 outcome: reason.or(last).unwrap_or_default(),
                 member: (!names.is_empty()).then(|| names.join(", ")),
             }

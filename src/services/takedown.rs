@@ -4,15 +4,18 @@
 
 use crate::db::schema::{takedown_events, takedown_requests};
 use crate::db::DbConnection;
+use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case};
 use crate::models::evidence as evidence_rows;
-use crate::models::takedown::{self as rows, InformalAction, Recheck, TakedownEvent, TakedownFigures, TakedownRequest};
+use crate::models::takedown::{
+    self as rows, InformalAction, Recheck, TakedownEvent, TakedownFigures, TakedownRequest, TakedownStatus,
+};
 use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::access;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
-use crate::services::cases::{self, status_of, CaseStatus};
+use crate::services::cases;
 use crate::services::evidence::{self, EvidenceForm, StoredUpload};
 use crate::services::outbox::{self, NewEmail};
 use crate::services::{clean, intake, settings, FieldErrors, ServiceError, ServiceResult};
@@ -32,33 +35,8 @@ pub const CHANNELS: [(&str, &str); 5] = [
     ("phone", "Telephone"),
     ("in-person", "In person"),
 ];
-pub const STATUSES: [(&str, &str); 7] = [
-    ("requested", "Requested"),
-    ("acknowledged", "Acknowledged"),
-    ("removed", "Removed (verified)"),
-    ("partly-removed", "Partly removed (verified)"),
-    ("refused", "Refused"),
-    ("lapsed", "Lapsed"),
-    ("reinstated", "Reinstated: the post came back"),
-];
 pub const ACTION_KINDS: [(&str, &str); 4] =
     [("removal", "Removal of posts"), ("apology", "Apology"), ("training", "Training"), ("other", "Other")];
-
-fn is_open(status: &str) -> bool {
-    matches!(status, "requested" | "acknowledged" | "reinstated")
-}
-
-/// The moves a request can make from each status.
-fn allowed(from: &str, to: &str) -> bool {
-    match from {
-        "requested" => matches!(to, "acknowledged" | "removed" | "partly-removed" | "refused" | "lapsed"),
-        "acknowledged" => matches!(to, "removed" | "partly-removed" | "refused" | "lapsed"),
-        "removed" | "partly-removed" => to == "reinstated",
-        "reinstated" => matches!(to, "removed" | "partly-removed" | "refused" | "lapsed"),
-        "refused" | "lapsed" => to == "reinstated",
-        _ => false,
-    }
-}
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -158,7 +136,7 @@ pub fn request(
             request_text: input.request_text.trim().to_string(),
             requested_on: today,
             due_on: calendar.add_working_days(today, days),
-            status: "requested".into(),
+            status: TakedownStatus::Requested,
             resolved_on: None,
             outbox_id: None,
             reminder_queued_at: None,
@@ -245,18 +223,18 @@ pub fn update(
     conn.transaction(|conn| {
         let (case, r) = find(conn, user, at.reference, at.number)?;
         cases::find_workable(conn, user, &case.reference)?;
-        if !STATUSES.iter().any(|(v, _)| *v == to) {
+        let Some(to) = TakedownStatus::parse(to) else {
             return Err(ServiceError::Invalid(FieldErrors::single("status", "Select what happened")));
-        }
-        if !allowed(&r.status, to) {
+        };
+        if !r.status.can_move_to(to) {
             return Err(ServiceError::Refused(format!(
                 "A request that is {} cannot become {}",
-                intake::label(&STATUSES, &r.status).to_lowercase(),
-                intake::label(&STATUSES, to).to_lowercase()
+                r.status.label().to_lowercase(),
+                to.label().to_lowercase()
             )));
         }
         let mut verification_item = None;
-        if matches!(to, "removed" | "partly-removed") {
+        if to.is_removal() {
             verification_item = Some(match verification {
                 Verification::Existing(id) => {
                     let item = evidence_rows::find_item(conn, &id)?.filter(|i| i.case_id == case.id).ok_or_else(|| {
@@ -279,7 +257,7 @@ pub fn update(
                     let form = EvidenceForm {
                         kind: "post".into(),
                         source: "officer".into(),
-                        title: format!("Re-check for takedown T{}: post {}", r.number, if to == "removed" { "removed" } else { "partly removed" }),
+                        title: format!("Re-check for takedown T{}: post {}", r.number, if to == TakedownStatus::Removed { "removed" } else { "partly removed" }),
                         platform: r.platform.clone().unwrap_or_default(),
                         captured_day: today.day().to_string(),
                         captured_month: today.month().to_string(),
@@ -307,22 +285,22 @@ pub fn update(
                 })?;
             }
         }
-        let reopening = to == "reinstated";
+        let reopening = to == TakedownStatus::Reinstated;
         let due = if reopening {
             let calendar = Calendar::load(conn)?;
             Some(calendar.add_working_days(today, settings::deadlines(conn)?.takedown))
         } else {
             None
         };
-        let resolved = if is_open(to) { None } else { Some(today) };
+        let resolved = if to.is_open() { None } else { Some(today) };
         rows::set_status(conn, &r.id, to, resolved, due)?;
         rows::insert_event(
             conn,
             &TakedownEvent {
                 id: new_id(),
                 request_id: r.id.clone(),
-                from_status: r.status.clone(),
-                to_status: to.to_string(),
+                from_status: r.status,
+                to_status: to,
                 note: clean(note),
                 verification_item_id: verification_item.clone(),
                 actor_label: actor.label.clone(),
@@ -330,7 +308,7 @@ pub fn update(
                 created_at: now(),
             },
         )?;
-        if matches!(to, "removed" | "partly-removed") {
+        if to.is_removal() {
             for days in [7, 30] {
                 rows::insert_recheck(conn, &Recheck { id: new_id(), request_id: r.id.clone(), due_on: today + Duration::days(days), done_on: None, result: None })?;
             }
@@ -340,7 +318,7 @@ pub fn update(
             actor,
             Event::new("takedown.updated", "takedown_request", &r.id)
                 .case(&case.id)
-                .summary(format!("Takedown T{}: {} → {}", r.number, intake::label(&STATUSES, &r.status), intake::label(&STATUSES, to))),
+                .summary(format!("Takedown T{}: {} → {}", r.number, r.status.label(), to.label())),
         )?;
         rows::list_for_case(conn, &case.id)?.into_iter().find(|x| x.id == r.id).ok_or(ServiceError::NotFound)
     })
@@ -432,7 +410,7 @@ pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> Que
 /// Open requests past their due date, for the dashboard (cases the user may see).
 pub fn overdue_for(conn: &mut DbConnection, user: &User, today: NaiveDate) -> QueryResult<Vec<serde_json::Value>> {
     let due: Vec<TakedownRequest> = takedown_requests::table
-        .filter(takedown_requests::status.eq_any(["requested", "acknowledged", "reinstated"]))
+        .filter(takedown_requests::status.eq_any(TakedownStatus::open()))
         .filter(takedown_requests::due_on.lt(today))
         .order(takedown_requests::due_on.asc())
         .limit(100)
@@ -482,7 +460,7 @@ pub fn figures(
                 .filter(diesel::dsl::exists(
                     takedown_events::table
                         .filter(takedown_events::request_id.eq(takedown_requests::id))
-                        .filter(takedown_events::to_status.eq("reinstated")),
+                        .filter(takedown_events::to_status.eq(TakedownStatus::Reinstated)),
                 ))
                 .group_by($col)
                 .select(($col, diesel::dsl::count_star()))
@@ -548,7 +526,7 @@ pub fn add_action(
 ) -> ServiceResult<InformalAction> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::InformalResolution {
+        if case.status != CaseStatus::InformalResolution {
             return Err(ServiceError::Refused("Actions are agreed once the decision is informal resolution".into()));
         }
         let mut e = FieldErrors::default();
@@ -615,7 +593,7 @@ pub fn complete_action(
 pub fn close_resolved(conn: &mut DbConnection, actor: &Actor, user: &User, reference: &str) -> ServiceResult<()> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::InformalResolution {
+        if case.status != CaseStatus::InformalResolution {
             return Err(ServiceError::Refused("Only a case in informal resolution can be closed as resolved".into()));
         }
         let actions = rows::actions(conn, &case.id)?;
@@ -641,7 +619,7 @@ pub fn member_refused(
 ) -> ServiceResult<()> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        if status_of(&case) != CaseStatus::InformalResolution {
+        if case.status != CaseStatus::InformalResolution {
             return Err(ServiceError::Refused("The case is not in informal resolution".into()));
         }
         let note = clean(note)

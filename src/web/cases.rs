@@ -1,8 +1,9 @@
 //! The case list, the case page and what officers do from it.
 
 use crate::error::AppResult;
+use crate::models::case::CaseStatus;
 use crate::services::access::{self, Permission};
-use crate::services::cases::{self, CaseQuery, CaseStatus};
+use crate::services::cases::{self, CaseQuery};
 use crate::services::{FieldErrors, ServiceError};
 use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};

@@ -2,6 +2,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::models::takedown as rows;
+use crate::models::takedown::TakedownStatus;
 use crate::services::access::Permission;
 use crate::services::evidence::StoredUpload;
 use crate::services::files::EVIDENCE_KINDS;
@@ -120,7 +121,7 @@ async fn show_page(
                 .map(|e| {
                     let verification = e.verification_item_id.as_ref().and_then(|id| all.iter().find(|v| &v.item.id == id)).map(|v| v.item.number);
                     serde_json::json!({
-                        "from": intake::label(&takedown::STATUSES, &e.from_status), "to": intake::label(&takedown::STATUSES, &e.to_status),
+                        "from": e.from_status.label(), "to": e.to_status.label(),
                         "note": e.note, "by": e.actor_label, "on": e.occurred_on, "verification": verification,
                     })
                 })
@@ -128,16 +129,22 @@ async fn show_page(
             Ok(serde_json::json!({
                 "case_reference": case.reference, "request": r, "items": items, "events": events, "captures": captures,
                 "rechecks": rows::rechecks(conn, &r.id)?,
-                "status_label": intake::label(&takedown::STATUSES, &r.status),
+                "status_label": r.status.label(),
                 "channel_label": intake::label(&takedown::CHANNELS, &r.channel),
                 "addressee_label": intake::label(&takedown::ADDRESSEES, &r.addressee_kind),
-                "overdue": matches!(r.status.as_str(), "requested" | "acknowledged" | "reinstated") && r.due_on < today(),
+                "overdue": r.status.is_open() && r.due_on < today(),
             }))
         })
         .await?;
     let mut c = tera::Context::new();
     c.insert("t", &data);
-    c.insert("statuses", &choices(&takedown::STATUSES[1..]));
+    c.insert(
+        "statuses",
+        &TakedownStatus::ALL[1..]
+            .iter()
+            .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.label() }))
+            .collect::<Vec<_>>(),
+    );
     c.insert("can_work", &crate::services::access::can(ctx.require_user()?, Permission::WorkCases));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "takedowns/show.html", c)
@@ -208,11 +215,7 @@ pub async fn update(
         Ok(t) => Ok(redirect_with(
             &ctx,
             &format!("/cases/{reference}/takedowns/{number}"),
-            Flash::success(format!(
-                "T{} is now: {}",
-                t.number,
-                intake::label(&takedown::STATUSES, &t.status).to_lowercase()
-            )),
+            Flash::success(format!("T{} is now: {}", t.number, t.status.label().to_lowercase())),
         )),
         Err(ServiceError::Invalid(errors)) => {
             show_page(&ctx, &state, reference, number, StatusCode::UNPROCESSABLE_ENTITY, &errors).await

@@ -110,7 +110,7 @@ async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
             assert_eq!(detail["engaged"]["wales"], true, "a Welsh council is flagged for the PSOW route");
         }
         let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
-        assert_eq!(case.status, "initial-assessment");
+        assert_eq!(case.status.as_str(), "initial-assessment");
     }
 }
 
@@ -245,7 +245,7 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
         .await;
     res.assert_status(303);
     let case_now = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
-    assert_eq!(case_now.status, "investigation");
+    assert_eq!(case_now.status.as_str(), "investigation");
     assert!(case_now.assessed_on.is_some());
     // The notices are drafted for review, not yet sent.
     let notices_page = mo.follow(&res).await;

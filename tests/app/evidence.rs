@@ -396,7 +396,7 @@ async fn status_checks_are_recorded_in_custody() {
         .assert_status(303);
     let item = evidence_items::table.select(evidence_items::id).first::<String>(&mut app.conn()).unwrap();
     let found = rows::find_item(&mut app.conn(), &item).unwrap().unwrap();
-    assert_eq!(found.status, "removed");
+    assert_eq!(found.status.as_str(), "removed");
     assert!(found.status_checked_at.is_some());
     let last = rows::last_custody(&mut app.conn(), &item).unwrap().unwrap();
     assert_eq!(last.action, "status_changed");

@@ -26,7 +26,7 @@ fn member_id(app: &TestApp, name: &str) -> String {
 }
 
 fn status(app: &TestApp, case: &Case) -> String {
-    case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status
+    case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status.as_str().to_string()
 }
 
 fn future(days: i64) -> (String, String, String) {
@@ -576,7 +576,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
         .await
         .assert_status(303);
     let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
-    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.status.as_str(), "closed");
     assert_eq!(closed.closure_reason.as_deref(), Some("Sanctions followed up (not all complied with)"));
     // The closed case's investigation stays readable by officers; the consulted IP, who may see
     // the case itself, may not see the investigation file.

@@ -28,7 +28,7 @@ async fn a_public_submission_with_two_uploads_opens_a_case_with_everything_recor
     let calendar = Calendar::load(&mut app.conn()).unwrap();
     assert_eq!(case.ack_due_on, calendar.add_working_days(case.received_on, 5), "acknowledge within 5 working days");
     assert_eq!(case.assessment_due_on, calendar.add_working_days(case.received_on, 20));
-    assert_eq!(case.status, "acknowledged", "the acknowledgement went out with the submission");
+    assert_eq!(case.status.as_str(), "acknowledged", "the acknowledgement went out with the submission");
 
     assert_eq!(count!(app, complaints::table), 1);
     let provisions: i64 =
@@ -223,7 +223,7 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
     res.assert_status(303);
     officer.follow(&res).await.assert_contains("Kim Second").assert_contains("Jo Public");
     let closed = case_rows::find(&mut app.conn(), &second.id).unwrap().unwrap();
-    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.status.as_str(), "closed");
     assert_eq!(closed.closure_reason.as_deref(), Some(format!("Merged into {}", first.reference).as_str()));
 }
 
@@ -288,7 +288,7 @@ async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
     assert_eq!(reference, "SD-2025-0001", "the reference follows the year received");
     assert_eq!(case.received_on.to_string(), "2025-12-18");
     assert_eq!(case.ack_due_on.to_string(), "2025-12-29", "5 working days over Christmas");
-    assert_eq!(case.status, "received", "no acknowledgement goes automatically for a logged complaint");
+    assert_eq!(case.status.as_str(), "received", "no acknowledgement goes automatically for a logged complaint");
     assert!(app.emails().is_empty());
     let page = officer.follow(&res).await;
     page.assert_contains("Complaint logged on case SD-2025-0001").assert_contains("Overdue by");
@@ -300,7 +300,7 @@ async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
         .await
         .assert_status(303);
     let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
-    assert_eq!(case.status, "acknowledged");
+    assert_eq!(case.status.as_str(), "acknowledged");
     assert!(case.acknowledged_on.is_some());
     assert_eq!(app.emails().len(), 1);
 

@@ -28,7 +28,7 @@ async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
     );
     assert!(got[0].data.contains("Dear Jo Public"));
     let m = &app.emails()[0];
-    assert_eq!(m.status, "sent");
+    assert_eq!(m.status.as_str(), "sent");
     assert!(m.sent_at.is_some());
     // Nothing is sent twice.
     assert_eq!(app.state.send_due_mail().await.unwrap().sent, 0);

@@ -4,8 +4,8 @@ use standards_desk::web::render;
 
 #[actix_web::test]
 async fn every_template_parses_and_is_registered() {
-    let tera = render::build_tera().expect("templates parse");
-    let sources = render::template_sources();
+    let tera = standards_desk::templates::build_tera().expect("templates parse");
+    let sources = standards_desk::templates::template_sources();
     assert!(sources.len() >= 10, "templates found: {}", sources.len());
     for (name, _) in sources {
         assert!(tera.contains_template(&name), "{name} is not registered");

@@ -59,7 +59,7 @@ fn log(app: &TestApp, f: &Fixed, n: usize) -> Case {
         &mut app.conn(),
         &case.id,
         &CaseChanges {
-            status: Some("acknowledged".into()),
+            status: Some(standards_desk::models::case::CaseStatus::Acknowledged),
             acknowledged_on: Some(Some(f.acknowledged)),
             ..Default::default()
         },
@@ -73,7 +73,7 @@ fn close(app: &TestApp, case: &Case, on: NaiveDate, reason: &str) {
         &mut app.conn(),
         &case.id,
         &CaseChanges {
-            status: Some("closed".into()),
+            status: Some(standards_desk::models::case::CaseStatus::Closed),
             closed_at: Some(Some(on.and_hms_opt(12, 0, 0).unwrap())),
             closure_reason: Some(Some(reason.into())),
             ..Default::default()

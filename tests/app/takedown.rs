@@ -60,7 +60,7 @@ async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
     )
     .unwrap();
     assert_eq!(t.due_on, d(2025, 12, 29));
-    assert_eq!(t.status, "requested");
+    assert_eq!(t.status.as_str(), "requested");
     let sent =
         app.emails().into_iter().find(|m| m.template == "takedown_request").expect("the email request is queued");
     assert_eq!(sent.to_address, "alex.archer@southvale.example");
@@ -97,7 +97,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
         browser.post_multipart(&format!("{path}/update"), &[("status", "removed"), ("note", "Gone")], &[]).await;
     refused.assert_status(422).assert_contains("only verified with evidence");
     let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
-    assert_eq!(t.status, "requested", "nothing changed");
+    assert_eq!(t.status.as_str(), "requested", "nothing changed");
 
     let recapture: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRrecapture-page-not-found";
     let ok = browser
@@ -109,7 +109,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
         .await;
     ok.assert_status(303);
     let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
-    assert_eq!(t.status, "removed");
+    assert_eq!(t.status.as_str(), "removed");
     assert!(t.resolved_on.is_some());
     let items_after = standards_desk::models::evidence::list_items(&mut app.conn(), &case.id).unwrap();
     assert_eq!(items_after.len(), 2, "the re-capture is an evidence item of its own; the original stays");
@@ -203,7 +203,7 @@ async fn a_reinstated_post_reopens_the_request() {
     )
     .unwrap();
     let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
-    assert_eq!(t.status, "reinstated", "the request is open again");
+    assert_eq!(t.status.as_str(), "reinstated", "the request is open again");
     assert!(t.resolved_on.is_none());
     assert!(t.due_on > today, "with a new due date");
     // It can be removed again, with fresh verification.
@@ -298,13 +298,13 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
         .get(&path)
         .await
         .assert_contains("These actions are not done yet: Delete the post; Written apology to the officer");
-    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "informal-resolution");
+    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status.as_str(), "informal-resolution");
     for a in rows::actions(&mut app.conn(), &case.id).unwrap() {
         browser.post_form(&format!("{path}/informal/actions/{}/done", a.id), &[("note", "")]).await.assert_status(303);
     }
     browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
     let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
-    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.status.as_str(), "closed");
     assert_eq!(closed.closure_reason.as_deref(), Some("Resolved informally"));
 }
 
@@ -319,7 +319,7 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
         &mut app.conn(),
         &actor,
         &c,
-        standards_desk::services::cases::CaseStatus::InitialAssessment,
+        standards_desk::models::case::CaseStatus::InitialAssessment,
         "",
     )
     .unwrap();
@@ -328,7 +328,7 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
         &mut app.conn(),
         &actor,
         &c,
-        standards_desk::services::cases::CaseStatus::InformalResolution,
+        standards_desk::models::case::CaseStatus::InformalResolution,
         "",
     )
     .unwrap();
@@ -338,7 +338,7 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
         .post_form(&format!("/cases/{}/informal/refused", case.reference), &[("refusal_note", "Will not apologise")])
         .await
         .assert_status(303);
-    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "initial-assessment");
+    assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status.as_str(), "initial-assessment");
 }
 
 #[actix_web::test]
