@@ -17,6 +17,12 @@ pub enum AppError {
     },
     /// A POST without a valid CSRF token.
     Csrf,
+    /// The service refused the action: back to `to` with the reason shown as a message.
+    Refused {
+        to: String,
+        message: String,
+        secure_cookies: bool,
+    },
     /// A request the service cannot accept (not a form error: those re-render with 422).
     BadRequest(String),
     TooManyRequests(String),
@@ -38,6 +44,7 @@ impl fmt::Display for AppError {
             AppError::Forbidden => f.write_str("forbidden"),
             AppError::SignInRequired { .. } => f.write_str("sign-in required"),
             AppError::Csrf => f.write_str("missing or invalid CSRF token"),
+            AppError::Refused { message, .. } => write!(f, "refused: {message}"),
             AppError::BadRequest(m) => write!(f, "bad request: {m}"),
             AppError::TooManyRequests(m) => write!(f, "too many requests: {m}"),
             AppError::PayloadTooLarge => f.write_str("request too large"),
@@ -74,6 +81,26 @@ internal_from!(
     serde_json::Error
 );
 
+/// Service errors reach the web layer through `?`: a refusal or invalid input outside a form is a
+/// 400 with its message (forms handle both themselves, see `web::respond`), missing or hidden
+/// things are 404, and faults are 500.
+impl From<crate::services::ServiceError> for AppError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        use crate::services::ServiceError;
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::Refused(m) => AppError::BadRequest(m),
+            ServiceError::Invalid(errors) => {
+                AppError::BadRequest(errors.0.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+            }
+            ServiceError::Db(e) => AppError::from(e),
+            e @ ServiceError::Template { .. } => AppError::internal(e),
+            ServiceError::Internal(m) => AppError::internal(m),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(Box::new(e))
@@ -85,7 +112,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::Refused { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -102,6 +129,10 @@ impl ResponseError for AppError {
                 }
                 HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
             }
+            AppError::Refused { to, message, secure_cookies } => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.as_str()))
+                .cookie(crate::web::context::Flash::important(message.as_str()).cookie(*secure_cookies))
+                .finish(),
             AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 crate::web::render::error_page(self.status_code(), None)

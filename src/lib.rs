@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod db;
+pub mod emails;
 pub mod error;
 pub mod mail;
 pub mod models;

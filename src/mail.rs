@@ -66,20 +66,3 @@ impl Mailer {
         }
     }
 }
-
-/// A rendered email: `templates/emails/<name>/subject.txt`, `body.txt` and (optionally)
-/// `body.html`.
-pub struct RenderedEmail {
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: Option<String>,
-}
-
-pub fn render_email(name: &str, context: &tera::Context) -> Result<RenderedEmail, tera::Error> {
-    let t = &crate::templates::TEMPLATES;
-    let subject = t.render(&format!("emails/{name}/subject.txt"), context)?.trim().replace(['\r', '\n'], " ");
-    let body_text = t.render(&format!("emails/{name}/body.txt"), context)?;
-    let html_name = format!("emails/{name}/body.html");
-    let body_html = if t.contains_template(&html_name) { Some(t.render(&html_name, context)?) } else { None };
-    Ok(RenderedEmail { subject, body_text, body_html })
-}

@@ -96,3 +96,20 @@ pub fn list_for_authority(conn: &mut DbConnection, authority_id: &str) -> QueryR
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     members::table.count().get_result(conn)
 }
+
+/// The members a case's allegations name, each once.
+pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Member>> {
+    let mut ids: Vec<String> = crate::db::schema::allegations::table
+        .filter(crate::db::schema::allegations::case_id.eq(case_id))
+        .select(crate::db::schema::allegations::member_id)
+        .load(conn)?;
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(m) = find(conn, &id)? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}

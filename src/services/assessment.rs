@@ -3,23 +3,24 @@
 //! with its notices and any review request.
 
 use crate::db::DbConnection;
+use crate::emails::{self};
 use crate::models::assessment::{
-    self as rows, Article10, CapacityAnswer, CapacityAssessment, Decision, DecisionNotice, IpConsultation,
-    ReviewRequest,
+    self as rows, Article10, CapacityAnswer, CapacityAssessment, Decision, IpConsultation, ReviewRequest,
 };
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::capacity as test_rows;
 use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case, CaseChanges};
 use crate::models::complaint as complaint_rows;
-use crate::models::member::{self as member_rows, Member};
+use crate::models::member::{self as member_rows};
 use crate::models::user::{self as user_rows, Role, User};
 use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::capacity::{self, Answer};
 use crate::services::cases;
-use crate::services::outbox::{self, NewEmail};
+use crate::services::notices;
+use crate::services::outbox::{self, To};
 use crate::services::reference::CapacityDefinition;
 use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
@@ -208,7 +209,7 @@ pub fn assess(
 ) -> ServiceResult<CapacityAssessment> {
     conn.transaction(|conn| {
         let case = cases::find_workable(conn, user, reference)?;
-        let member = intake::members_of_case(conn, &case.id)?
+        let member = member_rows::list_for_case(conn, &case.id)?
             .into_iter()
             .find(|m| m.id == member_id)
             .ok_or(ServiceError::NotFound)?;
@@ -476,21 +477,13 @@ pub fn request_ip_view(
                 ))
                 .execute(conn)?;
         }
-        let mut ctx = tera::Context::new();
-        ctx.insert("name", &ip.name);
-        ctx.insert("reference", &case.reference);
-        ctx.insert("question", &question);
-        ctx.insert("requested_by", &user.name);
-        let message = outbox::queue(
-            conn,
-            NewEmail {
-                case_id: Some(&case.id),
-                template: "ip_request",
-                to_address: &ip.email,
-                to_name: Some(&ip.name),
-                context: ctx,
-            },
-        )?;
+        let letter = emails::IpRequest {
+            name: ip.name.clone(),
+            reference: case.reference.clone(),
+            question: question.clone(),
+            requested_by: user.name.clone(),
+        };
+        let message = outbox::queue(conn, Some(&case.id), To::new(&ip.email, &ip.name), &letter)?;
         let row = IpConsultation {
             id: new_id(),
             case_id: case.id.clone(),
@@ -581,7 +574,7 @@ pub fn decide(
                 status.label().to_lowercase()
             )));
         }
-        let members = intake::members_of_case(conn, &case.id)?;
+        let members = member_rows::list_for_case(conn, &case.id)?;
         let mut missing = Vec::new();
         for m in &members {
             match rows::latest_for_member(conn, &case.id, &m.id)? {
@@ -654,7 +647,18 @@ pub fn decide(
             &case.id,
             &CaseChanges { assessed_on: Some(Some(today)), updated_at: Some(now()), ..Default::default() },
         )?;
-        draft_notices(conn, &case, &decision, &members, label)?;
+        let (reference, decided_on) = (case.reference.clone(), emails::long_date(decision.decided_at.date()));
+        let recipients = notices::parties(conn, &case)?;
+        notices::draft(conn, &case, &decision, recipients, false, |r| emails::DecisionNotice {
+            name: r.name.clone(),
+            recipient: r.kind,
+            reference: reference.clone(),
+            decided_on: decided_on.clone(),
+            stage: "initial-assessment",
+            decision: label.to_string(),
+            outcome: decision.outcome.clone(),
+            reasons: decision.reasons.clone(),
+        })?;
         audit::record(
             conn,
             actor,
@@ -664,43 +668,6 @@ pub fn decide(
         )?;
         Ok(decision)
     })
-}
-
-fn draft_notices(
-    conn: &mut DbConnection,
-    case: &Case,
-    decision: &Decision,
-    members: &[Member],
-    label: &str,
-) -> ServiceResult<()> {
-    let mut base = tera::Context::new();
-    base.insert("reference", &case.reference);
-    base.insert("decision", label);
-    base.insert("outcome", &decision.outcome);
-    base.insert("reasons", &decision.reasons);
-    base.insert("decided_on", &decision.decided_at.format("%-d %B %Y").to_string());
-    let render = |ctx: &tera::Context| {
-        crate::mail::render_email("decision_notice", ctx)
-            .map_err(|e| ServiceError::Internal(format!("decision notice template: {e:?}")))
-    };
-    let mut recipients: Vec<(&str, String, Option<String>)> = Vec::new();
-    for (_, who) in complaint_rows::list_for_case(conn, &case.id)? {
-        recipients.push(("complainant", who.name.clone(), who.email.clone()));
-    }
-    for m in members {
-        recipients.push(("member", m.full_name.clone(), m.email.clone()));
-    }
-    for (kind, name, email) in recipients {
-        let mut ctx = base.clone();
-        ctx.insert("name", &name);
-        ctx.insert("recipient", kind);
-        let rendered = render(&ctx)?;
-        rows::insert_notice(
-            conn,
-            &DecisionNotice::draft(&decision.id, kind, name, email, rendered.subject, rendered.body_text),
-        )?;
-    }
-    Ok(())
 }
 
 /// Saves the officer's edits to draft notices and sends them: by email through the outbox, or
@@ -745,15 +712,8 @@ pub fn send_notices(
                     rows::mark_notice_sent(conn, &n.id, "published", None, &user.id, now())?;
                 }
                 Some(address) => {
-                    let message = outbox::queue_text(
-                        conn,
-                        Some(&case.id),
-                        "decision_notice",
-                        address,
-                        Some(&n.recipient_name),
-                        &subject,
-                        &body,
-                    )?;
+                    let to = To::new(address, &n.recipient_name);
+                    let message = outbox::queue_text(conn, Some(&case.id), "decision_notice", to, &subject, &body)?;
                     rows::mark_notice_sent(conn, &n.id, "sent", Some(&message.id), &user.id, now())?;
                 }
                 None => {
@@ -866,7 +826,7 @@ pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
 /// Everything the case page shows of the initial assessment.
 pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<serde_json::Value> {
     let mut members = Vec::new();
-    for m in intake::members_of_case(conn, &case.id)? {
+    for m in member_rows::list_for_case(conn, &case.id)? {
         let latest = rows::latest_for_member(conn, &case.id, &m.id)?;
         let (suggested, concluded) = match &latest {
             Some(a) => (
@@ -996,7 +956,7 @@ pub fn form_data(
     member_id: &str,
 ) -> ServiceResult<serde_json::Value> {
     let case = cases::find_workable(conn, user, reference)?;
-    let member = intake::members_of_case(conn, &case.id)?
+    let member = member_rows::list_for_case(conn, &case.id)?
         .into_iter()
         .find(|m| m.id == member_id)
         .ok_or(ServiceError::NotFound)?;

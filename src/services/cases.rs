@@ -4,6 +4,7 @@
 
 use crate::db::schema::{allegations, case_participants, cases, complaints, conflict_declarations, members, users};
 use crate::db::DbConnection;
+use crate::emails::{self};
 use crate::models::case::{self as rows, Case, CaseChanges, CaseNote, CaseStatus};
 use crate::models::complaint as complaint_rows;
 use crate::models::member as member_rows;
@@ -14,7 +15,7 @@ use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
 use crate::services::intake::{self, PLATFORMS};
-use crate::services::outbox::{self, NewEmail};
+use crate::services::outbox::{self, To};
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -62,7 +63,7 @@ pub fn refresh_search_text(conn: &mut DbConnection, case_id: &str) -> QueryResul
         parts.extend([who.name, c.what_happened, c.why_official, c.post_urls]);
         parts.extend(c.unlisted_member_name);
     }
-    for m in intake::members_of_case(conn, case_id)? {
+    for m in member_rows::list_for_case(conn, case_id)? {
         parts.push(m.full_name);
     }
     let text = parts.join("\n").to_lowercase();
@@ -252,7 +253,7 @@ pub fn notify_member(
 ) -> ServiceResult<()> {
     conn.transaction(|conn| {
         let case = find_workable(conn, user, reference)?;
-        let member = intake::members_of_case(conn, &case.id)?
+        let member = member_rows::list_for_case(conn, &case.id)?
             .into_iter()
             .find(|m| m.id == member_id)
             .ok_or(ServiceError::NotFound)?;
@@ -279,21 +280,13 @@ pub fn notify_member(
                 }
             })
             .collect();
-        let mut ctx = tera::Context::new();
-        ctx.insert("member_name", &member.full_name);
-        ctx.insert("reference", &case.reference);
-        ctx.insert("complainants", &complainants);
-        ctx.insert("summary", &case.summary);
-        let message = outbox::queue(
-            conn,
-            NewEmail {
-                case_id: Some(&case.id),
-                template: "member_notification",
-                to_address: &email,
-                to_name: Some(&member.full_name),
-                context: ctx,
-            },
-        )?;
+        let letter = emails::MemberNotification {
+            member_name: member.full_name.clone(),
+            reference: case.reference.clone(),
+            complainants,
+            summary: case.summary.clone(),
+        };
+        let message = outbox::queue(conn, Some(&case.id), To::new(&email, &member.full_name), &letter)?;
         complaint_rows::insert_notification(
             conn,
             &complaint_rows::MemberNotification {
@@ -652,7 +645,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         .collect();
     let notifications = complaint_rows::list_notifications_for_case(conn, &case.id)?;
     let mut member_views = Vec::new();
-    for m in intake::members_of_case(conn, &case.id)? {
+    for m in member_rows::list_for_case(conn, &case.id)? {
         let councils: Vec<String> = member_rows::list_memberships_for_member(conn, &m.id)?
             .into_iter()
             .filter_map(|ms| {

@@ -4,19 +4,20 @@
 
 use crate::db::schema::{authorities, memberships};
 use crate::db::DbConnection;
+use crate::emails::{self};
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case, CaseChanges};
 use crate::models::code::{self as code_rows, CodeProvision};
 use crate::models::complaint::{self as rows, Allegation, Complainant, Complaint, ComplaintFile, ComplaintLink};
 use crate::models::file::{self as file_rows, ComplaintDraft, DraftFile};
-use crate::models::member::{self as member_rows, Member, Membership};
+use crate::models::member::{Member, Membership};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
 use crate::services::cases;
 use crate::services::evidence::{self, StoredUpload};
-use crate::services::outbox::{self, NewEmail};
+use crate::services::outbox::{self, To};
 use crate::services::settings;
 use crate::services::urls;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
@@ -594,28 +595,20 @@ pub fn acknowledge(
     complaint: &Complaint,
     complainant: &Complainant,
     by_post: bool,
-) -> QueryResult<()> {
+) -> ServiceResult<()> {
     let t = now();
     let how = if by_post {
         "recorded as sent by post".to_string()
     } else {
         let email = complainant.email.as_deref().ok_or(diesel::result::Error::NotFound)?;
-        let mut ctx = tera::Context::new();
-        ctx.insert("name", &complainant.name);
-        ctx.insert("reference", &case.reference);
-        ctx.insert("received_on", &complaint.received_on.format("%-d %B %Y").to_string());
-        ctx.insert("assessment_due_on", &case.assessment_due_on.format("%-d %B %Y").to_string());
-        ctx.insert("confidential", &complaint.confidentiality_requested);
-        outbox::queue(
-            conn,
-            NewEmail {
-                case_id: Some(&case.id),
-                template: "acknowledgement",
-                to_address: email,
-                to_name: Some(&complainant.name),
-                context: ctx,
-            },
-        )?;
+        let letter = emails::Acknowledgement {
+            name: complainant.name.clone(),
+            reference: case.reference.clone(),
+            received_on: emails::long_date(complaint.received_on),
+            assessment_due_on: emails::long_date(case.assessment_due_on),
+            confidential: complaint.confidentiality_requested,
+        };
+        outbox::queue(conn, Some(&case.id), To::new(email, &complainant.name), &letter)?;
         format!("queued by email to {email}")
     };
     rows::mark_acknowledged(conn, &complaint.id, t)?;
@@ -625,10 +618,7 @@ pub fn acknowledge(
     }
     case_rows::update(conn, &case.id, &changes)?;
     if case.status == CaseStatus::Received {
-        cases::transition(conn, actor, case, CaseStatus::Acknowledged, "").map_err(|e| match e {
-            ServiceError::Db(e) => e,
-            other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
-        })?;
+        cases::transition(conn, actor, case, CaseStatus::Acknowledged, "")?;
     }
     audit::record(
         conn,
@@ -802,19 +792,4 @@ pub fn log_by_staff(
 /// Unsubmitted drafts older than a week are removed.
 pub fn purge_stale_drafts(conn: &mut DbConnection) -> QueryResult<usize> {
     file_rows::delete_stale_drafts(conn, now() - Duration::days(7))
-}
-
-/// Members named in a case's allegations.
-pub fn members_of_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Member>> {
-    let mut ids: Vec<String> =
-        rows::list_allegations_for_case(conn, case_id)?.into_iter().map(|a| a.member_id).collect();
-    ids.sort();
-    ids.dedup();
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(m) = member_rows::find(conn, &id)? {
-            out.push(m);
-        }
-    }
-    Ok(out)
 }

@@ -14,6 +14,7 @@ pub mod files;
 pub mod generate;
 pub mod hearing;
 pub mod intake;
+pub mod notices;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reference;
@@ -85,8 +86,25 @@ pub enum ServiceError {
     Forbidden,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    /// A template (an email, an export) did not render: a fault in the shipped templates.
+    #[error("template {name} did not render: {message}")]
+    Template { name: String, message: String },
     #[error("{0}")]
     Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid(FieldErrors::single(field, message))
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        ServiceError::Refused(message.into())
+    }
+
+    pub fn template(name: &str, e: tera::Error) -> Self {
+        ServiceError::Template { name: name.to_string(), message: format!("{e:?}") }
+    }
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -3,68 +3,72 @@
 //! message is claimed before it is sent.
 
 use crate::db::{DbConnection, DbPool};
-use crate::mail::{self, Mailer, OutgoingEmail};
+use crate::emails::{Email, RenderedEmail};
+use crate::mail::{Mailer, OutgoingEmail};
 use crate::models::outbox::{self as rows, OutboxMessage};
 use crate::models::{new_id, now};
+use crate::services::ServiceResult;
 use chrono::Duration;
+use diesel::QueryResult;
 
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 6;
 
-pub struct NewEmail<'a> {
-    pub case_id: Option<&'a str>,
-    pub template: &'a str,
-    pub to_address: &'a str,
-    pub to_name: Option<&'a str>,
-    pub context: tera::Context,
+/// Who a message goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct To<'a> {
+    pub address: &'a str,
+    pub name: Option<&'a str>,
 }
 
-/// Renders and queues a message. Call inside the transaction of the change that causes it.
-pub fn queue(conn: &mut DbConnection, email: NewEmail) -> Result<OutboxMessage, diesel::result::Error> {
-    let rendered = mail::render_email(email.template, &email.context).map_err(|e| {
-        diesel::result::Error::QueryBuilderError(format!("email template {}: {e:?}", email.template).into())
-    })?;
-    let t = now();
-    let message = OutboxMessage {
-        id: new_id(),
-        case_id: email.case_id.map(str::to_string),
-        template: email.template.to_string(),
-        to_address: email.to_address.to_string(),
-        to_name: email.to_name.map(str::to_string),
-        subject: rendered.subject,
-        body_text: rendered.body_text,
-        body_html: rendered.body_html,
-        status: rows::QUEUED.into(),
-        attempts: 0,
-        next_attempt_at: t,
-        last_error: None,
-        created_at: t,
-        sent_at: None,
-    };
-    rows::insert(conn, &message)?;
-    Ok(message)
+impl<'a> To<'a> {
+    pub fn new(address: &'a str, name: &'a str) -> Self {
+        Self { address, name: Some(name) }
+    }
 }
 
-/// Queues a message whose text an officer has already reviewed (no template rendering).
+/// Renders a typed email and queues it. Call inside the transaction of the change that causes it.
+pub fn queue<E: Email>(
+    conn: &mut DbConnection,
+    case_id: Option<&str>,
+    to: To,
+    email: &E,
+) -> ServiceResult<OutboxMessage> {
+    let rendered = email.render()?;
+    Ok(insert(conn, case_id, E::TEMPLATE, to, rendered)?)
+}
+
+/// Queues a message whose text an officer has already reviewed (no template rendering);
+/// `template` records which letter it is.
 pub fn queue_text(
     conn: &mut DbConnection,
     case_id: Option<&str>,
     template: &str,
-    to_address: &str,
-    to_name: Option<&str>,
+    to: To,
     subject: &str,
     body: &str,
-) -> Result<OutboxMessage, diesel::result::Error> {
+) -> QueryResult<OutboxMessage> {
+    let rendered = RenderedEmail { subject: subject.to_string(), body_text: body.to_string(), body_html: None };
+    insert(conn, case_id, template, to, rendered)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    case_id: Option<&str>,
+    template: &str,
+    to: To,
+    rendered: RenderedEmail,
+) -> QueryResult<OutboxMessage> {
     let t = now();
     let message = OutboxMessage {
         id: new_id(),
         case_id: case_id.map(str::to_string),
         template: template.to_string(),
-        to_address: to_address.to_string(),
-        to_name: to_name.map(str::to_string),
-        subject: subject.to_string(),
-        body_text: body.to_string(),
-        body_html: None,
+        to_address: to.address.to_string(),
+        to_name: to.name.map(str::to_string),
+        subject: rendered.subject,
+        body_text: rendered.body_text,
+        body_html: rendered.body_html,
         status: rows::QUEUED.into(),
         attempts: 0,
         next_attempt_at: t,

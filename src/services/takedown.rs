@@ -4,6 +4,7 @@
 
 use crate::db::schema::{takedown_events, takedown_requests};
 use crate::db::DbConnection;
+use crate::emails::{self, Email};
 use crate::models::case::CaseStatus;
 use crate::models::case::{self as case_rows, Case};
 use crate::models::evidence as evidence_rows;
@@ -17,7 +18,7 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
 use crate::services::cases;
 use crate::services::evidence::{self, EvidenceForm, StoredUpload};
-use crate::services::outbox::{self, NewEmail};
+use crate::services::outbox::{self, To};
 use crate::services::{clean, intake, settings, FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
@@ -71,10 +72,11 @@ impl RequestInput {
 
 /// The request text proposed for a case (from the template), for the officer to edit.
 pub fn default_text(case: &Case, member: Option<&str>) -> String {
-    let mut ctx = tera::Context::new();
-    ctx.insert("reference", &case.reference);
-    ctx.insert("member", &member.unwrap_or("Councillor"));
-    crate::mail::render_email("takedown_request", &ctx).map(|r| r.body_text).unwrap_or_default()
+    let letter = emails::TakedownRequest {
+        reference: case.reference.clone(),
+        member: member.unwrap_or("Councillor").to_string(),
+    };
+    letter.render().map(|r| r.body_text).unwrap_or_default()
 }
 
 /// Records a takedown request, due in working days (the takedown target), sending it by email
@@ -145,15 +147,8 @@ pub fn request(
         };
         if input.channel == "email" {
             let subject = format!("Request to remove social media posts: {}", case.reference);
-            let m = outbox::queue_text(
-                conn,
-                Some(&case.id),
-                "takedown_request",
-                address.as_deref().unwrap_or_default(),
-                Some(&request.addressee_name),
-                &subject,
-                &request.request_text,
-            )?;
+            let to = To::new(address.as_deref().unwrap_or_default(), &request.addressee_name);
+            let m = outbox::queue_text(conn, Some(&case.id), "takedown_request", to, &subject, &request.request_text)?;
             request.outbox_id = Some(m.id);
         }
         rows::insert(conn, &request)?;
@@ -363,7 +358,7 @@ pub fn recheck(
 
 /// Queues one reminder per request that has passed its due date (run by the background worker;
 /// the claim makes it once, however often it runs).
-pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
+pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> ServiceResult<usize> {
     conn.transaction(|conn| {
         let claimed = rows::claim_overdue(conn, today, now())?;
         let actor = Actor::system("takedown reminders");
@@ -378,22 +373,14 @@ pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> Que
                 None => crate::models::user::list_for_role(conn, crate::models::user::Role::MonitoringOfficer)?,
             };
             for u in recipients {
-                let mut ctx = tera::Context::new();
-                ctx.insert("name", &u.name);
-                ctx.insert("reference", &case.reference);
-                ctx.insert("number", &r.number);
-                ctx.insert("addressee", &r.addressee_name);
-                ctx.insert("due_on", &r.due_on.format("%-d %B %Y").to_string());
-                outbox::queue(
-                    conn,
-                    NewEmail {
-                        case_id: Some(&case.id),
-                        template: "takedown_reminder",
-                        to_address: &u.email,
-                        to_name: Some(&u.name),
-                        context: ctx,
-                    },
-                )?;
+                let letter = emails::TakedownReminder {
+                    name: u.name.clone(),
+                    reference: case.reference.clone(),
+                    number: r.number,
+                    addressee: r.addressee_name.clone(),
+                    due_on: emails::long_date(r.due_on),
+                };
+                outbox::queue(conn, Some(&case.id), To::new(&u.email, &u.name), &letter)?;
             }
             audit::record(
                 conn,

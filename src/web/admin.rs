@@ -69,20 +69,7 @@ pub async fn create_user(
             c.insert("roles", &roles());
             render::page_with_status(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "admin/users/new.html", c)
         }
-        Err(e) => Err(service_error(e)),
-    }
-}
-
-pub fn service_error(e: ServiceError) -> AppError {
-    match e {
-        ServiceError::NotFound => AppError::NotFound,
-        ServiceError::Forbidden => AppError::Forbidden,
-        ServiceError::Refused(m) => AppError::BadRequest(m),
-        ServiceError::Invalid(errors) => {
-            AppError::BadRequest(errors.0.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
-        }
-        ServiceError::Db(e) => AppError::from(e),
-        ServiceError::Internal(m) => AppError::internal(m),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -141,7 +128,7 @@ pub async fn update_user(
             let user = load_user(&state, id).await?;
             edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &input, &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -173,7 +160,7 @@ async fn set_active(
             let errors = FieldErrors::single("active", message);
             edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &form, &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -254,7 +241,7 @@ pub async fn add_closure_day(
             }
             closure_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -266,7 +253,7 @@ pub async fn delete_closure_day(
     ctx.require(Permission::Administer)?;
     let day: NaiveDate = day.parse().map_err(|_| AppError::NotFound)?;
     let actor = ctx.actor();
-    state.db(move |conn| calendar::remove_closure_day(conn, &actor, day).map_err(service_error)).await?;
+    state.db(move |conn| calendar::remove_closure_day(conn, &actor, day).map_err(AppError::from)).await?;
     Ok(redirect_with(
         &ctx,
         "/admin/closure-days",
@@ -315,6 +302,6 @@ pub async fn update_settings(
             insert_errors(&mut c, &errors);
             render::page_with_status(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "admin/settings.html", c)
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }

@@ -1,11 +1,10 @@
 //! Pages of the initial assessment: capacity assessments, the conclusion, the Article 10 stage,
 //! Independent Person consultations, the decision, its notices and review requests.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::services::access::Permission;
 use crate::services::assessment::{self, AnswerInput, Article10Input, DecisionInput, ReviewInput};
 use crate::services::{FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::render;
@@ -30,7 +29,7 @@ async fn form_page(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let mut data =
-        state.db(move |conn| assessment::form_data(conn, &user, &reference, &member).map_err(service_error)).await?;
+        state.db(move |conn| assessment::form_data(conn, &user, &reference, &member).map_err(AppError::from)).await?;
     if let Some(input) = submitted {
         // Show what was submitted, not the previous version.
         if let Some(qs) = data["questions"].as_array_mut() {
@@ -90,7 +89,7 @@ pub async fn create(
             form_page(&ctx, &state, reference, member, StatusCode::UNPROCESSABLE_ENTITY, Some(&input), &errors).await
         }
         Err(ServiceError::Refused(m)) => Ok(redirect_with(&ctx, &format!("/cases/{reference}"), Flash::important(m))),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -104,7 +103,7 @@ async fn show_page(
     form: serde_json::Value,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let data = state.db(move |conn| assessment::detail(conn, &user, &reference, &id).map_err(service_error)).await?;
+    let data = state.db(move |conn| assessment::detail(conn, &user, &reference, &id).map_err(AppError::from)).await?;
     let mut c = tera::Context::new();
     c.insert("a", &data);
     c.insert("form", &form);
@@ -164,7 +163,7 @@ pub async fn conclude(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/assessments/{id}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -191,7 +190,7 @@ pub async fn article10(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/assessments/{id}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -217,7 +216,7 @@ async fn ip_page(
     let r = reference.clone();
     let ips = state
         .db(move |conn| {
-            crate::services::cases::find_workable(conn, &user, &r).map_err(service_error)?;
+            crate::services::cases::find_workable(conn, &user, &r)?;
             Ok(crate::models::user::list_for_role(conn, crate::models::user::Role::IndependentPerson)?)
         })
         .await?;
@@ -268,7 +267,7 @@ pub async fn ip_request(
         Err(ServiceError::Invalid(errors)) => {
             ip_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -298,7 +297,7 @@ pub async fn ip_view(
             Flash::important("Enter your view before saving it"),
         )),
         Err(ServiceError::Refused(m)) => Ok(redirect_with(&ctx, &format!("/cases/{reference}"), Flash::important(m))),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -314,8 +313,8 @@ async fn decision_page(
     let r = reference.clone();
     let summary = state
         .db(move |conn| {
-            let case = crate::services::cases::find_workable(conn, &user, &r).map_err(service_error)?;
-            assessment::summary(conn, &user, &case).map_err(service_error)
+            let case = crate::services::cases::find_workable(conn, &user, &r)?;
+            assessment::summary(conn, &user, &case).map_err(AppError::from)
         })
         .await?;
     let mut c = tera::Context::new();
@@ -369,7 +368,7 @@ pub async fn decide(
             let errors = FieldErrors::single("outcome", m);
             decision_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -383,7 +382,7 @@ pub async fn notices(
     let (r, i) = (reference.clone(), id.clone());
     let list = state
         .db(move |conn| {
-            let case = crate::services::cases::find_visible(conn, &user, &r).map_err(service_error)?;
+            let case = crate::services::cases::find_visible(conn, &user, &r)?;
             let d = crate::models::assessment::decisions_for_case(conn, &case.id)?
                 .into_iter()
                 .find(|d| d.id == i)
@@ -430,7 +429,7 @@ pub async fn send_notices(
             &format!("/cases/{reference}/decisions/{id}/notices"),
             Flash::important("Every notice needs a subject and a text"),
         )),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -451,6 +450,6 @@ pub async fn review(
             &format!("/cases/{reference}#decisions"),
             Flash::important(errors.0.into_iter().map(|e| e.message).collect::<Vec<_>>().join(". ")),
         )),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }

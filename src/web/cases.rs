@@ -1,11 +1,10 @@
 //! The case list, the case page and what officers do from it.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::case::CaseStatus;
 use crate::services::access::{self, Permission};
 use crate::services::cases::{self, CaseQuery};
 use crate::services::{FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, today};
 use crate::web::render;
@@ -88,7 +87,7 @@ async fn show_page(
     let user = ctx.require_user()?.clone();
     let (detail, officers, assessment, later) = state
         .db(move |conn| {
-            let case = cases::find_visible(conn, &user, &reference).map_err(service_error)?;
+            let case = cases::find_visible(conn, &user, &reference)?;
             let later = serde_json::json!({
                 "investigation": crate::models::hearing::investigation_for_case(conn, &case.id)?.is_some(),
                 "hearing": crate::models::hearing::hearing_for_case(conn, &case.id)?.is_some(),
@@ -96,7 +95,7 @@ async fn show_page(
             Ok((
                 cases::detail(conn, &user, &case, today())?,
                 cases::officers(conn)?,
-                crate::services::assessment::summary(conn, &user, &case).map_err(service_error)?,
+                crate::services::assessment::summary(conn, &user, &case)?,
                 later,
             ))
         })
@@ -156,7 +155,7 @@ where
         Err(ServiceError::Invalid(errors)) => {
             show_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, note).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -259,6 +258,6 @@ pub async fn move_complaint(
             Ok(back_to_case(&ctx, &case.reference, Flash::success(format!("Complaint moved here from {reference}"))))
         }
         Err(ServiceError::Refused(m)) => Ok(back_to_case(&ctx, &reference, Flash::important(m))),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }

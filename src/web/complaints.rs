@@ -9,7 +9,6 @@ use crate::services::access::Permission;
 use crate::services::files::COMPLAINT_KINDS;
 use crate::services::intake::{self, Channel, ComplaintForm, Logged};
 use crate::services::{rate_limit, FieldError, FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, today};
 use crate::web::multipart::{self, ParsedForm};
@@ -221,7 +220,7 @@ pub async fn create(
     let mut errors = match check {
         Ok(_) => FieldErrors::default(),
         Err(ServiceError::Invalid(e)) => e,
-        Err(e) => return Err(service_error(e)),
+        Err(e) => return Err(AppError::from(e)),
     };
     if !file_errors.is_empty() {
         errors.0.retain(|e| e.field != "files");
@@ -302,7 +301,7 @@ pub async fn submit(
             "Too many complaints have been sent from your connection in the last hour. Your answers are saved: wait an hour and send them again from the same browser.".into(),
         )),
         Err(Some(ServiceError::Invalid(_))) => Ok(render::see_other(&format!("/complaints/new?draft={draft_id}"))),
-        Err(Some(e)) => Err(service_error(e)),
+        Err(Some(e)) => Err(AppError::from(e)),
     }
 }
 
@@ -418,6 +417,6 @@ pub async fn staff_create(
             };
             render_form(&ctx, &state, page).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }

@@ -8,7 +8,6 @@ use crate::services::access::Permission;
 use crate::services::evidence::{self, EvidenceForm, StoredUpload, VerifyReport};
 use crate::services::files::{Kind, EVIDENCE_KINDS};
 use crate::services::{cases, intake, FieldError, FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::{stream_file, TempFile};
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
@@ -30,7 +29,7 @@ async fn allegation_choices(
     let reference = reference.to_string();
     state
         .db(move |conn| {
-            let case = cases::find_visible(conn, &user, &reference).map_err(service_error)?;
+            let case = cases::find_visible(conn, &user, &reference)?;
             let list = crate::models::complaint::list_allegations_for_case(conn, &case.id)?;
             let mut out = Vec::new();
             for a in list {
@@ -80,7 +79,7 @@ pub async fn new_form(
     let user = ctx.require(Permission::WorkCases)?.clone();
     let reference = reference.into_inner();
     let r = reference.clone();
-    state.db(move |conn| cases::find_workable(conn, &user, &r).map_err(service_error)).await?;
+    state.db(move |conn| cases::find_workable(conn, &user, &r).map_err(AppError::from)).await?;
     let now = chrono::Utc::now().naive_utc();
     let form = EvidenceForm {
         kind: "post".into(),
@@ -198,7 +197,7 @@ pub async fn create(
             };
             render_new(&ctx, &state, page).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -214,7 +213,7 @@ async fn show_page(
     let user = ctx.require_user()?.clone();
     let (view, versions, custody, links) = state
         .db(move |conn| {
-            let (case, item) = evidence::find(conn, &user, &reference, &number).map_err(service_error)?;
+            let (case, item) = evidence::find(conn, &user, &reference, &number)?;
             let item_id = item.id.clone();
             let view = evidence::view(conn, &case, item)?;
             let links = rows::allegations_of(conn, &item_id)?;
@@ -272,7 +271,7 @@ pub async fn verify(
     let (reference, number) = path.into_inner();
     let (actor, store, r, n) = (ctx.actor(), state.files.clone(), reference.clone(), number.clone());
     let report =
-        state.db(move |conn| evidence::verify(conn, &store, &actor, &user, &r, &n).map_err(service_error)).await?;
+        state.db(move |conn| evidence::verify(conn, &store, &actor, &user, &r, &n).map_err(AppError::from)).await?;
     if !report.ok() {
         tracing::error!(item = %report.reference, problems = ?report.problems, "evidence verification failed");
     }
@@ -308,7 +307,7 @@ pub async fn set_status(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/evidence/{number}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -357,7 +356,7 @@ pub async fn add_files(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/evidence/{number}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -390,8 +389,8 @@ pub async fn correct_form(
     let (r, n) = (reference.clone(), number.clone());
     let form = state
         .db(move |conn| {
-            let (case, item) = evidence::find(conn, &user, &r, &n).map_err(service_error)?;
-            cases::find_workable(conn, &user, &case.reference).map_err(service_error)?;
+            let (case, item) = evidence::find(conn, &user, &r, &n)?;
+            cases::find_workable(conn, &user, &case.reference)?;
             let v = rows::current_version(conn, &item)?;
             let links = rows::allegations_of(conn, &item.id)?;
             Ok(EvidenceForm::from_version(&item, &v, links))
@@ -423,7 +422,7 @@ pub async fn correct(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/evidence/{number}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -447,7 +446,7 @@ pub async fn file(
     let (f, inline) = state
         .db(move |conn| {
             evidence::access_file(conn, &actor, &user, &reference, &number, &file_id, wants_download)
-                .map_err(service_error)
+                .map_err(AppError::from)
         })
         .await?;
     let path = state.files.path_for(&f.sha256);
@@ -492,7 +491,7 @@ pub async fn export(
     let tmp = TempFile(tmp_dir.join(format!("bundle-{}.zip", uuid::Uuid::new_v4().simple())));
     let out = std::fs::File::create(&tmp.0)?;
     let (actor, store, r) = (ctx.actor(), state.files.clone(), reference.clone());
-    state.db(move |conn| evidence::export(conn, &store, &actor, &user, &r, out).map_err(service_error)).await?;
+    state.db(move |conn| evidence::export(conn, &store, &actor, &user, &r, out).map_err(AppError::from)).await?;
     let file = tokio::fs::File::open(&tmp.0).await?;
     let len = file.metadata().await?.len();
     // The bundle is unlinked once opened; the open handle keeps it readable while it streams.

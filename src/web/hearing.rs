@@ -10,7 +10,6 @@ use crate::services::hearing::{
     self, AppointInput, EntryInput, FindingInput, HearingInput, PostDecisionInput, SanctionInput,
 };
 use crate::services::{FieldError, FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::stream_file;
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
@@ -45,7 +44,7 @@ async fn investigation_page(
     let user = ctx.require_user()?.clone();
     let (overview, investigators) = state
         .db(move |conn| {
-            let (case, overview) = hearing::investigation_overview(conn, &user, &reference).map_err(service_error)?;
+            let (case, overview) = hearing::investigation_overview(conn, &user, &reference)?;
             Ok((
                 serde_json::json!({ "reference": case.reference, "o": overview }),
                 hearing::user_choices(conn, Role::Investigator)?,
@@ -108,7 +107,7 @@ pub async fn appoint(
             let typed = Typed { appoint: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -188,7 +187,7 @@ pub async fn add_entry(
             let typed = Typed { entry: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -199,7 +198,7 @@ pub async fn entry_file(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
     let (reference, id) = path.into_inner();
-    let entry = state.db(move |conn| hearing::entry_file(conn, &user, &reference, &id).map_err(service_error)).await?;
+    let entry = state.db(move |conn| hearing::entry_file(conn, &user, &reference, &id).map_err(AppError::from)).await?;
     let sha = entry.sha256.clone().unwrap_or_default();
     let path = state.files.path_for(&sha);
     let file =
@@ -238,7 +237,7 @@ pub async fn complete(
             Flash::success("Investigation complete: the case awaits the post-investigation decision"),
         )),
         Err(ServiceError::Refused(m)) => Ok(back(&ctx, &path, Flash::important(m))),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -266,7 +265,7 @@ pub async fn decide(
             let typed = Typed { decision: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -284,8 +283,8 @@ async fn hearing_page(
     let user = ctx.require_user()?.clone();
     let data = state
         .db(move |conn| {
-            let (case, h) = hearing::find_hearing(conn, &user, &reference).map_err(service_error)?;
-            let overview = hearing::overview(conn, &user, &case).map_err(service_error)?;
+            let (case, h) = hearing::find_hearing(conn, &user, &reference)?;
+            let overview = hearing::overview(conn, &user, &case)?;
             let panel: Vec<(String, bool)> = match &h {
                 Some(h) => crate::models::hearing::panel(conn, &h.id)?,
                 None => Vec::new(),
@@ -369,7 +368,7 @@ where
         Err(ServiceError::Invalid(errors)) => {
             hearing_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -479,7 +478,7 @@ pub async fn issue_decision(
             Flash::success("Decision recorded: review and send the decision notices and the publication version"),
         )),
         Err(ServiceError::Refused(m)) => Ok(back(&ctx, &format!("/cases/{reference}/hearing"), Flash::important(m))),
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -526,7 +525,7 @@ pub async fn bundle(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
     let reference = reference.into_inner();
-    let data = state.db(move |conn| hearing::bundle(conn, &user, &reference).map_err(service_error)).await?;
+    let data = state.db(move |conn| hearing::bundle(conn, &user, &reference).map_err(AppError::from)).await?;
     let mut c = tera::Context::new();
     c.insert("b", &data);
     render::page(&ctx, "hearings/bundle.html", c)

@@ -4,7 +4,6 @@ use crate::error::{AppError, AppResult};
 use crate::services::access::{self, Permission};
 use crate::services::reports::{self, Report, ReportQuery, SnapshotInput};
 use crate::services::{FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, redirect_with, today};
 use crate::web::render::{self, TEMPLATES};
@@ -119,7 +118,7 @@ fn csv_response(name: &str, body: String) -> HttpResponse {
 pub async fn figures_csv(ctx: RequestContext, state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     ctx.require(Permission::ViewReports)?;
     let query = query_of(&req);
-    let r = build(&state, &query).await?.map_err(|e| service_error(ServiceError::Invalid(e)))?;
+    let r = build(&state, &query).await?.map_err(|e| AppError::from(ServiceError::Invalid(e)))?;
     Ok(csv_response(&format!("standards-figures-{}-{}.csv", r.period.from, r.period.to), reports::figures_csv(&r)))
 }
 
@@ -127,7 +126,7 @@ pub async fn cases_csv(ctx: RequestContext, state: web::Data<AppState>, req: Htt
     ctx.require(Permission::ViewReports)?;
     let query = query_of(&req);
     // Only the period and councils are needed: the report's figures are not built for this file.
-    let period = query.period(today()).map_err(|e| service_error(ServiceError::Invalid(e)))?;
+    let period = query.period(today()).map_err(|e| AppError::from(ServiceError::Invalid(e)))?;
     let asked = query.authorities.clone();
     let body = state.db(move |conn| Ok(reports::cases_csv(conn, period, &asked)?)).await?;
     Ok(csv_response(&format!("standards-cases-{}-{}.csv", period.from, period.to), body))
@@ -170,7 +169,7 @@ pub async fn present(
         Err(ServiceError::Invalid(errors)) => {
             page(&ctx, &state, query, StatusCode::UNPROCESSABLE_ENTITY, input, errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 

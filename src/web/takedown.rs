@@ -8,7 +8,6 @@ use crate::services::evidence::StoredUpload;
 use crate::services::files::EVIDENCE_KINDS;
 use crate::services::takedown::{self, RequestInput, Verification};
 use crate::services::{cases, intake, FieldErrors, ServiceError};
-use crate::web::admin::service_error;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::multipart;
@@ -31,13 +30,13 @@ async fn new_page(
     let r = reference.clone();
     let (items, default_text, member_email, member_name) = state
         .db(move |conn| {
-            let case = cases::find_workable(conn, &user, &r).map_err(service_error)?;
+            let case = cases::find_workable(conn, &user, &r)?;
             let items: Vec<_> = crate::services::evidence::list_for_case(conn, &case)?
                 .into_iter()
                 .filter(|v| v.item.kind == "post" && v.item.status != "removed")
                 .map(|v| serde_json::json!({ "value": v.item.id, "label": format!("E{}: {}", v.item.number, v.current.title) }))
                 .collect();
-            let member = intake::members_of_case(conn, &case.id)?.into_iter().next();
+            let member = crate::models::member::list_for_case(conn, &case.id)?.into_iter().next();
             let text = takedown::default_text(&case, member.as_ref().map(|m| m.full_name.as_str()));
             Ok((items, text, member.as_ref().and_then(|m| m.email.clone()), member.map(|m| m.full_name)))
         })
@@ -88,7 +87,7 @@ pub async fn create(
         Err(ServiceError::Invalid(errors)) => {
             new_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, Some(input), &errors).await
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -103,7 +102,7 @@ async fn show_page(
     let user = ctx.require_user()?.clone();
     let data = state
         .db(move |conn| {
-            let (case, r) = takedown::find(conn, &user, &reference, &number).map_err(service_error)?;
+            let (case, r) = takedown::find(conn, &user, &reference, &number)?;
             let all = crate::services::evidence::list_for_case(conn, &case)?;
             let linked = rows::items_of(conn, &r.id)?;
             let items: Vec<_> = all
@@ -223,7 +222,7 @@ pub async fn update(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/takedowns/{number}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -262,7 +261,7 @@ pub async fn recheck(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(&ctx, &format!("/cases/{reference}/takedowns/{number}"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -298,7 +297,7 @@ async fn informal_result(
         Err(ServiceError::Refused(m)) => {
             Ok(redirect_with(ctx, &format!("/cases/{reference}#informal"), Flash::important(m)))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 

@@ -246,7 +246,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
     let case = case_with_post(&app).await;
     let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
     let actor = Actor::user(&mo.id, &mo.name, None);
-    let member = standards_desk::services::intake::members_of_case(&mut app.conn(), &case.id).unwrap()[0].id.clone();
+    let member = standards_desk::models::member::list_for_case(&mut app.conn(), &case.id).unwrap()[0].id.clone();
     let mut answers = standards_desk::services::assessment::AnswerInput::default();
     for code in ["G1", "G2", "C3", "C6"] {
         answers.answers.insert(code.into(), "yes".into());

@@ -1,0 +1,199 @@
+//! Decision notices: drafted per recipient from a typed letter, reviewed by the officer, then sent
+//! or published. Shared by the initial-assessment, post-investigation and hearing decisions.
+
+use crate::db::DbConnection;
+use crate::emails::Email;
+use crate::models::assessment::{self as assessment_rows, Decision, DecisionNotice};
+use crate::models::authority::{self as authority_rows, Authority};
+use crate::models::case::Case;
+use crate::models::complaint::{self as complaint_rows, Complainant, Complaint};
+use crate::models::hearing as hearing_rows;
+use crate::models::member::{self as member_rows, Member};
+use crate::models::user as user_rows;
+use crate::services::ServiceResult;
+use diesel::QueryResult;
+
+/// Who a notice is for: `kind` is complainant, member, independent-person or parish-clerk.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub kind: &'static str,
+    pub name: String,
+    pub address: Option<String>,
+}
+
+/// The complainants and the members of the case.
+pub fn parties(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<Recipient>> {
+    let mut out = Vec::new();
+    for (_, who) in complaint_rows::list_for_case(conn, &case.id)? {
+        out.push(Recipient { kind: "complainant", name: who.name, address: who.email });
+    }
+    for m in member_rows::list_for_case(conn, &case.id)? {
+        out.push(Recipient { kind: "member", name: m.full_name, address: m.email });
+    }
+    Ok(out)
+}
+
+/// The parties, the Independent Persons consulted on the case or sitting at its hearing, and the
+/// clerks of the parish or town councils whose code is engaged.
+pub fn parties_and_participants(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<Recipient>> {
+    let mut out = parties(conn, case)?;
+    let mut ips: Vec<String> =
+        assessment_rows::consultations_for_case(conn, &case.id)?.into_iter().map(|c| c.ip_user_id).collect();
+    if let Some(h) = hearing_rows::hearing_for_case(conn, &case.id)? {
+        ips.push(h.ip_user_id);
+    }
+    ips.sort();
+    ips.dedup();
+    for id in ips {
+        if let Some(ip) = user_rows::find(conn, &id)? {
+            out.push(Recipient { kind: "independent-person", name: ip.name, address: Some(ip.email) });
+        }
+    }
+    let members = member_rows::list_for_case(conn, &case.id)?;
+    for authority in parish_authorities(conn, case, &members)? {
+        let name = authority.clerk_name.clone().unwrap_or_else(|| format!("The Clerk, {}", authority.name));
+        out.push(Recipient { kind: "parish-clerk", name, address: authority.clerk_email.clone() });
+    }
+    Ok(out)
+}
+
+/// Drafts a notice per recipient from `letter` (given the recipient) and, when asked, the
+/// anonymised publication version (`letter` given a recipient of kind "publication").
+pub fn draft<E: Email>(
+    conn: &mut DbConnection,
+    case: &Case,
+    decision: &Decision,
+    recipients: Vec<Recipient>,
+    publication: bool,
+    letter: impl Fn(&Recipient) -> E,
+) -> ServiceResult<()> {
+    for r in &recipients {
+        let rendered = letter(r).render()?;
+        let notice = DecisionNotice::draft(
+            &decision.id,
+            r.kind,
+            r.name.clone(),
+            r.address.clone(),
+            rendered.subject,
+            rendered.body_text,
+        );
+        assessment_rows::insert_notice(conn, &notice)?;
+    }
+    if publication {
+        let public = Recipient { kind: "publication", name: String::new(), address: None };
+        let rendered = letter(&public).render()?;
+        let hidden = redactions(&complaint_rows::list_for_case(conn, &case.id)?);
+        let notice = DecisionNotice::draft(
+            &decision.id,
+            "publication",
+            "Publication version (anonymised)".into(),
+            None,
+            anonymise(&rendered.subject, &hidden),
+            anonymise(&rendered.body_text, &hidden),
+        );
+        assessment_rows::insert_notice(conn, &notice)?;
+    }
+    Ok(())
+}
+
+/// What the publication version hides: each complainant's name (in full, or as title and
+/// surname: "Ms Public"), their email, phone and address, and the witnesses they named.
+pub fn redactions(complaints: &[(Complaint, Complainant)]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for (c, who) in complaints {
+        out.push((who.name.clone(), "[the complainant]"));
+        if let Some(last) = who.name.split_whitespace().last().filter(|_| who.name.split_whitespace().count() > 1) {
+            for title in ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"] {
+                out.push((format!("{title} {last}"), "[the complainant]"));
+                out.push((format!("{title}. {last}"), "[the complainant]"));
+            }
+        }
+        for detail in [&who.email, &who.phone, &who.address].into_iter().flatten() {
+            out.push((detail.clone(), "[the complainant]"));
+        }
+        for w in c.witnesses.iter().flat_map(|w| w.split(['\n', ',', ';'])) {
+            out.push((w.trim().to_string(), "[a witness]"));
+        }
+    }
+    out.retain(|(n, _)| n.trim().chars().count() >= 2);
+    out
+}
+
+/// Replaces every whole-word occurrence of each text (ignoring case), longest first.
+pub fn anonymise(text: &str, redactions: &[(String, &str)]) -> String {
+    let mut list: Vec<&(String, &str)> = redactions.iter().collect();
+    list.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    let mut out = text.to_string();
+    for (needle, replacement) in list {
+        let needle = needle.trim().to_lowercase();
+        let lower = out.to_lowercase();
+        if lower.len() != out.len() {
+            // Case folding changed byte offsets: fall back to an exact match.
+            out = out.replace(needle.as_str(), replacement);
+            continue;
+        }
+        let mut result = String::with_capacity(out.len());
+        let mut last = 0;
+        for (at, _) in lower.match_indices(needle.as_str()) {
+            if at < last {
+                continue;
+            }
+            let before_ok = out[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+            let after_ok = out[at + needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            if before_ok && after_ok {
+                result.push_str(&out[last..at]);
+                result.push_str(replacement);
+                last = at + needle.len();
+            }
+        }
+        result.push_str(&out[last..]);
+        out = result;
+    }
+    out
+}
+
+/// The parish or town councils whose code is engaged for the case's members (from the concluded
+/// capacity assessments; else the case's authority when that is a local council).
+fn parish_authorities(conn: &mut DbConnection, case: &Case, members: &[Member]) -> QueryResult<Vec<Authority>> {
+    let mut ids = Vec::new();
+    for m in members {
+        if let Some(id) = engaged_authority_id(conn, case, &m.id)? {
+            ids.push(id);
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(a) = authority_rows::find(conn, &id)? {
+            if authority_rows::is_local_tier(&a.tier) {
+                out.push(a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn engaged_authority_id(conn: &mut DbConnection, case: &Case, member_id: &str) -> QueryResult<Option<String>> {
+    let concluded = assessment_rows::latest_for_member(conn, &case.id, member_id)?.and_then(|a| a.engaged_authority_id);
+    Ok(Some(concluded.unwrap_or_else(|| case.authority_id.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anonymise;
+
+    #[test]
+    fn names_are_replaced_as_whole_words_ignoring_case() {
+        let hidden = vec![
+            ("Jo Public".to_string(), "[the complainant]"),
+            ("Ms Public".to_string(), "[the complainant]"),
+            ("Sam Neighbour".to_string(), "[a witness]"),
+        ];
+        let text = "JO PUBLIC complained; Ms Public and Sam Neighbour saw it. The public interest favours publication. Jo Publican is someone else.";
+        assert_eq!(
+            anonymise(text, &hidden),
+            "[the complainant] complained; [the complainant] and [a witness] saw it. The public interest favours publication. Jo Publican is someone else."
+        );
+    }
+}
