@@ -22,38 +22,12 @@ use crate::services::cases;
 use crate::services::notices;
 use crate::services::outbox::{self, To};
 use crate::services::reference::CapacityDefinition;
-use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
+use crate::services::vocab;
+use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-pub const OUTCOMES: [(&str, &str); 4] = [
-    ("OFFICIAL", "Official capacity: the code applies"),
-    ("PRIVATE", "Private capacity: the code does not apply"),
-    ("UNCLEAR", "Unclear: needs investigation"),
-    ("OUT_OF_JURISDICTION", "Out of jurisdiction"),
-];
-
-pub const DECISIONS: [(&str, &str); 5] = [
-    ("no-jurisdiction", "No jurisdiction: close the case"),
-    ("no-further-action", "No further action: close the case"),
-    ("informal-resolution", "Informal resolution (apology, removal of posts, training)"),
-    ("investigation", "Investigation"),
-    ("referral", "Refer to the police or another body"),
-];
-
-pub const NFA_REASONS: [(&str, &str); 6] = [
-    ("trivial", "Trivial"),
-    ("vexatious", "Vexatious or malicious"),
-    ("tit-for-tat", "Tit-for-tat or politically motivated"),
-    ("duplicate", "Duplicate of a complaint already dealt with"),
-    ("no-public-interest", "No public interest in pursuing it"),
-    ("other", "Other (explain in the reasons)"),
-];
-
-pub const REFERRAL_BODIES: [(&str, &str); 2] =
-    [("police", "The police (for example a section 34 interests offence)"), ("other-body", "Another body")];
 
 /// The test definition an assessment used (versions never change once loaded).
 pub fn definition(conn: &mut DbConnection, test_version_id: &str) -> ServiceResult<CapacityDefinition> {
@@ -309,7 +283,7 @@ pub fn conclude(
             return Err(ServiceError::Refused("A newer assessment of this member exists".into()));
         }
         let mut errors = FieldErrors::default();
-        if !OUTCOMES.iter().any(|(v, _)| *v == outcome) {
+        if !vocab::CAPACITY_OUTCOMES.iter().any(|(v, _)| *v == outcome) {
             errors.add("outcome", "Select the conclusion");
         }
         let reason = clean(reason);
@@ -328,7 +302,7 @@ pub fn conclude(
         let authority = authority.expect("checked");
         rows::conclude(conn, &a.id, outcome, Some(&authority.id), reason.as_deref(), &user.id, now())?;
         let member = member_rows::find(conn, &a.member_id)?.map(|m| m.full_name).unwrap_or_default();
-        let label = OUTCOMES.iter().find(|(v, _)| *v == outcome).map(|(_, l)| *l).unwrap_or(outcome);
+        let label = vocab::CAPACITY_OUTCOMES.iter().find(|(v, _)| *v == outcome).map(|(_, l)| *l).unwrap_or(outcome);
         audit::record(
             conn,
             actor,
@@ -360,13 +334,6 @@ pub struct Article10Input {
     pub reasons: String,
 }
 
-pub const TARGETS: [(&str, &str); 4] = [
-    ("officers", "Council officers (more protection: they cannot reply)"),
-    ("politicians", "Politicians (thick skins expected)"),
-    ("public", "Members of the public"),
-    ("other", "Other"),
-];
-
 pub fn record_article10(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -389,7 +356,7 @@ pub fn record_article10(
         if !yes_no(&input.political_expression) {
             e.add("political_expression", "Select whether this is political expression");
         }
-        if !TARGETS.iter().any(|(v, _)| *v == input.target) {
+        if !vocab::ARTICLE10_TARGETS.iter().any(|(v, _)| *v == input.target) {
             e.add("target", "Select who the expression was about");
         }
         if !matches!(input.fact_or_value.as_str(), "fact" | "value" | "both") {
@@ -589,13 +556,14 @@ pub fn decide(
             )));
         }
         let mut e = FieldErrors::default();
-        if !DECISIONS.iter().any(|(v, _)| *v == input.outcome) {
+        if !vocab::INITIAL_DECISIONS.iter().any(|(v, _)| *v == input.outcome) {
             e.add("outcome", "Select the decision");
         }
-        if input.outcome == "no-further-action" && !NFA_REASONS.iter().any(|(v, _)| *v == input.reason_category) {
+        if input.outcome == "no-further-action" && !vocab::NFA_REASONS.iter().any(|(v, _)| *v == input.reason_category)
+        {
             e.add("reason_category", "Select why no further action is needed");
         }
-        if input.outcome == "referral" && !REFERRAL_BODIES.iter().any(|(v, _)| *v == input.referral_body) {
+        if input.outcome == "referral" && !vocab::REFERRAL_BODIES.iter().any(|(v, _)| *v == input.referral_body) {
             e.add("referral_body", "Select who the complaint is referred to");
         }
         if clean(&input.reasons).is_none() {
@@ -618,7 +586,8 @@ pub fn decide(
             decided_at: now(),
         };
         rows::insert_decision(conn, &decision)?;
-        let label = DECISIONS.iter().find(|(v, _)| *v == decision.outcome).map(|(_, l)| *l).unwrap_or("");
+        let label =
+            vocab::INITIAL_DECISIONS.iter().find(|(v, _)| *v == decision.outcome).map(|(_, l)| *l).unwrap_or("");
         let mut case_now = case.clone();
         if status != CaseStatus::InitialAssessment {
             cases::transition(conn, actor, &case_now, CaseStatus::InitialAssessment, "initial assessment")?;
@@ -630,7 +599,7 @@ pub fn decide(
                 CaseStatus::Closed,
                 format!(
                     "No further action: {}",
-                    NFA_REASONS
+                    vocab::NFA_REASONS
                         .iter()
                         .find(|(v, _)| Some(*v) == decision.reason_category.as_deref())
                         .map(|(_, l)| *l)
@@ -767,7 +736,7 @@ pub fn record_review(
         if !matches!(input.requested_by.as_str(), "complainant" | "member") {
             e.add("requested_by", "Select who asked for the review");
         }
-        let received = match intake::parse_date(&input.received_day, &input.received_month, &input.received_year) {
+        let received = match vocab::parse_date(&input.received_day, &input.received_month, &input.received_year) {
             Ok(d) if d <= today => Some(d),
             Ok(_) => {
                 e.add("received", "The date must be today or in the past");
@@ -806,21 +775,7 @@ pub fn record_review(
 
 /// What a decision was, in words, whatever its stage.
 pub fn decision_label(d: &Decision) -> String {
-    stage_outcome_label(&d.stage, &d.outcome)
-}
-
-/// The words for an outcome at a stage ("initial-assessment", "post-investigation", "hearing").
-pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
-    let list: &[(&str, &str)] = match stage {
-        "post-investigation" => &crate::services::hearing::POST_INVESTIGATION,
-        "hearing" => &[("breach", "Hearing: breach found"), ("no-breach", "Hearing: no breach")],
-        _ => &DECISIONS,
-    };
-    let label = list.iter().find(|(v, _)| *v == outcome).map(|(_, l)| *l).unwrap_or(outcome);
-    match stage {
-        "post-investigation" => format!("After investigation: {label}"),
-        _ => label.to_string(),
-    }
+    vocab::stage_outcome_label(&d.stage, &d.outcome)
 }
 
 /// Everything the case page shows of the initial assessment.
@@ -830,10 +785,16 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         let latest = rows::latest_for_member(conn, &case.id, &m.id)?;
         let (suggested, concluded) = match &latest {
             Some(a) => (
-                Some(OUTCOMES.iter().find(|(v, _)| *v == a.suggested_outcome).map(|(_, l)| *l).unwrap_or("")),
+                Some(
+                    vocab::CAPACITY_OUTCOMES
+                        .iter()
+                        .find(|(v, _)| *v == a.suggested_outcome)
+                        .map(|(_, l)| *l)
+                        .unwrap_or(""),
+                ),
                 a.concluded_outcome
                     .as_deref()
-                    .map(|o| OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or(o)),
+                    .map(|o| vocab::CAPACITY_OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or(o)),
             ),
             None => (None, None),
         };
@@ -937,7 +898,7 @@ pub fn detail(
             "dual_hatted": engaged.dual_hatted, "why": engaged.why, "wales": wales,
         },
         "concluded_outcome": a.concluded_outcome,
-        "concluded_label": a.concluded_outcome.as_deref().map(|o| OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or(o)),
+        "concluded_label": a.concluded_outcome.as_deref().map(|o| vocab::CAPACITY_OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or(o)),
         "engaged_authority": name_of(&a.engaged_authority_id, &engaged.candidates),
         "conclusion_reason": a.conclusion_reason, "concluded_at": a.concluded_at, "concluded_by": concluded_by,
         "article10": article10,

@@ -14,8 +14,9 @@ use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
-use crate::services::intake::{self, PLATFORMS};
+use crate::services::intake;
 use crate::services::outbox::{self, To};
+use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -609,10 +610,10 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         }
         complaint_views.push(serde_json::json!({
             "id": c.id,
-            "source": intake::label(&intake::SOURCES, &c.source),
+            "source": vocab::label(&vocab::COMPLAINT_SOURCES, &c.source),
             "received_on": c.received_on,
             "conduct_on": c.conduct_on,
-            "platform": c.platform.as_deref().map(|p| intake::label(&PLATFORMS, p)),
+            "platform": c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             "links": my_links,
             "what_happened": c.what_happened,
             "why_official": c.why_official,
@@ -624,7 +625,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
             "acknowledged_at": c.acknowledged_at,
             "complainant": if hidden { serde_json::Value::Null } else { serde_json::json!({
                 "name": who.name, "email": who.email, "phone": who.phone, "address": who.address,
-                "type": intake::label(&intake::COMPLAINANT_TYPES, &who.complainant_type),
+                "type": vocab::label(&vocab::COMPLAINANT_TYPES, &who.complainant_type),
             }) },
             "files": files.iter().filter(|f| f.complaint_id == c.id).collect::<Vec<_>>(),
             "matches": matches,
@@ -715,7 +716,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
             serde_json::json!({
                 "number": v.item.number, "title": v.current.title, "kind": v.item.kind, "source": v.item.source,
                 "status": v.item.status, "complaint_id": v.item.complaint_id, "captured_at": v.current.captured_at,
-                "platform": v.current.platform.as_deref().map(|p| intake::label(&PLATFORMS, p)), "files": files,
+                "platform": v.current.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)), "files": files,
                 "version": v.item.current_version,
             })
         })
@@ -734,15 +735,13 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         .into_iter()
         .map(|a| {
             serde_json::json!({
-                "id": a.id, "kind": intake::label(&crate::services::takedown::ACTION_KINDS, &a.kind), "description": a.description,
+                "id": a.id, "kind": vocab::label(&vocab::INFORMAL_ACTION_KINDS, &a.kind), "description": a.description,
                 "due_on": a.due_on, "done_on": a.done_on, "done_note": a.done_note,
             })
         })
         .collect();
-    let action_kinds: Vec<_> = crate::services::takedown::ACTION_KINDS
-        .iter()
-        .map(|(v, l)| serde_json::json!({ "value": v, "label": l }))
-        .collect();
+    let action_kinds: Vec<_> =
+        vocab::INFORMAL_ACTION_KINDS.iter().map(|(v, l)| serde_json::json!({ "value": v, "label": l })).collect();
     let status = case.status;
     Ok(serde_json::json!({
         "takedowns": takedowns,

@@ -12,18 +12,13 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::sha256_hex;
 use crate::services::cases;
 use crate::services::files::{FileStore, Kind};
-use crate::services::intake::{parse_date, PLATFORMS};
+use crate::services::vocab;
 use crate::services::{clean, urls, FieldErrors, ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Read;
-
-pub const KINDS: [(&str, &str); 2] = [("post", "A post"), ("profile", "An account profile (name, handle, bio, logos)")];
-pub const SOURCES: [(&str, &str); 2] =
-    [("officer", "Captured by an officer"), ("complainant", "Supplied by the complainant (not verified)")];
-pub const STATUSES: [(&str, &str); 3] = [("live", "Live"), ("removed", "Removed"), ("unknown", "Unknown")];
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -161,13 +156,13 @@ fn check(
     today: NaiveDate,
 ) -> ServiceResult<Checked> {
     let mut e = FieldErrors::default();
-    if !KINDS.iter().any(|(v, _)| *v == form.kind) {
+    if !vocab::EVIDENCE_KINDS.iter().any(|(v, _)| *v == form.kind) {
         e.add("kind", "Select whether this is a post or an account profile");
     }
-    if !SOURCES.iter().any(|(v, _)| *v == form.source) {
+    if !vocab::EVIDENCE_SOURCES.iter().any(|(v, _)| *v == form.source) {
         e.add("source", "Select who captured it");
     }
-    if !form.platform.is_empty() && !PLATFORMS.iter().any(|(v, _)| *v == form.platform) {
+    if !form.platform.is_empty() && !vocab::PLATFORMS.iter().any(|(v, _)| *v == form.platform) {
         e.add("platform", "Select the platform from the list");
     }
     let url = clean(&form.url);
@@ -184,7 +179,10 @@ fn check(
     let posted_at = if [&form.posted_day, &form.posted_month, &form.posted_year].iter().all(|s| s.trim().is_empty()) {
         None
     } else {
-        match (parse_date(&form.posted_day, &form.posted_month, &form.posted_year), parse_time(&form.posted_time)) {
+        match (
+            vocab::parse_date(&form.posted_day, &form.posted_month, &form.posted_year),
+            parse_time(&form.posted_time),
+        ) {
             (Ok(d), Ok(t)) if d <= today => Some(d.and_time(t)),
             (Ok(_), Ok(_)) => {
                 e.add("posted", "The date posted must be today or in the past");
@@ -197,7 +195,7 @@ fn check(
         }
     };
     let captured_at = match (
-        parse_date(&form.captured_day, &form.captured_month, &form.captured_year),
+        vocab::parse_date(&form.captured_day, &form.captured_month, &form.captured_year),
         parse_time(&form.captured_time),
     ) {
         (Ok(d), Ok(t)) if d <= today => Some(d.and_time(t)),
@@ -635,7 +633,7 @@ pub fn set_status(
     status: &str,
     note: &str,
 ) -> ServiceResult<()> {
-    if !STATUSES.iter().any(|(v, _)| *v == status) {
+    if !vocab::EVIDENCE_STATUSES.iter().any(|(v, _)| *v == status) {
         return Err(ServiceError::Invalid(FieldErrors::single("status", "Select live, removed or unknown")));
     }
     conn.transaction(|conn| {

@@ -7,7 +7,8 @@ use crate::models::case as case_rows;
 use crate::models::case::CaseStatus;
 use crate::services::audit::Actor;
 use crate::services::cases;
-use crate::services::intake::{self, ComplaintForm, Logged, PLATFORMS};
+use crate::services::intake::{self, ComplaintForm, Logged};
+use crate::services::vocab;
 use chrono::{Datelike, Duration};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -71,7 +72,7 @@ pub fn generate(
         let what: Vec<&str> = (0..rng.random_range(8..30)).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect();
         let name =
             format!("{} {}", NAMES[rng.random_range(0..NAMES.len())], SURNAMES[rng.random_range(0..SURNAMES.len())]);
-        let platform = PLATFORMS[rng.random_range(0..PLATFORMS.len() - 1)].0;
+        let platform = vocab::PLATFORMS[rng.random_range(0..vocab::PLATFORMS.len() - 1)].0;
         let form = ComplaintForm {
             complainant_name: name.clone(),
             complainant_email: format!("complainant{i}@example.com"),

@@ -24,48 +24,11 @@ use crate::services::cases;
 use crate::services::evidence::StoredUpload;
 use crate::services::notices;
 use crate::services::outbox::{self, To};
-use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
+use crate::services::vocab;
+use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-
-pub const ENTRY_KINDS: [(&str, &str); 4] = [
-    ("interview", "Interview notes"),
-    ("member-comments", "The member's comments on the draft report"),
-    ("draft-report", "Draft report"),
-    ("final-report", "Final report"),
-];
-
-pub const POST_INVESTIGATION: [(&str, &str); 3] = [
-    ("no-breach", "No breach: close the case"),
-    ("informal-resolution", "Informal resolution"),
-    ("hearing", "Refer to a hearing"),
-];
-
-/// Local Government Act 1972, Schedule 12A: the paragraphs that usually justify taking part of a
-/// standards hearing in private.
-pub const SCHEDULE_12A: [(&str, &str); 2] = [
-    ("1", "Paragraph 1: information relating to any individual"),
-    ("2", "Paragraph 2: information likely to reveal the identity of an individual"),
-];
-
-/// The sanctions available in England (no suspension: domain.md §0). For a parish or town
-/// council member each is a recommendation to that council.
-pub const SANCTIONS: [(&str, &str); 6] = [
-    ("censure", "Censure"),
-    ("report-to-council", "Report the findings to council"),
-    ("publish-findings", "Publish the findings"),
-    ("remove-from-committees", "Removal from committees, cabinet or outside bodies"),
-    ("training", "Training"),
-    ("apology", "Apology"),
-];
-
-pub const COMPLIANCE: [(&str, &str); 3] =
-    [("pending", "Awaiting follow-up"), ("complied", "Complied with"), ("not-complied", "Not complied with")];
-
-fn label(list: &[(&'static str, &'static str)], value: &str) -> &'static str {
-    list.iter().find(|(v, _)| *v == value).map(|(_, l)| *l).unwrap_or("")
-}
 
 fn add_participant(conn: &mut DbConnection, case_id: &str, user_id: &str, part: &str, by: &str) -> QueryResult<()> {
     let existing: i64 = case_participants::table
@@ -91,7 +54,7 @@ fn add_participant(conn: &mut DbConnection, case_id: &str, user_id: &str, part: 
 }
 
 fn date_field(e: &mut FieldErrors, field: &str, day: &str, month: &str, year: &str) -> Option<NaiveDate> {
-    match intake::parse_date(day, month, year) {
+    match vocab::parse_date(day, month, year) {
         Ok(d) => Some(d),
         Err(m) => {
             e.add(field, m);
@@ -239,7 +202,7 @@ pub fn add_entry(
     conn.transaction(|conn| {
         let (case, inv) = workable_investigation(conn, user, reference)?;
         let mut e = FieldErrors::default();
-        if !ENTRY_KINDS.iter().any(|(v, _)| *v == input.kind) {
+        if !vocab::INVESTIGATION_ENTRY_KINDS.iter().any(|(v, _)| *v == input.kind) {
             e.add("kind", "Select what you are adding");
         }
         let is_report = input.kind.ends_with("-report");
@@ -262,7 +225,7 @@ pub fn add_entry(
             e.add("occurred", "The date must be today or in the past");
         }
         e.into_result()?;
-        let title = title.unwrap_or_else(|| label(&ENTRY_KINDS, &input.kind).to_string());
+        let title = title.unwrap_or_else(|| vocab::label(&vocab::INVESTIGATION_ENTRY_KINDS, &input.kind).to_string());
         let entry = InvestigationEntry {
             id: new_id(),
             investigation_id: inv.id.clone(),
@@ -281,7 +244,11 @@ pub fn add_entry(
             actor,
             Event::new("investigation.entry_added", "investigation_entry", &entry.id)
                 .case(&case.id)
-                .summary(format!("{} added: {}", label(&ENTRY_KINDS, &entry.kind), entry.title))
+                .summary(format!(
+                    "{} added: {}",
+                    vocab::label(&vocab::INVESTIGATION_ENTRY_KINDS, &entry.kind),
+                    entry.title
+                ))
                 .details(serde_json::json!({ "sha256": entry.sha256 })),
         )?;
         Ok(entry)
@@ -372,7 +339,7 @@ pub fn decide_after_investigation(
             ));
         }
         let mut e = FieldErrors::default();
-        if !POST_INVESTIGATION.iter().any(|(v, _)| *v == input.outcome) {
+        if !vocab::POST_INVESTIGATION_OUTCOMES.iter().any(|(v, _)| *v == input.outcome) {
             e.add("outcome", "Select the decision");
         }
         if clean(&input.reasons).is_none() {
@@ -396,7 +363,7 @@ pub fn decide_after_investigation(
             _ => (CaseStatus::Hearing, ""),
         };
         cases::transition(conn, actor, &case, to, why)?;
-        let label = label(&POST_INVESTIGATION, &decision.outcome);
+        let label = vocab::label(&vocab::POST_INVESTIGATION_OUTCOMES, &decision.outcome);
         let (reference, decided_on) = (case.reference.clone(), emails::long_date(decision.decided_at.date()));
         let recipients = notices::parties_and_participants(conn, &case)?;
         notices::draft(conn, &case, &decision, recipients, false, |r| emails::DecisionNotice {
@@ -548,7 +515,7 @@ pub fn save_hearing(
             }
         };
         if private {
-            if !SCHEDULE_12A.iter().any(|(v, _)| *v == input.private_paragraph) {
+            if !vocab::SCHEDULE_12A.iter().any(|(v, _)| *v == input.private_paragraph) {
                 e.add("private_paragraph", "Select the Schedule 12A paragraph that applies");
             }
             if clean(&input.private_reason).is_none() {
@@ -817,7 +784,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         complaints.push(serde_json::json!({
             "received_on": c.received_on,
             "complainant": if c.confidentiality_requested { serde_json::Value::Null } else { serde_json::json!(who.name) },
-            "platform": c.platform.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)),
+            "platform": c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             "conduct_on": c.conduct_on,
             "what_happened": c.what_happened,
             "why_official": c.why_official,
@@ -883,7 +850,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         "reference": case.reference,
         "authority": authority.map(|a| a.name),
         "hearing": hearing,
-        "private_label": hearing.private_paragraph.as_deref().map(|p| label(&SCHEDULE_12A, p)),
+        "private_label": hearing.private_paragraph.as_deref().map(|p| vocab::label(&vocab::SCHEDULE_12A, p)),
         "panel": panel, "ip": ip, "investigator": investigator,
         "complaints": complaints, "allegations": allegations, "assessments": assessments,
         "report": report, "interviews": interviews, "response": response, "evidence": evidence,
@@ -1052,7 +1019,7 @@ pub fn add_sanction(
         if !in_breach.contains(&input.member.as_str()) {
             e.add("member", "Select a member found in breach");
         }
-        if !SANCTIONS.iter().any(|(v, _)| *v == input.kind) {
+        if !vocab::SANCTIONS.iter().any(|(v, _)| *v == input.kind) {
             e.add("kind", "Select the sanction");
         }
         let detail = clean(&input.detail);
@@ -1091,7 +1058,7 @@ pub fn add_sanction(
             actor,
             Event::new("sanction.added", "sanction", &row.id).case(&case.id).summary(format!(
                 "{}{}: {member}",
-                label(&SANCTIONS, &row.kind),
+                vocab::label(&vocab::SANCTIONS, &row.kind),
                 parish.map(|p| format!(" (recommendation to {})", p.name)).unwrap_or_default()
             )),
         )?;
@@ -1135,7 +1102,7 @@ pub fn issue_decision(conn: &mut DbConnection, actor: &Actor, user: &User, refer
             };
             sanction_lines.push(emails::SanctionLine {
                 member,
-                kind: label(&SANCTIONS, &s.kind).to_string(),
+                kind: vocab::label(&vocab::SANCTIONS, &s.kind).to_string(),
                 detail: s.detail.clone(),
                 recommended_to: to,
                 follow_up_on: emails::long_date(s.follow_up_on),
@@ -1251,8 +1218,8 @@ pub fn record_compliance(
             actor,
             Event::new("sanction.followed_up", "sanction", &sanction.id).case(&case.id).summary(format!(
                 "{}: {}",
-                label(&SANCTIONS, &sanction.kind),
-                label(&COMPLIANCE, compliance)
+                vocab::label(&vocab::SANCTIONS, &sanction.kind),
+                vocab::label(&vocab::COMPLIANCE, compliance)
             )),
         )?;
         let all = rows::sanctions_for_case(conn, &case.id)?;
@@ -1284,7 +1251,7 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
         let entries: Vec<_> = rows::entries(conn, &inv.id)?
             .into_iter()
             .map(|e| {
-                let kind = label(&ENTRY_KINDS, &e.kind);
+                let kind = vocab::label(&vocab::INVESTIGATION_ENTRY_KINDS, &e.kind);
                 serde_json::json!({ "entry": e, "kind_label": kind })
             })
             .collect();
@@ -1316,7 +1283,7 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
             "row": h,
             "ip": user_rows::find(conn, &h.ip_user_id)?.map(|u| u.name),
             "panel": panel,
-            "private_label": h.private_paragraph.as_deref().map(|p| label(&SCHEDULE_12A, p)),
+            "private_label": h.private_paragraph.as_deref().map(|p| vocab::label(&vocab::SCHEDULE_12A, p)),
             "conflicts": conflicts(conn, case, h)?,
             "findings": finding_views,
             "allegations": allegations,
@@ -1330,8 +1297,8 @@ pub fn overview(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceRes
             None => None,
         };
         sanctions.push(serde_json::json!({
-            "row": s, "member": member, "kind_label": label(&SANCTIONS, &s.kind),
-            "compliance_label": label(&COMPLIANCE, &s.compliance), "recommended_to": to,
+            "row": s, "member": member, "kind_label": vocab::label(&vocab::SANCTIONS, &s.kind),
+            "compliance_label": vocab::label(&vocab::COMPLIANCE, &s.compliance), "recommended_to": to,
         }));
     }
     let post_ip = ip_view_recorded(conn, &case.id, "post-investigation")?;
@@ -1421,7 +1388,7 @@ pub fn follow_ups_due(conn: &mut DbConnection, user: &User, until: NaiveDate) ->
             continue;
         }
         let member = member_rows::find(conn, &member_id)?.map(|m| m.full_name).unwrap_or_default();
-        out.push(serde_json::json!({ "reference": reference, "kind": label(&SANCTIONS, &kind), "member": member, "follow_up_on": on }));
+        out.push(serde_json::json!({ "reference": reference, "kind": vocab::label(&vocab::SANCTIONS, &kind), "member": member, "follow_up_on": on }));
     }
     Ok(out)
 }

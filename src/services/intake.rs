@@ -20,39 +20,12 @@ use crate::services::evidence::{self, StoredUpload};
 use crate::services::outbox::{self, To};
 use crate::services::settings;
 use crate::services::urls;
+use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
-
-pub const COMPLAINANT_TYPES: [(&str, &str); 5] = [
-    ("public", "A member of the public"),
-    ("councillor", "A councillor"),
-    ("officer", "A council officer or employee"),
-    ("clerk", "A parish or town clerk"),
-    ("other", "Someone else, such as an organisation"),
-];
-
-pub const PLATFORMS: [(&str, &str); 10] = [
-    ("facebook", "Facebook"),
-    ("x", "X (formerly Twitter)"),
-    ("instagram", "Instagram"),
-    ("tiktok", "TikTok"),
-    ("linkedin", "LinkedIn"),
-    ("youtube", "YouTube"),
-    ("whatsapp", "WhatsApp"),
-    ("nextdoor", "Nextdoor"),
-    ("bluesky", "Bluesky"),
-    ("other", "Another website or app"),
-];
-
-pub const SOURCES: [(&str, &str); 5] =
-    [("web", "Online form"), ("email", "Email"), ("post", "Post"), ("phone", "Telephone"), ("in-person", "In person")];
-
-pub fn label<'a>(list: &'a [(&'a str, &'a str)], value: &str) -> &'a str {
-    list.iter().find(|(v, _)| *v == value).map(|(_, l)| *l).unwrap_or("Unknown")
-}
 
 /// Everything the complaint form asks, as typed (kept verbatim for re-display).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -217,24 +190,6 @@ pub fn provision_choices(conn: &mut DbConnection, today: NaiveDate) -> QueryResu
     Ok(seen.into_iter().map(|((_, n), h)| Choice { label: format!("{n}. {h}"), value: n }).collect())
 }
 
-/// Parses a GOV.UK date input.
-pub fn parse_date(day: &str, month: &str, year: &str) -> Result<NaiveDate, &'static str> {
-    let (d, m, y) = (day.trim(), month.trim(), year.trim());
-    if d.is_empty() && m.is_empty() && y.is_empty() {
-        return Err("Enter a date");
-    }
-    if d.is_empty() || m.is_empty() || y.is_empty() {
-        return Err("The date must include a day, month and year");
-    }
-    let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) else {
-        return Err("The date must be a real date, like 27 3 2026");
-    };
-    if !(1900..=2200).contains(&y) {
-        return Err("The year must include 4 numbers");
-    }
-    NaiveDate::from_ymd_opt(y, m, d).ok_or("The date must be a real date, like 27 3 2026")
-}
-
 /// Checks the form. `file_count` is the number of files already attached.
 pub fn check(
     conn: &mut DbConnection,
@@ -255,7 +210,7 @@ pub fn check(
     if email.is_empty() && f.complainant_address.trim().is_empty() {
         e.add("complainant_email", "Enter an email address or a postal address so that the council can reply");
     }
-    if !COMPLAINANT_TYPES.iter().any(|(v, _)| *v == f.complainant_type) {
+    if !vocab::COMPLAINANT_TYPES.iter().any(|(v, _)| *v == f.complainant_type) {
         e.add("complainant_type", "Select who is making the complaint");
     }
     match f.confidential.as_str() {
@@ -302,7 +257,7 @@ pub fn check(
         }
     }
 
-    let conduct_on = match parse_date(&f.conduct_day, &f.conduct_month, &f.conduct_year) {
+    let conduct_on = match vocab::parse_date(&f.conduct_day, &f.conduct_month, &f.conduct_year) {
         Ok(d) if d > today => {
             e.add("conduct", "The date of the conduct must be today or in the past");
             None
@@ -313,7 +268,7 @@ pub fn check(
             None
         }
     };
-    if !PLATFORMS.iter().any(|(v, _)| *v == f.platform) {
+    if !vocab::PLATFORMS.iter().any(|(v, _)| *v == f.platform) {
         e.add("platform", "Select where the councillor posted");
     }
     let mut links = Vec::new();
@@ -361,10 +316,10 @@ pub fn check(
     let (received_on, source) = match channel {
         Channel::Public => (today, "web".to_string()),
         Channel::Staff => {
-            if !SOURCES.iter().any(|(v, _)| *v == f.source) {
+            if !vocab::COMPLAINT_SOURCES.iter().any(|(v, _)| *v == f.source) {
                 e.add("source", "Select how the complaint was received");
             }
-            let received = match parse_date(&f.received_day, &f.received_month, &f.received_year) {
+            let received = match vocab::parse_date(&f.received_day, &f.received_month, &f.received_year) {
                 Ok(d) if d > today => {
                     e.add("received", "The date received must be today or in the past");
                     None
@@ -455,7 +410,7 @@ fn create(
                 id: new_id(),
                 reference: format!("SD-{year}-{n:04}"),
                 status: CaseStatus::Received,
-                summary: format!("{who} ({}): {what}", label(&PLATFORMS, &f.platform)),
+                summary: format!("{who} ({}): {what}", vocab::label(&vocab::PLATFORMS, &f.platform)),
                 authority_id: checked.authority.id.clone(),
                 assigned_user_id: None,
                 received_on: checked.received_on,
@@ -569,7 +524,7 @@ fn create(
         })
         .collect();
     evidence::from_complaint(conn, actor, &case, &complaint, &uploads)?;
-    let source = label(&SOURCES, &checked.source).to_lowercase();
+    let source = vocab::label(&vocab::COMPLAINT_SOURCES, &checked.source).to_lowercase();
     audit::record(
         conn,
         actor,

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod takedown;
 pub mod urls;
 pub mod users;
+pub mod vocab;
 
 use serde::Serialize;
 

@@ -14,7 +14,8 @@ use crate::models::takedown::TakedownStatus;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
-use crate::services::{clean, intake, FieldErrors, ServiceError, ServiceResult};
+use crate::services::vocab;
+use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -162,11 +163,11 @@ impl ReportQuery {
         let period = match self.period.as_str() {
             "" => Period { from: financial_year_of(today).from, to: today },
             "custom" => {
-                let from = intake::parse_date(&self.from_day, &self.from_month, &self.from_year)
+                let from = vocab::parse_date(&self.from_day, &self.from_month, &self.from_year)
                     .map_err(|m| e.add("from", m))
                     .ok();
                 let to =
-                    intake::parse_date(&self.to_day, &self.to_month, &self.to_year).map_err(|m| e.add("to", m)).ok();
+                    vocab::parse_date(&self.to_day, &self.to_month, &self.to_year).map_err(|m| e.add("to", m)).ok();
                 match (from, to) {
                     (Some(f), Some(t)) if f <= t => Period { from: f, to: t },
                     (Some(_), Some(_)) => {
@@ -316,10 +317,10 @@ fn figures_of(
         .load(conn)?;
     for (source, authority, tier, platform, n) in rows {
         f.received += n;
-        add(&mut f.by_source, intake::label(&intake::SOURCES, &source), n);
+        add(&mut f.by_source, vocab::label(&vocab::COMPLAINT_SOURCES, &source), n);
         add(&mut f.by_authority, authority, n);
         add(&mut f.by_tier, tier_label(&tier), n);
-        let platform = platform.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)).unwrap_or("Not given");
+        let platform = platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)).unwrap_or("Not given");
         add(&mut f.by_platform, platform, n);
     }
     // Counted by provision id, then named: the join to the provisions is on the few groups.
@@ -354,8 +355,7 @@ fn figures_of(
         .load(conn)?;
     for (outcome, n) in rows {
         let o = outcome.unwrap_or_default();
-        let label =
-            crate::services::assessment::OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or("Other");
+        let label = vocab::CAPACITY_OUTCOMES.iter().find(|(v, _)| *v == o).map(|(_, l)| *l).unwrap_or("Other");
         add(&mut f.capacity, label, n);
     }
     let rows: Vec<(String, String, i64)> = decisions::table
@@ -367,14 +367,10 @@ fn figures_of(
         .load(conn)?;
     for (stage, outcome, n) in rows {
         match stage.as_str() {
-            "initial-assessment" => {
-                add(&mut f.initial, intake::label(&crate::services::assessment::DECISIONS, &outcome), n)
+            "initial-assessment" => add(&mut f.initial, vocab::label(&vocab::INITIAL_DECISIONS, &outcome), n),
+            "post-investigation" => {
+                add(&mut f.post_investigation, vocab::label(&vocab::POST_INVESTIGATION_OUTCOMES, &outcome), n)
             }
-            "post-investigation" => add(
-                &mut f.post_investigation,
-                intake::label(&crate::services::hearing::POST_INVESTIGATION, &outcome),
-                n,
-            ),
             _ => {}
         }
     }
@@ -439,8 +435,8 @@ fn figures_of(
         .select((sanctions::kind, sanctions::compliance, count_star()))
         .load(conn)?;
     for (kind, compliance, n) in rows {
-        add(&mut f.sanctions, intake::label(&crate::services::hearing::SANCTIONS, &kind), n);
-        add(&mut f.compliance, intake::label(&crate::services::hearing::COMPLIANCE, &compliance), n);
+        add(&mut f.sanctions, vocab::label(&vocab::SANCTIONS, &kind), n);
+        add(&mut f.compliance, vocab::label(&vocab::COMPLIANCE, &compliance), n);
     }
 
     if breakdowns {
@@ -545,9 +541,8 @@ fn takedown_figures(conn: &mut DbConnection, f: &mut Figures, period: Period, id
         .group_by((takedown_requests::platform, takedown_requests::status))
         .select((takedown_requests::platform, takedown_requests::status, count_star()))
         .load(conn)?;
-    let platform = |p: Option<String>| {
-        p.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)).unwrap_or("Not given").to_string()
-    };
+    let platform =
+        |p: Option<String>| p.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)).unwrap_or("Not given").to_string();
     for (p, status, n) in rows {
         let row = f.takedowns.entry(platform(p)).or_insert([0; 5]);
         row[0] += n;
@@ -900,9 +895,7 @@ pub fn summaries(
                 named.get(&id).map(|n| n.iter().map(String::as_str).collect()).unwrap_or_default();
             names.sort();
             names.dedup();
-            let last = last_decision
-                .get(&id)
-                .map(|(stage, outcome)| crate::services::assessment::stage_outcome_label(stage, outcome));
+            let last = last_decision.get(&id).map(|(stage, outcome)| vocab::stage_outcome_label(stage, outcome));
             CaseSummary {
                 reference,
                 received_on,
@@ -911,10 +904,10 @@ pub fn summaries(
                 tier: tier_label(&tier).into(),
                 platform: first
                     .and_then(|c| c.1.as_deref())
-                    .map(|p| intake::label(&intake::PLATFORMS, p))
+                    .map(|p| vocab::label(&vocab::PLATFORMS, p))
                     .unwrap_or("Not given")
                     .into(),
-                source: first.map(|c| intake::label(&intake::SOURCES, &c.0)).unwrap_or("").into(),
+                source: first.map(|c| vocab::label(&vocab::COMPLAINT_SOURCES, &c.0)).unwrap_or("").into(),
                 provisions: provisions.join(", "),
                 status: status.label().into(),
                 outcome: reason.or(last).unwrap_or_default(),
@@ -1091,7 +1084,7 @@ pub fn save_snapshot(
     if meeting.is_none() {
         e.add("meeting", "Enter the meeting the report is presented to");
     }
-    let meeting_on = intake::parse_date(&input.meeting_day, &input.meeting_month, &input.meeting_year)
+    let meeting_on = vocab::parse_date(&input.meeting_day, &input.meeting_month, &input.meeting_year)
         .map_err(|m| e.add("meeting_on", m))
         .ok();
     e.into_result()?;

@@ -19,25 +19,11 @@ use crate::services::calendar::Calendar;
 use crate::services::cases;
 use crate::services::evidence::{self, EvidenceForm, StoredUpload};
 use crate::services::outbox::{self, To};
-use crate::services::{clean, intake, settings, FieldErrors, ServiceError, ServiceResult};
+use crate::services::vocab;
+use crate::services::{clean, settings, FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-
-pub const ADDRESSEES: [(&str, &str); 3] = [
-    ("member", "The councillor"),
-    ("group-leader", "The councillor's group leader"),
-    ("platform", "The platform (a report to the site)"),
-];
-pub const CHANNELS: [(&str, &str); 5] = [
-    ("email", "Email (sent from Standards Desk)"),
-    ("letter", "Letter"),
-    ("platform-report", "The platform's reporting form"),
-    ("phone", "Telephone"),
-    ("in-person", "In person"),
-];
-pub const ACTION_KINDS: [(&str, &str); 4] =
-    [("removal", "Removal of posts"), ("apology", "Apology"), ("training", "Training"), ("other", "Other")];
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -99,13 +85,13 @@ pub fn request(
         if input.items.iter().any(|i| !items.iter().any(|x| &x.id == i)) {
             e.add("items", "Select posts from this case's evidence");
         }
-        if !ADDRESSEES.iter().any(|(v, _)| *v == input.addressee_kind) {
+        if !vocab::TAKEDOWN_ADDRESSEES.iter().any(|(v, _)| *v == input.addressee_kind) {
             e.add("addressee_kind", "Select who the request is to");
         }
         if clean(&input.addressee_name).is_none() {
             e.add("addressee_name", "Enter who the request is addressed to");
         }
-        if !CHANNELS.iter().any(|(v, _)| *v == input.channel) {
+        if !vocab::TAKEDOWN_CHANNELS.iter().any(|(v, _)| *v == input.channel) {
             e.add("channel", "Select how the request is made");
         }
         let address = clean(&input.to_address);
@@ -162,7 +148,7 @@ pub fn request(
                 "Takedown request T{} to {} ({}), due {}",
                 request.number,
                 request.addressee_name,
-                intake::label(&CHANNELS, &request.channel),
+                vocab::label(&vocab::TAKEDOWN_CHANNELS, &request.channel),
                 request.due_on.format("%-d %B %Y")
             )),
         )?;
@@ -517,7 +503,7 @@ pub fn add_action(
             return Err(ServiceError::Refused("Actions are agreed once the decision is informal resolution".into()));
         }
         let mut e = FieldErrors::default();
-        if !ACTION_KINDS.iter().any(|(v, _)| *v == kind) {
+        if !vocab::INFORMAL_ACTION_KINDS.iter().any(|(v, _)| *v == kind) {
             e.add("kind", "Select the kind of action");
         }
         if clean(description).is_none() {
@@ -542,7 +528,7 @@ pub fn add_action(
             Event::new("informal.action_agreed", "informal_action", &a.id).case(&case.id).summary(format!(
                 "Agreed action: {} ({})",
                 a.description,
-                intake::label(&ACTION_KINDS, kind)
+                vocab::label(&vocab::INFORMAL_ACTION_KINDS, kind)
             )),
         )?;
         Ok(a)

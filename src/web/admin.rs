@@ -5,6 +5,7 @@ use crate::models::calendar as closures;
 use crate::models::user::{self as users, Role, User};
 use crate::services::access::Permission;
 use crate::services::users::{self as user_service, UserInput, UserUpdate};
+use crate::services::vocab;
 use crate::services::{calendar, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{form_context, insert_errors, redirect_with};
@@ -224,7 +225,7 @@ pub async fn add_closure_day(
 ) -> AppResult<HttpResponse> {
     ctx.require(Permission::Administer)?;
     let form = form.into_inner();
-    let parsed = crate::services::intake::parse_date(&form.closure_day, &form.closure_month, &form.closure_year);
+    let parsed = vocab::parse_date(&form.closure_day, &form.closure_month, &form.closure_year);
     let (actor, reason, day) = (ctx.actor(), form.reason.clone(), parsed.ok());
     let result = state.db(move |conn| Ok(calendar::add_closure_day(conn, &actor, day, &reason))).await?;
     match result {

@@ -4,6 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::services::access::Permission;
 use crate::services::assessment::{self, AnswerInput, Article10Input, DecisionInput, ReviewInput};
+use crate::services::vocab;
 use crate::services::{FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
@@ -107,8 +108,8 @@ async fn show_page(
     let mut c = tera::Context::new();
     c.insert("a", &data);
     c.insert("form", &form);
-    c.insert("outcomes", &choices(&assessment::OUTCOMES));
-    c.insert("targets", &choices(&assessment::TARGETS));
+    c.insert("outcomes", &choices(&vocab::CAPACITY_OUTCOMES));
+    c.insert("targets", &choices(&vocab::ARTICLE10_TARGETS));
     c.insert("yes_no", &choices(&[("yes", "Yes"), ("no", "No")]));
     c.insert("yes_no_unclear", &choices(&[("yes", "Yes"), ("no", "No"), ("unclear", "Unclear")]));
     c.insert(
@@ -321,9 +322,9 @@ async fn decision_page(
     c.insert("reference", &reference);
     c.insert("summary", &summary);
     c.insert("form", form);
-    c.insert("decisions", &choices(&assessment::DECISIONS));
-    c.insert("nfa_reasons", &choices(&assessment::NFA_REASONS));
-    c.insert("referral_bodies", &choices(&assessment::REFERRAL_BODIES));
+    c.insert("decisions", &choices(&vocab::INITIAL_DECISIONS));
+    c.insert("nfa_reasons", &choices(&vocab::NFA_REASONS));
+    c.insert("referral_bodies", &choices(&vocab::REFERRAL_BODIES));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "assessments/decision.html", c)
 }

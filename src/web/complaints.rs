@@ -8,6 +8,7 @@ use crate::models::file::{self as file_rows, DraftFile};
 use crate::services::access::Permission;
 use crate::services::files::COMPLAINT_KINDS;
 use crate::services::intake::{self, Channel, ComplaintForm, Logged};
+use crate::services::vocab;
 use crate::services::{rate_limit, FieldError, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, today};
@@ -56,9 +57,9 @@ async fn render_form(ctx: &RequestContext, state: &AppState, page: FormPage<'_>)
     c.insert("councillors", &councillors);
     c.insert("councils", &councils);
     c.insert("provisions", &provisions);
-    c.insert("platforms", &choices(&intake::PLATFORMS));
-    c.insert("complainant_types", &choices(&intake::COMPLAINANT_TYPES));
-    c.insert("sources", &choices(&intake::SOURCES[1..]));
+    c.insert("platforms", &choices(&vocab::PLATFORMS));
+    c.insert("complainant_types", &choices(&vocab::COMPLAINANT_TYPES));
+    c.insert("sources", &choices(&vocab::COMPLAINT_SOURCES[1..]));
     c.insert(
         "matches",
         &page
@@ -259,8 +260,8 @@ pub async fn check_answers(
     c.insert("draft_id", &id);
     c.insert("form", &form);
     c.insert("files", &files);
-    c.insert("complainant_type", intake::label(&intake::COMPLAINANT_TYPES, &form.complainant_type));
-    c.insert("platform", intake::label(&intake::PLATFORMS, &form.platform));
+    c.insert("complainant_type", vocab::label(&vocab::COMPLAINANT_TYPES, &form.complainant_type));
+    c.insert("platform", vocab::label(&vocab::PLATFORMS, &form.platform));
     c.insert("councillors", &checked.members.iter().map(|(m, _)| m.full_name.clone()).collect::<Vec<_>>());
     c.insert("council", &checked.authority.name);
     c.insert("conduct_on", &checked.conduct_on);

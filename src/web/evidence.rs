@@ -7,6 +7,7 @@ use crate::models::file as file_rows;
 use crate::services::access::Permission;
 use crate::services::evidence::{self, EvidenceForm, StoredUpload, VerifyReport};
 use crate::services::files::{Kind, EVIDENCE_KINDS};
+use crate::services::vocab;
 use crate::services::{cases, intake, FieldError, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::{stream_file, TempFile};
@@ -63,9 +64,9 @@ async fn render_new(ctx: &RequestContext, state: &AppState, page: FormPage<'_>) 
     insert_errors(&mut c, page.errors);
     c.insert("draft_id", page.draft_id);
     c.insert("files", page.files);
-    c.insert("kinds", &choices(&evidence::KINDS));
-    c.insert("sources", &choices(&evidence::SOURCES));
-    c.insert("platforms", &choices(&intake::PLATFORMS));
+    c.insert("kinds", &choices(&vocab::EVIDENCE_KINDS));
+    c.insert("sources", &choices(&vocab::EVIDENCE_SOURCES));
+    c.insert("platforms", &choices(&vocab::PLATFORMS));
     c.insert("allegations", &allegation_choices(state, ctx, page.reference).await?);
     c.insert("max_upload_mb", &(state.config.max_upload_bytes / (1024 * 1024)));
     render::page_with_status(ctx, page.status, "evidence/new.html", c)
@@ -244,11 +245,11 @@ async fn show_page(
     c.insert("custody", &custody);
     c.insert("linked", &linked);
     c.insert("verification", &verification);
-    c.insert("statuses", &choices(&evidence::STATUSES));
+    c.insert("statuses", &choices(&vocab::EVIDENCE_STATUSES));
     c.insert("can_work", &crate::services::access::can(ctx.require_user()?, Permission::WorkCases));
-    c.insert("kind_label", intake::label(&evidence::KINDS, &view.item.kind));
-    c.insert("source_label", intake::label(&evidence::SOURCES, &view.item.source));
-    c.insert("platform_label", &view.current.platform.as_deref().map(|p| intake::label(&intake::PLATFORMS, p)));
+    c.insert("kind_label", vocab::label(&vocab::EVIDENCE_KINDS, &view.item.kind));
+    c.insert("source_label", vocab::label(&vocab::EVIDENCE_SOURCES, &view.item.source));
+    c.insert("platform_label", &view.current.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "evidence/show.html", c)
 }
@@ -374,7 +375,7 @@ async fn correction_page(
     c.insert("number", number);
     c.insert("form", form);
     insert_errors(&mut c, errors);
-    c.insert("platforms", &choices(&intake::PLATFORMS));
+    c.insert("platforms", &choices(&vocab::PLATFORMS));
     c.insert("allegations", &allegation_choices(state, ctx, reference).await?);
     render::page_with_status(ctx, status, "evidence/correct.html", c)
 }

@@ -9,6 +9,7 @@ use crate::services::files::Kind;
 use crate::services::hearing::{
     self, AppointInput, EntryInput, FindingInput, HearingInput, PostDecisionInput, SanctionInput,
 };
+use crate::services::vocab;
 use crate::services::{FieldError, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::stream_file;
@@ -69,8 +70,8 @@ async fn investigation_page(
         }),
     );
     c.insert("decision", &typed.decision.unwrap_or_default());
-    c.insert("entry_kinds", &choices(&hearing::ENTRY_KINDS));
-    c.insert("outcomes", &choices(&hearing::POST_INVESTIGATION));
+    c.insert("entry_kinds", &choices(&vocab::INVESTIGATION_ENTRY_KINDS));
+    c.insert("outcomes", &choices(&vocab::POST_INVESTIGATION_OUTCOMES));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "hearings/investigation.html", c)
 }
@@ -325,8 +326,8 @@ async fn hearing_page(
         .collect();
     c.insert("findings_form", &findings_form);
     c.insert("sanction", &typed.sanction.unwrap_or_default());
-    c.insert("paragraphs", &choices(&hearing::SCHEDULE_12A));
-    c.insert("sanction_kinds", &choices(&hearing::SANCTIONS));
+    c.insert("paragraphs", &choices(&vocab::SCHEDULE_12A));
+    c.insert("sanction_kinds", &choices(&vocab::SANCTIONS));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "hearings/hearing.html", c)
 }

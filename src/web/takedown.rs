@@ -7,7 +7,8 @@ use crate::services::access::Permission;
 use crate::services::evidence::StoredUpload;
 use crate::services::files::EVIDENCE_KINDS;
 use crate::services::takedown::{self, RequestInput, Verification};
-use crate::services::{cases, intake, FieldErrors, ServiceError};
+use crate::services::vocab;
+use crate::services::{cases, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::multipart;
@@ -53,8 +54,8 @@ async fn new_page(
     c.insert("reference", &reference);
     c.insert("form", &form);
     c.insert("items", &items);
-    c.insert("addressees", &choices(&takedown::ADDRESSEES));
-    c.insert("channels", &choices(&takedown::CHANNELS));
+    c.insert("addressees", &choices(&vocab::TAKEDOWN_ADDRESSEES));
+    c.insert("channels", &choices(&vocab::TAKEDOWN_CHANNELS));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "takedowns/new.html", c)
 }
@@ -129,8 +130,8 @@ async fn show_page(
                 "case_reference": case.reference, "request": r, "items": items, "events": events, "captures": captures,
                 "rechecks": rows::rechecks(conn, &r.id)?,
                 "status_label": r.status.label(),
-                "channel_label": intake::label(&takedown::CHANNELS, &r.channel),
-                "addressee_label": intake::label(&takedown::ADDRESSEES, &r.addressee_kind),
+                "channel_label": vocab::label(&vocab::TAKEDOWN_CHANNELS, &r.channel),
+                "addressee_label": vocab::label(&vocab::TAKEDOWN_ADDRESSEES, &r.addressee_kind),
                 "overdue": r.status.is_open() && r.due_on < today(),
             }))
         })
@@ -310,7 +311,7 @@ pub async fn add_action(
     let user = ctx.require(Permission::WorkCases)?.clone();
     let reference = reference.into_inner();
     let f = form.into_inner();
-    let due = intake::parse_date(&f.due_day, &f.due_month, &f.due_year).ok();
+    let due = vocab::parse_date(&f.due_day, &f.due_month, &f.due_year).ok();
     let (actor, r) = (ctx.actor(), reference.clone());
     let result = state
         .db(move |conn| Ok(takedown::add_action(conn, &actor, &user, &r, &f.kind, &f.description, due).map(|_| ())))

@@ -1,6 +1,5 @@
 use crate::harness::TestApp;
 use standards_desk::models::user::Role;
-use standards_desk::web::render;
 
 #[actix_web::test]
 async fn every_template_parses_and_is_registered() {

@@ -1,0 +1,159 @@
+//! The vocabularies shared by pages, letters, CSV and exports: each list is (stored code, label
+//! for people), and [`label`] turns a code into its words. No page, letter or file shows a raw
+//! code.
+
+use chrono::NaiveDate;
+
+/// The words for a code; "Unknown" for a code the list does not hold.
+pub fn label<'a>(list: &'a [(&'a str, &'a str)], code: &str) -> &'a str {
+    list.iter().find(|(v, _)| *v == code).map(|(_, l)| *l).unwrap_or("Unknown")
+}
+
+/// Whether the list holds the code.
+pub fn is_code(list: &[(&str, &str)], code: &str) -> bool {
+    list.iter().any(|(v, _)| *v == code)
+}
+
+// Complaints
+pub const COMPLAINANT_TYPES: [(&str, &str); 5] = [
+    ("public", "A member of the public"),
+    ("councillor", "A councillor"),
+    ("officer", "A council officer or employee"),
+    ("clerk", "A parish or town clerk"),
+    ("other", "Someone else, such as an organisation"),
+];
+pub const PLATFORMS: [(&str, &str); 10] = [
+    ("facebook", "Facebook"),
+    ("x", "X (formerly Twitter)"),
+    ("instagram", "Instagram"),
+    ("tiktok", "TikTok"),
+    ("linkedin", "LinkedIn"),
+    ("youtube", "YouTube"),
+    ("whatsapp", "WhatsApp"),
+    ("nextdoor", "Nextdoor"),
+    ("bluesky", "Bluesky"),
+    ("other", "Another website or app"),
+];
+pub const COMPLAINT_SOURCES: [(&str, &str); 5] =
+    [("web", "Online form"), ("email", "Email"), ("post", "Post"), ("phone", "Telephone"), ("in-person", "In person")];
+
+// Evidence
+pub const EVIDENCE_KINDS: [(&str, &str); 2] =
+    [("post", "A post"), ("profile", "An account profile (name, handle, bio, logos)")];
+pub const EVIDENCE_SOURCES: [(&str, &str); 2] =
+    [("officer", "Captured by an officer"), ("complainant", "Supplied by the complainant (not verified)")];
+pub const EVIDENCE_STATUSES: [(&str, &str); 3] = [("live", "Live"), ("removed", "Removed"), ("unknown", "Unknown")];
+
+// Capacity, Article 10 and the initial assessment
+pub const CAPACITY_OUTCOMES: [(&str, &str); 4] = [
+    ("OFFICIAL", "Official capacity: the code applies"),
+    ("PRIVATE", "Private capacity: the code does not apply"),
+    ("UNCLEAR", "Unclear: needs investigation"),
+    ("OUT_OF_JURISDICTION", "Out of jurisdiction"),
+];
+pub const INITIAL_DECISIONS: [(&str, &str); 5] = [
+    ("no-jurisdiction", "No jurisdiction: close the case"),
+    ("no-further-action", "No further action: close the case"),
+    ("informal-resolution", "Informal resolution (apology, removal of posts, training)"),
+    ("investigation", "Investigation"),
+    ("referral", "Refer to the police or another body"),
+];
+pub const NFA_REASONS: [(&str, &str); 6] = [
+    ("trivial", "Trivial"),
+    ("vexatious", "Vexatious or malicious"),
+    ("tit-for-tat", "Tit-for-tat or politically motivated"),
+    ("duplicate", "Duplicate of a complaint already dealt with"),
+    ("no-public-interest", "No public interest in pursuing it"),
+    ("other", "Other (explain in the reasons)"),
+];
+pub const REFERRAL_BODIES: [(&str, &str); 2] =
+    [("police", "The police (for example a section 34 interests offence)"), ("other-body", "Another body")];
+pub const ARTICLE10_TARGETS: [(&str, &str); 4] = [
+    ("officers", "Council officers (more protection: they cannot reply)"),
+    ("politicians", "Politicians (thick skins expected)"),
+    ("public", "Members of the public"),
+    ("other", "Other"),
+];
+
+// Investigation and hearing
+pub const INVESTIGATION_ENTRY_KINDS: [(&str, &str); 4] = [
+    ("interview", "Interview notes"),
+    ("member-comments", "The member's comments on the draft report"),
+    ("draft-report", "Draft report"),
+    ("final-report", "Final report"),
+];
+pub const POST_INVESTIGATION_OUTCOMES: [(&str, &str); 3] = [
+    ("no-breach", "No breach: close the case"),
+    ("informal-resolution", "Informal resolution"),
+    ("hearing", "Refer to a hearing"),
+];
+/// Local Government Act 1972, Schedule 12A: the paragraphs that usually justify taking part of a
+/// standards hearing in private.
+pub const SCHEDULE_12A: [(&str, &str); 2] = [
+    ("1", "Paragraph 1: information relating to any individual"),
+    ("2", "Paragraph 2: information likely to reveal the identity of an individual"),
+];
+/// The sanctions available in England (no suspension: domain.md §0). For a parish or town
+/// council member each is a recommendation to that council.
+pub const SANCTIONS: [(&str, &str); 6] = [
+    ("censure", "Censure"),
+    ("report-to-council", "Report the findings to council"),
+    ("publish-findings", "Publish the findings"),
+    ("remove-from-committees", "Removal from committees, cabinet or outside bodies"),
+    ("training", "Training"),
+    ("apology", "Apology"),
+];
+pub const COMPLIANCE: [(&str, &str); 3] =
+    [("pending", "Awaiting follow-up"), ("complied", "Complied with"), ("not-complied", "Not complied with")];
+
+// Takedown and informal resolution
+pub const TAKEDOWN_ADDRESSEES: [(&str, &str); 3] = [
+    ("member", "The councillor"),
+    ("group-leader", "The councillor's group leader"),
+    ("platform", "The platform (a report to the site)"),
+];
+pub const TAKEDOWN_CHANNELS: [(&str, &str); 5] = [
+    ("email", "Email (sent from Standards Desk)"),
+    ("letter", "Letter"),
+    ("platform-report", "The platform's reporting form"),
+    ("phone", "Telephone"),
+    ("in-person", "In person"),
+];
+pub const INFORMAL_ACTION_KINDS: [(&str, &str); 4] =
+    [("removal", "Removal of posts"), ("apology", "Apology"), ("training", "Training"), ("other", "Other")];
+
+// Dates
+
+/// Parses a GOV.UK date input.
+pub fn parse_date(day: &str, month: &str, year: &str) -> Result<NaiveDate, &'static str> {
+    let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Err("Enter a date");
+    }
+    if d.is_empty() || m.is_empty() || y.is_empty() {
+        return Err("The date must include a day, month and year");
+    }
+    let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) else {
+        return Err("The date must be a real date, like 27 3 2026");
+    };
+    if !(1900..=2200).contains(&y) {
+        return Err("The year must include 4 numbers");
+    }
+    NaiveDate::from_ymd_opt(y, m, d).ok_or("The date must be a real date, like 27 3 2026")
+}
+
+// Decisions
+
+/// The words for an outcome at a stage ("initial-assessment", "post-investigation", "hearing").
+pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
+    let list: &[(&str, &str)] = match stage {
+        "post-investigation" => &POST_INVESTIGATION_OUTCOMES,
+        "hearing" => &[("breach", "Hearing: breach found"), ("no-breach", "Hearing: no breach")],
+        _ => &INITIAL_DECISIONS,
+    };
+    let label = list.iter().find(|(v, _)| *v == outcome).map(|(_, l)| *l).unwrap_or(outcome);
+    match stage {
+        "post-investigation" => format!("After investigation: {label}"),
+        _ => label.to_string(),
+    }
+}
