@@ -1,10 +1,13 @@
 //! Who may do what: the one place on the server where roles and case access are decided.
 //! Templates may hide links with the same answers, but handlers always ask here.
 
-use crate::db::schema::{case_participants, conflict_declarations};
+use crate::db::schema::{case_participants, cases, conflict_declarations};
 use crate::db::DbConnection;
 use crate::models::user::{Role, User};
+use crate::models::{new_id, now};
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
@@ -35,31 +38,95 @@ pub fn can(user: &User, permission: Permission) -> bool {
     user.active && user.role().is_some_and(|r| role_can(r, permission))
 }
 
-/// Whether the user may see the case at all. A declared conflict always removes access; roles
-/// that see every case see it; others only through a part they play on it (IP, investigator,
-/// panel member).
-pub fn can_view_case(conn: &mut DbConnection, user: &User, case_id: &str) -> QueryResult<bool> {
+/// The parts a user can be given on a single case (restricted roles see a case only through one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    IndependentPerson,
+    Investigator,
+    PanelMember,
+}
+
+impl Part {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::IndependentPerson => "independent-person",
+            Part::Investigator => "investigator",
+            Part::PanelMember => "panel-member",
+        }
+    }
+}
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// The cases a user may see, as a condition on `cases`: the one definition behind
+/// [`can_view_case`] and the case list's filter. A declared conflict always removes a case; roles
+/// that see every case see the rest; others only the cases where they hold a part that has not
+/// been revoked.
+pub fn visible_cases<'a>(user: &User) -> Box<dyn BoxableExpression<cases::table, Backend, SqlType = Bool> + 'a> {
     if !user.active {
-        return Ok(false);
+        return Box::new(false.into_sql::<Bool>());
     }
-    let conflicted: i64 = conflict_declarations::table
-        .filter(conflict_declarations::case_id.eq(case_id))
-        .filter(conflict_declarations::user_id.eq(&user.id))
-        .count()
-        .get_result(conn)?;
-    if conflicted > 0 {
-        return Ok(false);
-    }
+    let not_conflicted = not(exists(
+        conflict_declarations::table
+            .filter(conflict_declarations::case_id.eq(cases::id))
+            .filter(conflict_declarations::user_id.eq(user.id.clone())),
+    ));
     if can(user, Permission::ViewAllCases) {
-        return Ok(true);
+        Box::new(not_conflicted)
+    } else {
+        Box::new(
+            not_conflicted.and(exists(
+                case_participants::table
+                    .filter(case_participants::case_id.eq(cases::id))
+                    .filter(case_participants::user_id.eq(user.id.clone()))
+                    .filter(case_participants::revoked_at.is_null()),
+            )),
+        )
     }
-    let parts: i64 = case_participants::table
+}
+
+/// Whether the user may see the case at all (see [`visible_cases`]).
+pub fn can_view_case(conn: &mut DbConnection, user: &User, case_id: &str) -> QueryResult<bool> {
+    let n: i64 = cases::table.filter(cases::id.eq(case_id)).filter(visible_cases(user)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Gives a user a part on a case (once: granting a part they hold changes nothing).
+pub fn grant(conn: &mut DbConnection, case_id: &str, user_id: &str, part: Part, by_user_id: &str) -> QueryResult<()> {
+    let held: i64 = case_participants::table
         .filter(case_participants::case_id.eq(case_id))
-        .filter(case_participants::user_id.eq(&user.id))
+        .filter(case_participants::user_id.eq(user_id))
+        .filter(case_participants::part.eq(part.as_str()))
         .filter(case_participants::revoked_at.is_null())
         .count()
         .get_result(conn)?;
-    Ok(parts > 0)
+    if held == 0 {
+        diesel::insert_into(case_participants::table)
+            .values((
+                case_participants::id.eq(new_id()),
+                case_participants::case_id.eq(case_id),
+                case_participants::user_id.eq(user_id),
+                case_participants::part.eq(part.as_str()),
+                case_participants::granted_by_user_id.eq(Some(by_user_id)),
+                case_participants::granted_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Takes a part away (the grant stays on record, marked revoked).
+pub fn revoke(conn: &mut DbConnection, case_id: &str, user_id: &str, part: Part) -> QueryResult<()> {
+    diesel::update(
+        case_participants::table
+            .filter(case_participants::case_id.eq(case_id))
+            .filter(case_participants::user_id.eq(user_id))
+            .filter(case_participants::part.eq(part.as_str()))
+            .filter(case_participants::revoked_at.is_null()),
+    )
+    .set(case_participants::revoked_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// The navigation a role gets, as (path, label).

@@ -432,18 +432,7 @@ pub fn request_ip_view(
         }
         e.into_result()?;
         let (ip, question) = (ip.expect("checked"), question.expect("checked"));
-        if !access::can_view_case(conn, &ip, &case.id)? {
-            diesel::insert_into(crate::db::schema::case_participants::table)
-                .values((
-                    crate::db::schema::case_participants::id.eq(new_id()),
-                    crate::db::schema::case_participants::case_id.eq(&case.id),
-                    crate::db::schema::case_participants::user_id.eq(&ip.id),
-                    crate::db::schema::case_participants::part.eq("independent-person"),
-                    crate::db::schema::case_participants::granted_by_user_id.eq(Some(&user.id)),
-                    crate::db::schema::case_participants::granted_at.eq(now()),
-                ))
-                .execute(conn)?;
-        }
+        access::grant(conn, &case.id, &ip.id, access::Part::IndependentPerson, &user.id)?;
         let letter = emails::IpRequest {
             name: ip.name.clone(),
             reference: case.reference.clone(),

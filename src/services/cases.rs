@@ -2,7 +2,7 @@
 //! case about the same conduct, deadlines, the case list with its filters and search, and the
 //! dashboard.
 
-use crate::db::schema::{allegations, case_participants, cases, complaints, conflict_declarations, members, users};
+use crate::db::schema::{allegations, cases, complaints, members, users};
 use crate::db::DbConnection;
 use crate::emails::{self};
 use crate::models::case::{self as rows, Case, CaseChanges, CaseNote, CaseStatus};
@@ -406,41 +406,10 @@ pub struct CasePage {
 
 type Boxed<'a> = cases::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
 
-/// The cases the user may see, filtered as asked. Search terms must all appear.
-/// Which cases a user may see, read once per list: the few with a declared conflict are left
-/// out; restricted roles see only the cases they take part in.
-struct Visibility {
-    conflicted: Vec<String>,
-    only: Option<Vec<String>>,
-}
-
-fn visibility(conn: &mut DbConnection, user: &User) -> QueryResult<Visibility> {
-    let conflicted = conflict_declarations::table
-        .filter(conflict_declarations::user_id.eq(&user.id))
-        .select(conflict_declarations::case_id)
-        .load(conn)?;
-    let only = if access::can(user, Permission::ViewAllCases) {
-        None
-    } else {
-        Some(
-            case_participants::table
-                .filter(case_participants::user_id.eq(&user.id))
-                .filter(case_participants::revoked_at.is_null())
-                .select(case_participants::case_id)
-                .load(conn)?,
-        )
-    };
-    Ok(Visibility { conflicted, only })
-}
-
-fn filtered<'a>(user: &User, seen: &Visibility, q: &CaseQuery, today: NaiveDate) -> Boxed<'a> {
-    let mut query = cases::table.into_boxed();
-    if !seen.conflicted.is_empty() {
-        query = query.filter(cases::id.ne_all(seen.conflicted.clone()));
-    }
-    if let Some(only) = &seen.only {
-        query = query.filter(cases::id.eq_any(only.clone()));
-    }
+/// The cases the user may see (the one definition in `access`), filtered as asked. Search terms
+/// must all appear.
+fn filtered<'a>(user: &User, q: &CaseQuery, today: NaiveDate) -> Boxed<'a> {
+    let mut query = cases::table.into_boxed().filter(access::visible_cases(user));
     match q.status.as_str() {
         "" => {}
         "open" => query = query.filter(cases::status.eq_any(CaseStatus::open())),
@@ -476,11 +445,10 @@ fn filtered<'a>(user: &User, seen: &Visibility, q: &CaseQuery, today: NaiveDate)
 }
 
 pub fn list(conn: &mut DbConnection, user: &User, q: &CaseQuery, today: NaiveDate) -> QueryResult<CasePage> {
-    let seen = visibility(conn, user)?;
-    let total: i64 = filtered(user, &seen, q, today).count().get_result(conn)?;
+    let total: i64 = filtered(user, q, today).count().get_result(conn)?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = q.page.clamp(1, pages);
-    let mut query = filtered(user, &seen, q, today);
+    let mut query = filtered(user, q, today);
     query = match q.sort.as_str() {
         "oldest" => query.order((cases::received_on.asc(), cases::reference.asc())),
         "reference" => query.order(cases::reference.asc()),
@@ -548,14 +516,13 @@ pub fn dashboard(conn: &mut DbConnection, user: &User, today: NaiveDate) -> Quer
     let calendar = Calendar::load(conn)?;
     let horizon = calendar.add_working_days(today, 5);
     let open = CaseQuery { status: "open".into(), ..Default::default() };
-    let seen = visibility(conn, user)?;
-    let mine: Vec<String> = filtered(user, &seen, &CaseQuery { assigned: "me".into(), ..open.clone() }, today)
+    let mine: Vec<String> = filtered(user, &CaseQuery { assigned: "me".into(), ..open.clone() }, today)
         .order(cases::received_on.asc())
         .limit(50)
         .select(cases::id)
         .load(conn)?;
     let mine = load_in_order(conn, &mine)?;
-    let due_soon: Vec<String> = filtered(user, &seen, &open, today)
+    let due_soon: Vec<String> = filtered(user, &open, today)
         .filter(
             (cases::acknowledged_on.is_null().and(cases::ack_due_on.between(today, horizon)))
                 .or(cases::assessed_on.is_null().and(cases::assessment_due_on.between(today, horizon))),
@@ -565,7 +532,7 @@ pub fn dashboard(conn: &mut DbConnection, user: &User, today: NaiveDate) -> Quer
         .select(cases::id)
         .load(conn)?;
     let due_soon = load_in_order(conn, &due_soon)?;
-    let overdue: Vec<String> = filtered(user, &seen, &CaseQuery { overdue: "yes".into(), ..open }, today)
+    let overdue: Vec<String> = filtered(user, &CaseQuery { overdue: "yes".into(), ..open }, today)
         .order(cases::ack_due_on.asc())
         .limit(50)
         .select(cases::id)

@@ -4,7 +4,6 @@
 //! sanctions with their follow-up, and the decision notices (with an anonymised version for
 //! publication). The case closes when every sanction is complied with or recorded as not.
 
-use crate::db::schema::case_participants;
 use crate::db::DbConnection;
 use crate::emails::{self};
 use crate::models::assessment::{self as assessment_rows, Decision};
@@ -29,29 +28,6 @@ use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-
-fn add_participant(conn: &mut DbConnection, case_id: &str, user_id: &str, part: &str, by: &str) -> QueryResult<()> {
-    let existing: i64 = case_participants::table
-        .filter(case_participants::case_id.eq(case_id))
-        .filter(case_participants::user_id.eq(user_id))
-        .filter(case_participants::part.eq(part))
-        .filter(case_participants::revoked_at.is_null())
-        .count()
-        .get_result(conn)?;
-    if existing == 0 {
-        diesel::insert_into(case_participants::table)
-            .values((
-                case_participants::id.eq(new_id()),
-                case_participants::case_id.eq(case_id),
-                case_participants::user_id.eq(user_id),
-                case_participants::part.eq(part),
-                case_participants::granted_by_user_id.eq(Some(by)),
-                case_participants::granted_at.eq(now()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
 
 fn date_field(e: &mut FieldErrors, field: &str, day: &str, month: &str, year: &str) -> Option<NaiveDate> {
     match vocab::parse_date(day, month, year) {
@@ -135,7 +111,7 @@ pub fn appoint(
         rows::insert_investigation(conn, &row)?;
         let name = match &investigator {
             Some(inv) => {
-                add_participant(conn, &case.id, &inv.id, "investigator", &user.id)?;
+                access::grant(conn, &case.id, &inv.id, access::Part::Investigator, &user.id)?;
                 let letter = emails::InvestigatorAppointed {
                     name: inv.name.clone(),
                     reference: case.reference.clone(),
@@ -693,9 +669,9 @@ pub fn fix_hearing(
         )?;
         let panel = rows::panel(conn, &hearing.id)?;
         for (id, _) in &panel {
-            add_participant(conn, &case.id, id, "panel-member", &user.id)?;
+            access::grant(conn, &case.id, id, access::Part::PanelMember, &user.id)?;
         }
-        add_participant(conn, &case.id, &hearing.ip_user_id, "independent-person", &user.id)?;
+        access::grant(conn, &case.id, &hearing.ip_user_id, access::Part::IndependentPerson, &user.id)?;
         // Notices: the member(s), the complainants, the panel, the IP and the investigator.
         let mut recipients: Vec<(String, String, &str)> = Vec::new();
         for m in member_rows::list_for_case(conn, &case.id)? {
