@@ -6,7 +6,7 @@ use crate::db::schema::{allegations, cases, complaints, members, users};
 use crate::db::DbConnection;
 use crate::emails::{self};
 use crate::models::case::{self as rows, Case, CaseChanges, CaseNote, CaseStatus};
-use crate::models::complaint as complaint_rows;
+use crate::models::complaint::{self as complaint_rows, Complainant, Complaint};
 use crate::models::member as member_rows;
 use crate::models::outbox as outbox_rows;
 use crate::models::user::{self as user_rows, User};
@@ -14,7 +14,6 @@ use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
-use crate::services::intake;
 use crate::services::outbox::{self, To};
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
@@ -238,9 +237,53 @@ pub fn acknowledge_complaint(
                 "The complainant gave no email address: send the acknowledgement by post and record it".into(),
             ));
         }
-        intake::acknowledge(conn, actor, &case, &complaint, &complainant, by_post)?;
+        acknowledge(conn, actor, &case, &complaint, &complainant, by_post)?;
         Ok(())
     })
+}
+
+/// Sends (queues) the acknowledgement by email, or records one sent by post; moves a newly
+/// received case to acknowledged.
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    case: &Case,
+    complaint: &Complaint,
+    complainant: &Complainant,
+    by_post: bool,
+) -> ServiceResult<()> {
+    let t = now();
+    let how = if by_post {
+        "recorded as sent by post".to_string()
+    } else {
+        let email = complainant.email.as_deref().ok_or(diesel::result::Error::NotFound)?;
+        let letter = emails::Acknowledgement {
+            name: complainant.name.clone(),
+            reference: case.reference.clone(),
+            received_on: emails::long_date(complaint.received_on),
+            assessment_due_on: emails::long_date(case.assessment_due_on),
+            confidential: complaint.confidentiality_requested,
+        };
+        outbox::queue(conn, Some(&case.id), To::new(email, &complainant.name), &letter)?;
+        format!("queued by email to {email}")
+    };
+    complaint_rows::mark_acknowledged(conn, &complaint.id, t)?;
+    let mut changes = CaseChanges { updated_at: Some(t), ..Default::default() };
+    if case.acknowledged_on.is_none() {
+        changes.acknowledged_on = Some(Some(t.date()));
+    }
+    rows::update(conn, &case.id, &changes)?;
+    if case.status == CaseStatus::Received {
+        transition(conn, actor, case, CaseStatus::Acknowledged, "")?;
+    }
+    audit::record(
+        conn,
+        actor,
+        Event::new("complaint.acknowledged", "complaint", &complaint.id)
+            .case(&case.id)
+            .summary(format!("Acknowledgement to {} {how}", complainant.name)),
+    )?;
+    Ok(())
 }
 
 /// Tells a member about the complaint (only when an officer decides to: domain.md §a step 4).

@@ -11,7 +11,7 @@ use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::sha256_hex;
 use crate::services::cases;
-use crate::services::files::{FileStore, Kind};
+use crate::services::files::{FileStore, Kind, StoredUpload};
 use crate::services::vocab;
 use crate::services::{clean, urls, FieldErrors, ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -21,15 +21,6 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// A file already in the store, to attach to an item.
-#[derive(Debug, Clone)]
-pub struct StoredUpload {
-    pub sha256: String,
-    pub original_name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-}
 
 /// The evidence form, as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

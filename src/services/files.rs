@@ -255,6 +255,15 @@ impl UploadSink {
 }
 
 /// A file name safe to show and to offer as a download name.
+/// A file already in the store, to attach to an item.
+#[derive(Debug, Clone)]
+pub struct StoredUpload {
+    pub sha256: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+}
+
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>')).take(200).collect();

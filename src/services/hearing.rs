@@ -20,7 +20,7 @@ use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
-use crate::services::evidence::StoredUpload;
+use crate::services::files::StoredUpload;
 use crate::services::notices;
 use crate::services::outbox::{self, To};
 use crate::services::vocab;

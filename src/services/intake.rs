@@ -4,10 +4,9 @@
 
 use crate::db::schema::{authorities, memberships};
 use crate::db::DbConnection;
-use crate::emails::{self};
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::case::CaseStatus;
-use crate::models::case::{self as case_rows, Case, CaseChanges};
+use crate::models::case::{self as case_rows, Case};
 use crate::models::code::{self as code_rows, CodeProvision};
 use crate::models::complaint::{self as rows, Allegation, Complainant, Complaint, ComplaintFile, ComplaintLink};
 use crate::models::file::{self as file_rows, ComplaintDraft, DraftFile};
@@ -16,8 +15,8 @@ use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
 use crate::services::cases;
-use crate::services::evidence::{self, StoredUpload};
-use crate::services::outbox::{self, To};
+use crate::services::evidence;
+use crate::services::files::StoredUpload;
 use crate::services::settings;
 use crate::services::urls;
 use crate::services::vocab;
@@ -541,50 +540,6 @@ fn create(
     Ok((case, complaint, complainant))
 }
 
-/// Sends (queues) the acknowledgement by email, or records one sent by post; moves a newly
-/// received case to acknowledged.
-pub fn acknowledge(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    case: &Case,
-    complaint: &Complaint,
-    complainant: &Complainant,
-    by_post: bool,
-) -> ServiceResult<()> {
-    let t = now();
-    let how = if by_post {
-        "recorded as sent by post".to_string()
-    } else {
-        let email = complainant.email.as_deref().ok_or(diesel::result::Error::NotFound)?;
-        let letter = emails::Acknowledgement {
-            name: complainant.name.clone(),
-            reference: case.reference.clone(),
-            received_on: emails::long_date(complaint.received_on),
-            assessment_due_on: emails::long_date(case.assessment_due_on),
-            confidential: complaint.confidentiality_requested,
-        };
-        outbox::queue(conn, Some(&case.id), To::new(email, &complainant.name), &letter)?;
-        format!("queued by email to {email}")
-    };
-    rows::mark_acknowledged(conn, &complaint.id, t)?;
-    let mut changes = CaseChanges { updated_at: Some(t), ..Default::default() };
-    if case.acknowledged_on.is_none() {
-        changes.acknowledged_on = Some(Some(t.date()));
-    }
-    case_rows::update(conn, &case.id, &changes)?;
-    if case.status == CaseStatus::Received {
-        cases::transition(conn, actor, case, CaseStatus::Acknowledged, "")?;
-    }
-    audit::record(
-        conn,
-        actor,
-        Event::new("complaint.acknowledged", "complaint", &complaint.id)
-            .case(&case.id)
-            .summary(format!("Acknowledgement to {} {how}", complainant.name)),
-    )?;
-    Ok(())
-}
-
 /// The browser that owns a draft (hash of its CSRF cookie token).
 pub fn owner_hash(browser_token: &str) -> String {
     crate::services::auth::sha256_hex(format!("complaint-draft:{browser_token}").as_bytes())
@@ -684,7 +639,7 @@ pub fn submit_public(
         let checked = check(conn, &form, Channel::Public, files.len(), today)?;
         let (case, complaint, complainant) = create(conn, actor, &checked, None, &files)?;
         if complainant.email.is_some() {
-            acknowledge(conn, &Actor::system("acknowledgement"), &case, &complaint, &complainant, false)?;
+            cases::acknowledge(conn, &Actor::system("acknowledgement"), &case, &complaint, &complainant, false)?;
         }
         file_rows::mark_draft_submitted(conn, &draft.id, &case.reference, now())?;
         case_rows::find(conn, &case.id)?.ok_or(ServiceError::NotFound)

@@ -1,6 +1,6 @@
 //! The case list, the case page and what officers do from it.
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::models::case::CaseStatus;
 use crate::services::access::{self, Permission};
 use crate::services::cases::{self, CaseQuery};
@@ -8,6 +8,7 @@ use crate::services::{FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, today};
 use crate::web::render;
+use crate::web::respond::FormOutcome;
 use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -148,14 +149,10 @@ where
 {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let actor = ctx.actor();
-    let result = state.db(move |conn| Ok(f(conn, &actor, &user))).await?;
-    match result {
+    let back = format!("/cases/{reference}");
+    match state.db(move |conn| Ok(f(conn, &actor, &user))).await?.or_back(&ctx, &back)? {
         Ok(()) => Ok(back_to_case(&ctx, &reference, Flash::success(done))),
-        Err(ServiceError::Refused(message)) => Ok(back_to_case(&ctx, &reference, Flash::important(message))),
-        Err(ServiceError::Invalid(errors)) => {
-            show_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, note).await
-        }
-        Err(e) => Err(AppError::from(e)),
+        Err(errors) => show_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, note).await,
     }
 }
 
@@ -251,13 +248,10 @@ pub async fn move_complaint(
     let actor = ctx.actor();
     let target = form.target.clone();
     let r = reference.clone();
-    let result =
-        state.db(move |conn| Ok(cases::move_complaint(conn, &actor, &user, &r, &complaint_id, &target))).await?;
-    match result {
-        Ok(case) => {
-            Ok(back_to_case(&ctx, &case.reference, Flash::success(format!("Complaint moved here from {reference}"))))
-        }
-        Err(ServiceError::Refused(m)) => Ok(back_to_case(&ctx, &reference, Flash::important(m))),
-        Err(e) => Err(AppError::from(e)),
-    }
+    let back = format!("/cases/{reference}");
+    let case = state
+        .db(move |conn| Ok(cases::move_complaint(conn, &actor, &user, &r, &complaint_id, &target)))
+        .await?
+        .or_back_with_message(&ctx, &back)?;
+    Ok(back_to_case(&ctx, &case.reference, Flash::success(format!("Complaint moved here from {reference}"))))
 }

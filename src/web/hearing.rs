@@ -4,8 +4,8 @@
 use crate::error::{AppError, AppResult};
 use crate::models::user::Role;
 use crate::services::access::Permission;
-use crate::services::evidence::StoredUpload;
 use crate::services::files::Kind;
+use crate::services::files::StoredUpload;
 use crate::services::hearing::{
     self, AppointInput, EntryInput, FindingInput, HearingInput, PostDecisionInput, SanctionInput,
 };

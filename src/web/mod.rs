@@ -15,6 +15,7 @@ pub mod multipart;
 pub mod pages;
 pub mod render;
 pub mod reports;
+pub mod respond;
 pub mod static_files;
 pub mod takedown;
 

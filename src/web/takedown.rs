@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::takedown as rows;
 use crate::models::takedown::TakedownStatus;
 use crate::services::access::Permission;
-use crate::services::evidence::StoredUpload;
+use crate::services::files::StoredUpload;
 use crate::services::files::EVIDENCE_KINDS;
 use crate::services::takedown::{self, RequestInput, Verification};
 use crate::services::vocab;

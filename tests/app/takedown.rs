@@ -7,7 +7,7 @@ use standards_desk::models::case::{self as case_rows, Case};
 use standards_desk::models::takedown::{self as rows, TakedownFigures};
 use standards_desk::models::user::{self as users, User};
 use standards_desk::services::audit::Actor;
-use standards_desk::services::evidence::StoredUpload;
+use standards_desk::services::files::StoredUpload;
 use standards_desk::services::takedown::{self, RequestInput, Verification};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
