@@ -254,7 +254,6 @@ impl UploadSink {
     }
 }
 
-/// A file name safe to show and to offer as a download name.
 /// A file already in the store, to attach to an item.
 #[derive(Debug, Clone)]
 pub struct StoredUpload {
@@ -264,6 +263,7 @@ pub struct StoredUpload {
     pub size_bytes: i64,
 }
 
+/// A file name safe to show and to offer as a download name.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>')).take(200).collect();
