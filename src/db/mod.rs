@@ -168,6 +168,49 @@ impl DbConnection {
     }
 }
 
+/// Runs `f` in a write transaction. On SQLite the transaction takes the database's write lock
+/// at its start (`BEGIN IMMEDIATE`), waiting up to the connection's busy timeout for it, so two
+/// writers queue instead of one failing with "database is locked" when it upgrades a read lock
+/// half-way; on PostgreSQL it is an ordinary transaction. Inside a transaction already it is a
+/// savepoint, as `Connection::transaction` is. Every state change goes through here.
+pub fn write<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(match conn {
+            DbConnection::Sqlite(c) => c,
+            DbConnection::Postgresql(_) => return conn.transaction(f),
+        })
+        .transaction_depth(),
+        Ok(None)
+    );
+    if !outermost {
+        return conn.transaction(f);
+    }
+    let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
+            match AnsiTransactionManager::commit_transaction(c) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    Err(e.into())
+                }
+            }
+        }
+        Err(e) => {
+            let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
 /// Builds the pool. For SQLite the file's directory must exist; WAL is switched on once here
 /// (it persists in the file), before other connections open.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
@@ -179,4 +222,74 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
     drop(first);
     let pool = r2d2::Pool::builder().max_size(max_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
     Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Eight writers that each read, pause and write inside one transaction: with deferred
+    /// transactions SQLite refuses some of them at once ("database is locked"); `write` queues them.
+    #[test]
+    fn concurrent_sqlite_writers_queue_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("w.db").display())).expect("url");
+        let pool = build_pool(&url, 8).expect("pool");
+        pool.get().expect("connection").batch_execute("CREATE TABLE t (n INTEGER NOT NULL)").expect("table");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    let mut conn = pool.get().expect("connection");
+                    let mut failures = 0;
+                    for _ in 0..15 {
+                        let r: QueryResult<()> = write(&mut conn, |c| {
+                            c.batch_execute("SELECT count(*) FROM t")?;
+                            std::thread::sleep(Duration::from_millis(2));
+                            c.batch_execute("INSERT INTO t (n) VALUES (1)")
+                        });
+                        failures += usize::from(r.is_err());
+                    }
+                    failures
+                })
+            })
+            .collect();
+        let failures: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
+        assert_eq!(failures, 0, "no writer may fail");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let c: Count = diesel::sql_query("SELECT count(*) AS n FROM t")
+            .get_result(&mut pool.get().expect("connection"))
+            .expect("count");
+        assert_eq!(c.n, 8 * 15);
+    }
+
+    #[test]
+    fn a_failed_write_rolls_back_and_nested_writes_are_savepoints() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("r.db").display())).expect("url");
+        let mut conn = DbManager::new(url).establish().expect("connection");
+        conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL)").expect("table");
+        let r: QueryResult<()> = write(&mut conn, |c| {
+            c.batch_execute("INSERT INTO t (n) VALUES (1)")?;
+            let inner: QueryResult<()> = write(c, |c| {
+                c.batch_execute("INSERT INTO t (n) VALUES (2)")?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(r.is_err());
+        write(&mut conn, |c| c.batch_execute("INSERT INTO t (n) VALUES (3)")).expect("a later write works");
+        #[derive(QueryableByName)]
+        struct Sum {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            s: i64,
+        }
+        let s: Sum = diesel::sql_query("SELECT coalesce(sum(n), 0) AS s FROM t").get_result(&mut conn).expect("sum");
+        assert_eq!(s.s, 3, "only the last write is kept");
+    }
 }
