@@ -2,7 +2,8 @@
 //! allegation and sanctions.
 
 use crate::db::schema::{
-    findings, hearing_panel, hearings, investigation_entries, investigations, sanctions, user_members,
+    allegations, cases, code_provisions, conflict_declarations, findings, hearing_panel, hearings,
+    investigation_entries, investigations, sanctions, user_members,
 };
 use crate::db::DbConnection;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -216,4 +217,45 @@ pub fn set_member_of_user(conn: &mut DbConnection, user_id: &str, member_id: Opt
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// A code provision's number and heading ("3 Bullying"), for an allegation.
+pub fn provision_title(conn: &mut DbConnection, provision_id: &str) -> QueryResult<(String, String)> {
+    code_provisions::table.find(provision_id).select((code_provisions::number, code_provisions::heading)).first(conn)
+}
+
+/// Records the hearing's finding on an allegation ("breach" or "no-breach").
+pub fn set_allegation_status(conn: &mut DbConnection, allegation_id: &str, status: &str) -> QueryResult<usize> {
+    diesel::update(allegations::table.find(allegation_id)).set(allegations::status.eq(status)).execute(conn)
+}
+
+/// The reasons a user gave when declaring a conflict on a case.
+pub fn declared_conflicts(conn: &mut DbConnection, case_id: &str, user_id: &str) -> QueryResult<Vec<String>> {
+    conflict_declarations::table
+        .filter(conflict_declarations::case_id.eq(case_id))
+        .filter(conflict_declarations::user_id.eq(user_id))
+        .select(conflict_declarations::reason)
+        .load(conn)
+}
+
+/// A sanction awaiting follow-up, with its case.
+#[derive(Debug, Clone, Queryable)]
+pub struct PendingFollowUp {
+    pub case_id: String,
+    pub reference: String,
+    pub kind: String,
+    pub follow_up_on: NaiveDate,
+    pub member_id: String,
+}
+
+/// Sanctions still awaiting follow-up by the given day, soonest first (at most `limit`).
+pub fn pending_follow_ups(conn: &mut DbConnection, until: NaiveDate, limit: i64) -> QueryResult<Vec<PendingFollowUp>> {
+    sanctions::table
+        .inner_join(cases::table)
+        .filter(sanctions::compliance.eq("pending"))
+        .filter(sanctions::follow_up_on.le(until))
+        .order(sanctions::follow_up_on.asc())
+        .limit(limit)
+        .select((cases::id, cases::reference, sanctions::kind, sanctions::follow_up_on, sanctions::member_id))
+        .load(conn)
 }

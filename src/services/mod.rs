@@ -14,6 +14,7 @@ pub mod files;
 pub mod generate;
 pub mod hearing;
 pub mod intake;
+pub mod investigation;
 pub mod notices;
 pub mod outbox;
 pub mod rate_limit;

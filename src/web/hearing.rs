@@ -1,37 +1,36 @@
 //! The investigation page, the post-investigation decision, the hearing page (arrangements,
-//! conflict check, findings, sanctions, decision) and the printable hearing bundle.
+//! conflict check, findings, sanctions, decision) and the printable hearing bundle. Each handler
+//! parses, calls one service, and redirects (303) or re-renders with the errors (422).
 
 use crate::error::{AppError, AppResult};
-use crate::models::user::Role;
 use crate::services::access::Permission;
 use crate::services::files::Kind;
-use crate::services::files::StoredUpload;
-use crate::services::hearing::{
-    self, AppointInput, EntryInput, FindingInput, HearingInput, PostDecisionInput, SanctionInput,
-};
+use crate::services::hearing::{self, HearingInput, SanctionInput};
+use crate::services::investigation::{self, AppointInput, EntryFiles, EntryInput, PostDecisionInput};
 use crate::services::vocab;
-use crate::services::{FieldError, FieldErrors, ServiceError};
+use crate::services::{FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::download::stream_file;
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::multipart;
 use crate::web::render;
+use crate::web::respond::FormOutcome;
 use crate::AppState;
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-/// What a page re-shows after a refused form: the values typed, by form.
-#[derive(Default)]
-struct Typed {
-    appoint: Option<AppointInput>,
-    entry: Option<EntryInput>,
-    decision: Option<PostDecisionInput>,
-    hearing: Option<HearingInput>,
-    considered: Option<String>,
-    findings: Vec<FindingInput>,
-    sanction: Option<SanctionInput>,
+fn investigation_path(reference: &str) -> String {
+    format!("/cases/{reference}/investigation")
+}
+
+fn hearing_path(reference: &str) -> String {
+    format!("/cases/{reference}/hearing")
+}
+
+fn notices_path(reference: &str, decision_id: &str) -> String {
+    format!("/cases/{reference}/decisions/{decision_id}/notices")
 }
 
 async fn investigation_page(
@@ -40,36 +39,14 @@ async fn investigation_page(
     reference: String,
     status: StatusCode,
     errors: &FieldErrors,
-    typed: Typed,
+    typed: investigation::Typed,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let (overview, investigators) = state
-        .db(move |conn| {
-            let (case, overview) = hearing::investigation_overview(conn, &user, &reference)?;
-            Ok((
-                serde_json::json!({ "reference": case.reference, "o": overview }),
-                hearing::user_choices(conn, Role::Investigator)?,
-            ))
-        })
+    let page = state
+        .db(move |conn| investigation::page(conn, &user, &reference, typed, today()).map_err(AppError::from))
         .await?;
     let mut c = tera::Context::new();
-    c.insert("case", &overview);
-    let mut options = investigators;
-    options.push(serde_json::json!({ "value": "external", "label": "An external investigator" }));
-    c.insert("investigators", &options);
-    c.insert("appoint", &typed.appoint.unwrap_or_default());
-    let t = today();
-    c.insert(
-        "entry",
-        &typed.entry.unwrap_or(EntryInput {
-            kind: "interview".into(),
-            day: t.format("%-d").to_string(),
-            month: t.format("%-m").to_string(),
-            year: t.format("%Y").to_string(),
-            ..Default::default()
-        }),
-    );
-    c.insert("decision", &typed.decision.unwrap_or_default());
+    c.insert("page", &page);
     c.insert("entry_kinds", &choices(&vocab::INVESTIGATION_ENTRY_KINDS));
     c.insert("outcomes", &choices(&vocab::POST_INVESTIGATION_OUTCOMES));
     insert_errors(&mut c, errors);
@@ -81,12 +58,8 @@ pub async fn investigation(
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    investigation_page(&ctx, &state, reference.into_inner(), StatusCode::OK, &FieldErrors::default(), Typed::default())
-        .await
-}
-
-fn back(ctx: &RequestContext, path: &str, flash: Flash) -> HttpResponse {
-    redirect_with(ctx, path, flash)
+    let (ok, none) = (StatusCode::OK, FieldErrors::default());
+    investigation_page(&ctx, &state, reference.into_inner(), ok, &none, Default::default()).await
 }
 
 pub async fn appoint(
@@ -98,17 +71,18 @@ pub async fn appoint(
     let user = ctx.require(Permission::WorkCases)?.clone();
     let reference = reference.into_inner();
     let input = form.into_inner();
+    let back = investigation_path(&reference);
     let (actor, r, i) = (ctx.actor(), reference.clone(), input.clone());
-    let result = state.db(move |conn| Ok(hearing::appoint(conn, &actor, &user, &r, &i, today()))).await?;
-    let path = format!("/cases/{reference}/investigation");
-    match result {
-        Ok(_) => Ok(back(&ctx, &path, Flash::success("Investigator appointed"))),
-        Err(ServiceError::Refused(m)) => Ok(back(&ctx, &path, Flash::important(m))),
-        Err(ServiceError::Invalid(errors)) => {
-            let typed = Typed { appoint: Some(input), ..Default::default() };
+    match state
+        .db(move |conn| Ok(investigation::appoint(conn, &actor, &user, &r, &i, today())))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(_) => Ok(redirect_with(&ctx, &back, Flash::success("Investigator appointed"))),
+        Err(errors) => {
+            let typed = investigation::Typed { appoint: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -131,64 +105,20 @@ pub async fn add_entry(
         month: field("occurred_month"),
         year: field("occurred_year"),
     };
-    if !parsed.file_errors.is_empty() || parsed.files.len() > 1 {
-        let mut messages: Vec<FieldError> = parsed
-            .file_errors
-            .iter()
-            .map(|e| FieldError {
-                field: "file".into(),
-                message: match e {
-                    crate::services::files::UploadError::WrongType { name } => format!("{name} must be a PDF"),
-                    other => other.to_string(),
-                },
-            })
-            .collect();
-        if parsed.files.len() > 1 {
-            messages.push(FieldError { field: "file".into(), message: "Upload one report at a time".into() });
-        }
-        parsed.discard_files();
-        let typed = Typed { entry: Some(input), ..Default::default() };
-        return investigation_page(
-            &ctx,
-            &state,
-            reference,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &FieldErrors(messages),
-            typed,
-        )
-        .await;
-    }
-    let received = std::mem::take(&mut parsed.files);
+    let files =
+        EntryFiles { received: std::mem::take(&mut parsed.files), refused: std::mem::take(&mut parsed.file_errors) };
+    let back = investigation_path(&reference);
     let (actor, store, r, i) = (ctx.actor(), state.files.clone(), reference.clone(), input.clone());
-    let result = state
-        .db(move |conn| {
-            // A note never keeps a file: an upload sent with one is dropped, not stored.
-            let mut upload = None;
-            for f in received {
-                if i.kind.ends_with("-report") {
-                    let row = store.commit(conn, &f).map_err(AppError::internal)?;
-                    upload = Some(StoredUpload {
-                        sha256: row.sha256,
-                        original_name: f.original_name.clone(),
-                        media_type: row.media_type,
-                        size_bytes: row.size_bytes,
-                    });
-                } else {
-                    f.discard();
-                }
-            }
-            Ok(hearing::add_entry(conn, &actor, &user, &r, &i, upload, today()))
-        })
-        .await?;
-    let path = format!("/cases/{reference}/investigation");
-    match result {
-        Ok(e) => Ok(back(&ctx, &path, Flash::success(format!("Added: {}", e.title)))),
-        Err(ServiceError::Refused(m)) => Ok(back(&ctx, &path, Flash::important(m))),
-        Err(ServiceError::Invalid(errors)) => {
-            let typed = Typed { entry: Some(input), ..Default::default() };
+    match state
+        .db(move |conn| Ok(investigation::add_entry(conn, &actor, &user, &r, &i, files, &store, today())))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(e) => Ok(redirect_with(&ctx, &back, Flash::success(format!("Added: {}", e.title)))),
+        Err(errors) => {
+            let typed = investigation::Typed { entry: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -199,7 +129,8 @@ pub async fn entry_file(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
     let (reference, id) = path.into_inner();
-    let entry = state.db(move |conn| hearing::entry_file(conn, &user, &reference, &id).map_err(AppError::from)).await?;
+    let entry =
+        state.db(move |conn| investigation::entry_file(conn, &user, &reference, &id).map_err(AppError::from)).await?;
     let sha = entry.sha256.clone().unwrap_or_default();
     let path = state.files.path_for(&sha);
     let file =
@@ -228,18 +159,17 @@ pub async fn complete(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
     let reference = reference.into_inner();
+    let back = investigation_path(&reference);
     let (actor, r) = (ctx.actor(), reference.clone());
-    let result = state.db(move |conn| Ok(hearing::complete(conn, &actor, &user, &r, today()))).await?;
-    let path = format!("/cases/{reference}/investigation");
-    match result {
-        Ok(()) => Ok(back(
-            &ctx,
-            &path,
-            Flash::success("Investigation complete: the case awaits the post-investigation decision"),
-        )),
-        Err(ServiceError::Refused(m)) => Ok(back(&ctx, &path, Flash::important(m))),
-        Err(e) => Err(AppError::from(e)),
-    }
+    state
+        .db(move |conn| Ok(investigation::complete(conn, &actor, &user, &r, today())))
+        .await?
+        .or_back_with_message(&ctx, &back)?;
+    Ok(redirect_with(
+        &ctx,
+        &back,
+        Flash::success("Investigation complete: the case awaits the post-investigation decision"),
+    ))
 }
 
 pub async fn decide(
@@ -251,22 +181,22 @@ pub async fn decide(
     let user = ctx.require_user()?.clone();
     let reference = reference.into_inner();
     let input = form.into_inner();
+    let back = investigation_path(&reference);
     let (actor, r, i) = (ctx.actor(), reference.clone(), input.clone());
-    let result = state.db(move |conn| Ok(hearing::decide_after_investigation(conn, &actor, &user, &r, &i))).await?;
-    match result {
-        Ok(d) => Ok(back(
+    match state
+        .db(move |conn| Ok(investigation::decide_after_investigation(conn, &actor, &user, &r, &i)))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(d) => Ok(redirect_with(
             &ctx,
-            &format!("/cases/{reference}/decisions/{}/notices", d.id),
+            &notices_path(&reference, &d.id),
             Flash::success("Decision recorded: review and send the decision notices"),
         )),
-        Err(ServiceError::Refused(m)) => {
-            Ok(back(&ctx, &format!("/cases/{reference}/investigation"), Flash::important(m)))
-        }
-        Err(ServiceError::Invalid(errors)) => {
-            let typed = Typed { decision: Some(input), ..Default::default() };
+        Err(errors) => {
+            let typed = investigation::Typed { decision: Some(input), ..Default::default() };
             investigation_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
         }
-        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -279,53 +209,12 @@ async fn hearing_page(
     reference: String,
     status: StatusCode,
     errors: &FieldErrors,
-    typed: Typed,
+    typed: hearing::Typed,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let data = state
-        .db(move |conn| {
-            let (case, h) = hearing::find_hearing(conn, &user, &reference)?;
-            let overview = hearing::overview(conn, &user, &case)?;
-            let panel: Vec<(String, bool)> = match &h {
-                Some(h) => crate::models::hearing::panel(conn, &h.id)?,
-                None => Vec::new(),
-            };
-            Ok(serde_json::json!({
-                "reference": case.reference,
-                "o": overview,
-                "saved": h.as_ref().map(|h| HearingInput::from_hearing(h, &panel)),
-                "ips": hearing::user_choices(conn, Role::IndependentPerson)?,
-                "committee": hearing::user_choices(conn, Role::CommitteeMember)?,
-                "in_breach": hearing::members_in_breach(conn, &case)?,
-            }))
-        })
-        .await?;
+    let page = state.db(move |conn| hearing::page(conn, &user, &reference, typed).map_err(AppError::from)).await?;
     let mut c = tera::Context::new();
-    let form = typed.hearing.or_else(|| serde_json::from_value(data["saved"].clone()).ok()).unwrap_or(HearingInput {
-        private: "no".into(),
-        time: "10:00".into(),
-        ..Default::default()
-    });
-    c.insert("case", &data);
-    c.insert("form", &form);
-    c.insert("considered", &typed.considered.unwrap_or_default());
-    let findings_form: Vec<_> = data["o"]["hearing"]["allegations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| {
-            let typed = typed.findings.iter().find(|f| a["id"].as_str() == Some(f.allegation_id.as_str()));
-            serde_json::json!({
-                "id": a["id"], "member": a["member"], "provision": a["provision"],
-                "finding": typed.map(|f| f.finding.clone()).unwrap_or_default(),
-                "reasons": typed.map(|f| f.reasons.clone()).unwrap_or_default(),
-                "article10": typed.map(|f| f.article10.clone()).unwrap_or_default(),
-            })
-        })
-        .collect();
-    c.insert("findings_form", &findings_form);
-    c.insert("sanction", &typed.sanction.unwrap_or_default());
+    c.insert("page", &page);
     c.insert("paragraphs", &choices(&vocab::SCHEDULE_12A));
     c.insert("sanction_kinds", &choices(&vocab::SANCTIONS));
     insert_errors(&mut c, errors);
@@ -337,16 +226,18 @@ pub async fn show(
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    hearing_page(&ctx, &state, reference.into_inner(), StatusCode::OK, &FieldErrors::default(), Typed::default()).await
+    let (ok, none) = (StatusCode::OK, FieldErrors::default());
+    hearing_page(&ctx, &state, reference.into_inner(), ok, &none, Default::default()).await
 }
 
-/// Runs an action from the hearing page.
+/// Runs an action from the hearing page: done or refused comes back to the page with a message;
+/// invalid input re-renders it (422) with what was typed.
 async fn act<T, F>(
     ctx: RequestContext,
     state: &AppState,
     reference: String,
     done: impl FnOnce(&T) -> String,
-    typed: Typed,
+    typed: hearing::Typed,
     f: F,
 ) -> AppResult<HttpResponse>
 where
@@ -361,15 +252,10 @@ where
 {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let actor = ctx.actor();
-    let result = state.db(move |conn| Ok(f(conn, &actor, &user))).await?;
-    let path = format!("/cases/{reference}/hearing");
-    match result {
-        Ok(v) => Ok(back(&ctx, &path, Flash::success(done(&v)))),
-        Err(ServiceError::Refused(m)) => Ok(back(&ctx, &path, Flash::important(m))),
-        Err(ServiceError::Invalid(errors)) => {
-            hearing_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
-        }
-        Err(e) => Err(AppError::from(e)),
+    let back = hearing_path(&reference);
+    match state.db(move |conn| Ok(f(conn, &actor, &user))).await?.or_back(&ctx, &back)? {
+        Ok(v) => Ok(redirect_with(&ctx, &back, Flash::success(done(&v)))),
+        Err(errors) => hearing_page(&ctx, state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await,
     }
 }
 
@@ -382,7 +268,7 @@ pub async fn save(
     let reference = reference.into_inner();
     let input = HearingInput::from_pairs(&form.into_inner());
     let (r, i) = (reference.clone(), input.clone());
-    let typed = Typed { hearing: Some(input), ..Default::default() };
+    let typed = hearing::Typed { arrangements: Some(input), ..Default::default() };
     act(
         ctx,
         &state,
@@ -409,7 +295,7 @@ pub async fn fix(
     let reference = reference.into_inner();
     let considered = form.into_inner().considered;
     let (r, c) = (reference.clone(), considered.clone());
-    let typed = Typed { considered: Some(considered), ..Default::default() };
+    let typed = hearing::Typed { considered: Some(considered), ..Default::default() };
     act(
         ctx,
         &state,
@@ -430,7 +316,7 @@ pub async fn findings(
     let reference = reference.into_inner();
     let input = hearing::findings_from_pairs(&form.into_inner());
     let (r, i) = (reference.clone(), input.clone());
-    let typed = Typed { findings: input, ..Default::default() };
+    let typed = hearing::Typed { findings: input, ..Default::default() };
     act(
         ctx,
         &state,
@@ -451,7 +337,7 @@ pub async fn add_sanction(
     let reference = reference.into_inner();
     let input = form.into_inner();
     let (r, i) = (reference.clone(), input.clone());
-    let typed = Typed { sanction: Some(input), ..Default::default() };
+    let typed = hearing::Typed { sanction: Some(input), ..Default::default() };
     act(
         ctx,
         &state,
@@ -471,16 +357,15 @@ pub async fn issue_decision(
     let user = ctx.require(Permission::WorkCases)?.clone();
     let reference = reference.into_inner();
     let (actor, r) = (ctx.actor(), reference.clone());
-    let result = state.db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r))).await?;
-    match result {
-        Ok(d) => Ok(back(
-            &ctx,
-            &format!("/cases/{reference}/decisions/{}/notices", d.id),
-            Flash::success("Decision recorded: review and send the decision notices and the publication version"),
-        )),
-        Err(ServiceError::Refused(m)) => Ok(back(&ctx, &format!("/cases/{reference}/hearing"), Flash::important(m))),
-        Err(e) => Err(AppError::from(e)),
-    }
+    let decision = state
+        .db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r)))
+        .await?
+        .or_back_with_message(&ctx, &hearing_path(&reference))?;
+    Ok(redirect_with(
+        &ctx,
+        &notices_path(&reference, &decision.id),
+        Flash::success("Decision recorded: review and send the decision notices and the publication version"),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -511,7 +396,7 @@ pub async fn compliance(
                 "Follow-up recorded".into()
             }
         },
-        Typed::default(),
+        hearing::Typed::default(),
         move |conn, actor, user| {
             hearing::record_compliance(conn, actor, user, &r, &id, (&form.compliance, &form.note), today())
         },

@@ -9,6 +9,7 @@ use standards_desk::db::schema::{
 };
 use standards_desk::models::case::{self as case_rows, Case};
 use standards_desk::models::user::{self as users, User};
+use standards_desk::services::access::{self, Part};
 use standards_desk::services::assessment::{self, AnswerInput, DecisionInput};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::hearing::{self, AppointInput, HearingInput, PostDecisionInput};
@@ -447,6 +448,14 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
         .first(&mut app.conn())
         .unwrap();
     bundle.assert_contains(&report);
+    // The panel reads the hearing page but is offered none of the officers' forms.
+    panel
+        .get(&format!("/cases/{}/hearing", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Cam Reid")
+        .assert_lacks("Record the findings")
+        .assert_lacks("Change the arrangements");
     // Pat Quinn sits on the committee but not on this panel.
     let other = app.new_browser();
     other.login("committee2@southvale.example", "demo-password").await;
@@ -559,6 +568,20 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
         .await
         .assert_status(303);
     assert_eq!(status(&app, &case), "sanctions");
+    // A follow-up is recorded once: the form goes, and a second answer is refused.
+    let again = officer
+        .post_form(
+            &format!("/cases/{}/sanctions/{}", case.reference, ids[0]),
+            &[("compliance", "not-complied"), ("note", "Changed my mind.")],
+        )
+        .await;
+    again.assert_status(303);
+    officer.follow(&again).await.assert_contains("already been recorded");
+    officer
+        .get(&path)
+        .await
+        .assert_lacks(&format!("/sanctions/{}\"", ids[0]))
+        .assert_contains(&format!("/sanctions/{}\"", ids[1]));
     officer
         .post_form(
             &format!("/cases/{}/sanctions/{}", case.reference, ids[1]),
@@ -646,4 +669,114 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
         .first(&mut app.conn())
         .unwrap();
     assert!(member.contains("a recommendation to Northfield"), "{member}");
+}
+
+#[actix_web::test]
+async fn taking_someone_off_the_panel_takes_away_the_access_it_gave() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Alex Archer", "southvale").await;
+    appoint(&app, &case);
+    final_report(&app, &case).await;
+    ip_view(&app, &case, "post-investigation");
+    refer_to_hearing(&app, &case);
+    let officer = user(&app, "officer@southvale.example");
+    let pat = user(&app, "committee2@southvale.example");
+    let today = chrono::Utc::now().date_naive();
+    let save = |panel: &[&str]| {
+        let input = HearingInput::from_pairs(&arrange(&app, panel));
+        hearing::save_hearing(&mut app.conn(), &actor(&officer), &officer, &case.reference, &input, today).unwrap();
+    };
+    save(&["committee@southvale.example", "committee2@southvale.example"]);
+    access::grant(&mut app.conn(), &case.id, &pat.id, Part::PanelMember, &officer.id).unwrap();
+    let browser = app.new_browser();
+    browser.login("committee2@southvale.example", "demo-password").await;
+    browser.get(&format!("/cases/{}", case.reference)).await.assert_status(200);
+    save(&["committee@southvale.example", "committee3@southvale.example"]);
+    browser.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
+    browser.get(&format!("/cases/{}/hearing/bundle", case.reference)).await.assert_status(404);
+    let revoked: i64 = case_participants::table
+        .filter(case_participants::case_id.eq(&case.id))
+        .filter(case_participants::user_id.eq(&pat.id))
+        .filter(case_participants::revoked_at.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[actix_web::test]
+async fn the_case_page_links_offer_each_person_only_what_they_may_open() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let links = |email: &str, case: &Case| {
+        let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+        hearing::case_links(&mut app.conn(), &user(&app, email), &case).unwrap()
+    };
+    let text = |l: &Option<hearing::CaseLink>| l.as_ref().map(|l| l.text.clone());
+
+    // Under investigation, no investigator yet: officers only.
+    let early = investigated(&app, "Dave Dunn", "southvale").await;
+    let l = links("officer@southvale.example", &early);
+    assert!(l.shown);
+    assert_eq!(text(&l.investigation).as_deref(), Some("Investigation: in progress"));
+    assert!(l.hearing.is_none() && l.bundle.is_none());
+    assert!(!links("ip@southvale.example", &early).shown);
+
+    // At the hearing: the investigator sees both; the panel and the IP the hearing and bundle.
+    let case = at_hearing(&app).await;
+    let l = links("officer@southvale.example", &case);
+    assert_eq!(text(&l.investigation).as_deref(), Some("Investigation"));
+    assert_eq!(text(&l.hearing).as_deref(), Some("Hearing"));
+    assert_eq!(l.bundle.as_ref().map(|b| b.href.clone()), Some(format!("/cases/{}/hearing/bundle", case.reference)));
+    let l = links("investigator@southvale.example", &case);
+    assert!(l.investigation.is_some() && l.hearing.is_some() && l.bundle.is_some());
+    for email in ["committee3@southvale.example", "ip@southvale.example"] {
+        let l = links(email, &case);
+        assert!(l.investigation.is_none(), "{email}");
+        assert!(l.hearing.is_some() && l.bundle.is_some(), "{email}");
+    }
+    assert!(!links("committee2@southvale.example", &case).shown);
+}
+
+#[actix_web::test]
+async fn a_report_is_stored_only_when_its_entry_is_saved_and_a_note_keeps_no_file() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = investigated(&app, "Alex Archer", "southvale").await;
+    appoint(&app, &case);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let stored =
+        || -> i64 { standards_desk::db::schema::stored_files::table.count().get_result(&mut app.conn()).unwrap() };
+    let leftovers = || std::fs::read_dir(app.state.files.root().join("tmp")).map(|d| d.count()).unwrap_or(0);
+    let before = stored();
+    let path = format!("/cases/{}/investigation/entries", case.reference);
+    let today = chrono::Utc::now().date_naive();
+    let (d, m, y) = (today.format("%-d").to_string(), today.format("%-m").to_string(), today.format("%Y").to_string());
+    officer
+        .post_multipart(&path, &[("kind", "final-report"), ("title", "Final report")], &[("file", "report.pdf", PDF)])
+        .await
+        .assert_status(422)
+        .assert_contains("Enter a date");
+    assert_eq!((stored(), leftovers()), (before, 0), "a refused report stores nothing");
+    let note = [
+        ("kind", "interview"),
+        ("title", "The clerk"),
+        ("body", "Notes."),
+        ("occurred_day", d.as_str()),
+        ("occurred_month", m.as_str()),
+        ("occurred_year", y.as_str()),
+    ];
+    officer.post_multipart(&path, &note, &[("file", "report.pdf", PDF)]).await.assert_status(303);
+    assert_eq!((stored(), leftovers()), (before, 0), "a note keeps no file");
+    let report = [
+        ("kind", "final-report"),
+        ("title", "Final report"),
+        ("occurred_day", d.as_str()),
+        ("occurred_month", m.as_str()),
+        ("occurred_year", y.as_str()),
+    ];
+    officer.post_multipart(&path, &report, &[("file", "report.pdf", PDF)]).await.assert_status(303);
+    assert_eq!((stored(), leftovers()), (before + 1, 0));
 }
