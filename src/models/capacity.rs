@@ -60,3 +60,8 @@ pub fn list_questions(conn: &mut DbConnection, test_version_id: &str) -> QueryRe
         .select(CapacityQuestion::as_select())
         .load(conn)
 }
+
+/// The stored definition (JSON, as loaded from seeds) of a test version.
+pub fn definition_text(conn: &mut DbConnection, test_version_id: &str) -> QueryResult<String> {
+    capacity_test_versions::table.find(test_version_id).select(capacity_test_versions::definition).first(conn)
+}

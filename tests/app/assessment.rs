@@ -105,9 +105,9 @@ async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
         );
         assert_eq!(a.dual_hatted, s.member == "Bev Bailey", "scenario {}: dual-hatted flag", s.n);
         let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
-        assert!(!detail["suggestion"]["explanation"].as_str().unwrap().is_empty());
+        assert!(!detail.suggestion.explanation.is_empty());
         if s.n == 9 {
-            assert_eq!(detail["engaged"]["wales"], true, "a Welsh council is flagged for the PSOW route");
+            assert!(detail.engaged.wales, "a Welsh council is flagged for the PSOW route");
         }
         let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
         assert_eq!(case.status.as_str(), "initial-assessment");
