@@ -20,7 +20,8 @@ pub struct EngagedAuthority {
     pub why: String,
 }
 
-pub fn conduct_date(conn: &mut DbConnection, case_id: &str, member_id: &str) -> QueryResult<Option<NaiveDate>> {
+/// The earliest date of the conduct complained of about this member, if the complaints give one.
+fn conduct_date(conn: &mut DbConnection, case_id: &str, member_id: &str) -> QueryResult<Option<NaiveDate>> {
     let allegations = complaint_rows::list_allegations_for_case(conn, case_id)?;
     let mut dates = Vec::new();
     for (c, _) in complaint_rows::list_for_case(conn, case_id)? {

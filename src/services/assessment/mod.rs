@@ -26,7 +26,7 @@ pub use crate::services::vocab::decision_label;
 pub use article10::{record_article10, Article10Input, Article10View};
 pub use capacity::{assess, conclude, definition, AnswerInput, ConcludeInput};
 pub use choice::Choice;
-pub use engaged::{conduct_date, engaged_authority, EngagedAuthority};
+pub use engaged::{engaged_authority, EngagedAuthority};
 pub use independent_person::{record_ip_view, request_ip_view, request_page, IpRequestInput, IpRequestPage};
 pub use pages::{detail, form_data, AssessmentDetail, AssessmentForm, DetailForms};
 pub use summary::{summary, AssessmentSummary};
