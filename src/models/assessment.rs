@@ -244,6 +244,16 @@ pub fn consultations_for_case(conn: &mut DbConnection, case_id: &str) -> QueryRe
         .load(conn)
 }
 
+/// A consultation on this case (none for another case's id).
+pub fn find_consultation(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<IpConsultation>> {
+    ip_consultations::table
+        .find(id)
+        .filter(ip_consultations::case_id.eq(case_id))
+        .select(IpConsultation::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn record_view(conn: &mut DbConnection, id: &str, view: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(ip_consultations::table.find(id))
         .set((ip_consultations::view_text.eq(Some(view)), ip_consultations::view_recorded_at.eq(Some(at))))
@@ -260,6 +270,16 @@ pub fn decisions_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult
         .order(decisions::decided_at.asc())
         .select(Decision::as_select())
         .load(conn)
+}
+
+/// A decision on this case (none for another case's id).
+pub fn find_decision(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<Decision>> {
+    decisions::table
+        .find(id)
+        .filter(decisions::case_id.eq(case_id))
+        .select(Decision::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert_notice(conn: &mut DbConnection, n: &DecisionNotice) -> QueryResult<()> {

@@ -53,10 +53,7 @@ pub fn insert_question(conn: &mut DbConnection, q: &CapacityQuestion) -> QueryRe
     diesel::insert_into(capacity_questions::table).values(q).execute(conn).map(|_| ())
 }
 
-pub fn list_questions(conn: &mut DbConnection, test_version_id: &str) -> QueryResult<Vec<CapacityQuestion>> {
-    capacity_questions::table
-        .filter(capacity_questions::test_version_id.eq(test_version_id))
-        .order(capacity_questions::position.asc())
-        .select(CapacityQuestion::as_select())
-        .load(conn)
+/// The stored definition (JSON, as loaded from seeds) of a test version.
+pub fn definition_text(conn: &mut DbConnection, test_version_id: &str) -> QueryResult<String> {
+    capacity_test_versions::table.find(test_version_id).select(capacity_test_versions::definition).first(conn)
 }

@@ -74,6 +74,18 @@ pub const ARTICLE10_TARGETS: [(&str, &str); 4] = [
     ("public", "Members of the public"),
     ("other", "Other"),
 ];
+pub const YES_NO: [(&str, &str); 2] = [("yes", "Yes"), ("no", "No")];
+pub const YES_NO_UNCLEAR: [(&str, &str); 3] = [("yes", "Yes"), ("no", "No"), ("unclear", "Unclear")];
+pub const FACT_OR_VALUE: [(&str, &str); 3] =
+    [("fact", "Statements of fact"), ("value", "Value judgements"), ("both", "Both")];
+/// The stage an Independent Person's view is sought for.
+pub const IP_STAGES: [(&str, &str); 3] = [
+    ("initial-assessment", "Initial assessment"),
+    ("post-investigation", "After the investigation"),
+    ("other", "Other"),
+];
+/// Who asked for a decision to be reviewed.
+pub const REVIEW_REQUESTERS: [(&str, &str); 2] = [("complainant", "The complainant"), ("member", "The councillor")];
 
 // Investigation and hearing
 pub const INVESTIGATION_ENTRY_KINDS: [(&str, &str); 4] = [
@@ -156,4 +168,9 @@ pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
         "post-investigation" => format!("After investigation: {label}"),
         _ => label.to_string(),
     }
+}
+
+/// What a decision was, in words, whatever its stage.
+pub fn decision_label(d: &crate::models::assessment::Decision) -> String {
+    stage_outcome_label(&d.stage, &d.outcome)
 }

@@ -6,7 +6,9 @@ use standards_desk::models::case::{self as case_rows, Case};
 use standards_desk::models::user::{self as users, User};
 use standards_desk::services::assessment::{self, AnswerInput};
 use standards_desk::services::audit::Actor;
+use standards_desk::services::decisions::{self, DecisionInput};
 use standards_desk::services::intake::{self, ComplaintForm, Logged};
+use standards_desk::services::ServiceError;
 
 fn log(app: &TestApp, member: &str, council: &str, platform: &str, url: &str, what: &str) -> Case {
     let mut fields = complaint(app);
@@ -105,9 +107,9 @@ async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
         );
         assert_eq!(a.dual_hatted, s.member == "Bev Bailey", "scenario {}: dual-hatted flag", s.n);
         let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
-        assert!(!detail["suggestion"]["explanation"].as_str().unwrap().is_empty());
+        assert!(!detail.suggestion.explanation.is_empty());
         if s.n == 9 {
-            assert_eq!(detail["engaged"]["wales"], true, "a Welsh council is flagged for the PSOW route");
+            assert!(detail.engaged.wales, "a Welsh council is flagged for the PSOW route");
         }
         let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
         assert_eq!(case.status.as_str(), "initial-assessment");
@@ -332,4 +334,143 @@ async fn an_ip_sees_only_the_case_they_are_consulted_on_and_records_their_view()
     .assert_status(303);
     let on_case = officer.get(&format!("/cases/{}", a.reference)).await;
     on_case.assert_contains("View given").assert_contains("aimed at an officer who cannot reply");
+}
+
+#[actix_web::test]
+async fn the_summary_flags_follow_the_rules_the_actions_refuse_with() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
+    let (officer, mo, ip) = (
+        user(&app, "officer@southvale.example"),
+        user(&app, "mo@southvale.example"),
+        user(&app, "ip@southvale.example"),
+    );
+    let by = |u: &User| Actor::user(&u.id, &u.name, None);
+
+    let s = assessment::summary(&mut app.conn(), &officer, &case).unwrap();
+    assert!(s.actions.can_assess && s.members[0].can_assess && s.actions.can_ask_ip && s.actions.can_record_review);
+    assert!(!s.actions.can_decide, "a case officer does not sign off the decision");
+    assert!(assessment::summary(&mut app.conn(), &mo, &case).unwrap().actions.can_decide);
+    assert!(
+        matches!(assessment::summary(&mut app.conn(), &ip, &case), Err(ServiceError::NotFound)),
+        "an IP not consulted does not see the case"
+    );
+
+    let c = assessment::request_ip_view(
+        &mut app.conn(),
+        &by(&officer),
+        &officer,
+        &case.reference,
+        &ip.id,
+        "post-investigation",
+        "Is this serious?",
+    )
+    .unwrap();
+    let s = assessment::summary(&mut app.conn(), &officer, &case).unwrap();
+    assert_eq!(s.consultations[0].stage, "After the investigation", "the stage in words");
+    assert!(!s.consultations[0].can_record_view, "only the IP asked records a view");
+    let s = assessment::summary(&mut app.conn(), &ip, &case).unwrap();
+    assert!(s.consultations[0].can_record_view && s.consultations[0].mine);
+    assert!(!s.actions.can_assess && !s.actions.can_ask_ip && !s.actions.can_decide && !s.actions.can_record_review);
+    assessment::record_ip_view(&mut app.conn(), &by(&ip), &ip, &case.reference, &c.id, "Yes.").unwrap();
+    let s = assessment::summary(&mut app.conn(), &ip, &case).unwrap();
+    assert!(!s.consultations[0].can_record_view);
+    assert!(matches!(
+        assessment::record_ip_view(&mut app.conn(), &by(&ip), &ip, &case.reference, &c.id, "Again."),
+        Err(ServiceError::Refused(m)) if m == "Your view has already been recorded"
+    ));
+
+    let a = assessment::assess(
+        &mut app.conn(),
+        &by(&mo),
+        &mo,
+        &case.reference,
+        &member_id(&app, "Alex Archer"),
+        &answers(&["C3", "C6"], &[], None),
+    )
+    .unwrap();
+    let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
+    assert!(!detail.actions.can_conclude && !detail.actions.can_record_article10 && detail.actions.can_reassess);
+    assert!(assessment::detail(&mut app.conn(), &mo, &case.reference, &a.id).unwrap().actions.can_conclude);
+    assessment::conclude(&mut app.conn(), &by(&mo), &mo, &a.id, "OFFICIAL", &authority_id(&app, "southvale"), "")
+        .unwrap();
+    let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
+    assert!(detail.article10_applies && detail.actions.can_record_article10 && !detail.actions.can_conclude);
+
+    let input = DecisionInput { outcome: "investigation".into(), reasons: "Serious.".into(), ..Default::default() };
+    decisions::decide(&mut app.conn(), &by(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
+        .unwrap();
+    let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    let s = assessment::summary(&mut app.conn(), &mo, &case).unwrap();
+    assert!(!s.actions.can_decide, "decided once");
+    assert!(s.decisions[0].can_record_review);
+    assert_eq!(s.decisions[0].notices_pending, 2);
+    assert!(matches!(
+        decisions::decide(&mut app.conn(), &by(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive()),
+        Err(ServiceError::Invalid(e)) if e.has("outcome")
+    ));
+}
+
+#[actix_web::test]
+async fn a_member_on_two_councils_with_no_suggested_council_can_be_concluded() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case =
+        log(&app, "Bev Bailey", "southvale", "facebook", "https://example.org/b", "A rude remark to a neighbour");
+    let mo = user(&app, "mo@southvale.example");
+    let a = assessment::assess(
+        &mut app.conn(),
+        &Actor::user(&mo.id, &mo.name, None),
+        &mo,
+        &case.reference,
+        &member_id(&app, "Bev Bailey"),
+        &answers(&["C3"], &[], None),
+    )
+    .unwrap();
+    assert!(a.dual_hatted);
+    assert_eq!(a.suggested_authority_id, None, "nothing settles which council's role was used");
+    let browser = app.new_browser();
+    browser.login("mo@southvale.example", "demo-password").await;
+    browser
+        .get(&format!("/cases/{}/assessments/{}", case.reference, a.id))
+        .await
+        .assert_status(200)
+        .assert_contains("Your conclusion")
+        .assert_contains("Choose a council");
+}
+
+#[actix_web::test]
+async fn a_notice_left_empty_is_shown_again_with_what_was_typed() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
+    let mo_user = user(&app, "mo@southvale.example");
+    let actor = Actor::user(&mo_user.id, &mo_user.name, None);
+    let member = member_id(&app, "Alex Archer");
+    let a =
+        assessment::assess(&mut app.conn(), &actor, &mo_user, &case.reference, &member, &answers(&["C3"], &[], None))
+            .unwrap();
+    assessment::conclude(&mut app.conn(), &actor, &mo_user, &a.id, "OFFICIAL", &authority_id(&app, "southvale"), "")
+        .unwrap();
+    let input = DecisionInput { outcome: "investigation".into(), reasons: "Serious.".into(), ..Default::default() };
+    let d =
+        decisions::decide(&mut app.conn(), &actor, &mo_user, &case.reference, &input, chrono::Utc::now().date_naive())
+            .unwrap();
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/decisions/{}/notices", case.reference, d.id);
+    let page = mo.get(&path).await;
+    let id = page.body.split("name=\"subject_").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let (subject, body) = (format!("subject_{id}"), format!("body_{id}"));
+    mo.post_form(&path, &[(&subject, "Kept subject"), (&body, "  ")])
+        .await
+        .assert_status(422)
+        .assert_contains("A notice needs a subject and a text")
+        .assert_contains("value=\"Kept subject\"");
+    assert!(app.emails().iter().all(|m| m.template != "decision_notice"), "nothing sent");
+    mo.post_form(&path, &[(&subject, "Decision"), (&body, "An investigation will follow.")]).await.assert_status(303);
+    let again = mo.post_form(&path, &[]).await;
+    again.assert_status(303);
+    mo.follow(&again).await.assert_contains("These notices have been sent");
 }

@@ -10,8 +10,9 @@ use standards_desk::db::schema::{
 use standards_desk::models::case::{self as case_rows, Case};
 use standards_desk::models::user::{self as users, User};
 use standards_desk::services::access::{self, Part};
-use standards_desk::services::assessment::{self, AnswerInput, DecisionInput};
+use standards_desk::services::assessment::{self, AnswerInput};
 use standards_desk::services::audit::Actor;
+use standards_desk::services::decisions::{self, DecisionInput};
 use standards_desk::services::hearing::{self, AppointInput, HearingInput, PostDecisionInput};
 
 fn user(app: &TestApp, email: &str) -> User {
@@ -57,7 +58,7 @@ async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
     assessment::conclude(&mut app.conn(), &actor(&mo), &mo, &a.id, "OFFICIAL", &authority, "").unwrap();
     let input =
         DecisionInput { outcome: "investigation".into(), reasons: "Needs investigating.".into(), ..Default::default() };
-    assessment::decide(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
+    decisions::decide(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
         .unwrap();
     case
 }

@@ -267,12 +267,12 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
         "",
     )
     .unwrap();
-    let decision = standards_desk::services::assessment::DecisionInput {
+    let decision = standards_desk::services::decisions::DecisionInput {
         outcome: "informal-resolution".into(),
         reasons: "An apology and removal will resolve it.".into(),
         ..Default::default()
     };
-    standards_desk::services::assessment::decide(
+    standards_desk::services::decisions::decide(
         &mut app.conn(),
         &actor,
         &mo,

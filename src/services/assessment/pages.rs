@@ -1,0 +1,319 @@
+//! What the capacity pages show: one assessment with its suggestion and conclusion (and the
+//! Article 10 stage), and the form that starts a new version.
+
+use super::article10::{Article10Input, Article10View};
+use super::capacity::{current_test, definition, AnswerInput, ConcludeInput};
+use super::choice::Choice;
+use super::engaged::engaged_authority;
+use super::engine::{self, Answer, Suggestion};
+use super::rules;
+use crate::db::DbConnection;
+use crate::models::assessment as rows;
+use crate::models::authority::Authority;
+use crate::models::member as member_rows;
+use crate::models::user::{self as user_rows, User};
+use crate::services::access::Permission;
+use crate::services::cases;
+use crate::services::vocab;
+use crate::services::{ServiceError, ServiceResult};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A question of the test with the assessment's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnsweredQuestion {
+    pub code: String,
+    pub question: String,
+    pub weight: String,
+    pub points_to: String,
+    /// yes, no, unclear or unanswered.
+    pub answer: String,
+    pub answer_label: &'static str,
+    pub note: Option<String>,
+    /// Evidence numbers ("E1").
+    pub evidence: Vec<String>,
+    /// Whether the rule that fired looked at this answer.
+    pub driver: bool,
+}
+
+/// Whose code is engaged, as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngagedView {
+    pub candidates: Vec<Choice>,
+    pub suggested_id: Option<String>,
+    pub suggested: Option<String>,
+    pub dual_hatted: bool,
+    pub why: String,
+    /// A Welsh council is among them (the PSOW route).
+    pub wales: bool,
+}
+
+/// A version of the member's assessment, for the list of versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    pub id: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub suggested: &'static str,
+    pub concluded: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailActions {
+    pub can_conclude: bool,
+    pub can_record_article10: bool,
+    pub can_reassess: bool,
+}
+
+/// One assessment, for its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentDetail {
+    pub case_reference: String,
+    pub id: String,
+    pub version: i32,
+    /// Whether this is the member's latest version (else it is shown as superseded).
+    pub latest: bool,
+    pub member: String,
+    pub member_id: String,
+    pub test_title: String,
+    pub test_version: i32,
+    pub questions: Vec<AnsweredQuestion>,
+    pub suggestion: Suggestion,
+    pub engaged: EngagedView,
+    pub concluded: bool,
+    pub concluded_label: Option<&'static str>,
+    pub engaged_authority: Option<String>,
+    pub conclusion_reason: Option<String>,
+    pub concluded_at: Option<NaiveDateTime>,
+    pub concluded_by: Option<String>,
+    /// Whether the Article 10 stage applies (concluded as official capacity).
+    pub article10_applies: bool,
+    pub article10: Option<Article10View>,
+    pub versions: Vec<VersionView>,
+    pub actions: DetailActions,
+}
+
+impl AssessmentDetail {
+    /// The conclusion form before anything is submitted: the suggestion and the suggested council.
+    pub fn suggested_conclusion(&self) -> ConcludeInput {
+        ConcludeInput {
+            outcome: self.suggestion.outcome.clone(),
+            authority: self.engaged.suggested_id.clone().unwrap_or_default(),
+            reason: String::new(),
+        }
+    }
+}
+
+/// The forms on the assessment page, as submitted (or as they start).
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailForms {
+    pub conclude: ConcludeInput,
+    pub article10: Article10Input,
+}
+
+fn outcome_label(code: &str) -> &'static str {
+    vocab::label(&vocab::CAPACITY_OUTCOMES, code)
+}
+
+/// One assessment with the test's questions, the answers, the suggestion (recomputed from the
+/// stored answers and the version of the test it used) and the engaged-authority suggestion.
+/// Anyone who may see the case may read it.
+pub fn detail(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+    assessment_id: &str,
+) -> ServiceResult<AssessmentDetail> {
+    let case = cases::find_visible(conn, user, reference)?;
+    let a =
+        rows::find_assessment(conn, assessment_id)?.filter(|a| a.case_id == case.id).ok_or(ServiceError::NotFound)?;
+    let def = definition(conn, &a.test_version_id)?;
+    let answers = rows::answers(conn, &a.id)?;
+    let items = crate::models::evidence::list_items(conn, &case.id)?;
+    let by_code: BTreeMap<String, Answer> =
+        answers.iter().map(|x| (x.question_code.clone(), Answer::parse(&x.answer))).collect();
+    let suggestion = engine::evaluate(&def, &by_code);
+    let mut questions = Vec::new();
+    for q in &def.questions {
+        let ans = answers.iter().find(|x| x.question_code == q.code);
+        let evidence: Vec<String> = match ans {
+            Some(x) => rows::answer_evidence(conn, &x.id)?
+                .into_iter()
+                .filter_map(|id| items.iter().find(|i| i.id == id).map(|i| format!("E{}", i.number)))
+                .collect(),
+            None => Vec::new(),
+        };
+        questions.push(AnsweredQuestion {
+            code: q.code.clone(),
+            question: q.question.clone(),
+            weight: q.weight.clone(),
+            points_to: q.points_to.clone(),
+            answer: ans.map(|x| x.answer.clone()).unwrap_or_else(|| "unanswered".into()),
+            answer_label: match ans {
+                Some(x) if vocab::is_code(&vocab::YES_NO_UNCLEAR, &x.answer) => {
+                    vocab::label(&vocab::YES_NO_UNCLEAR, &x.answer)
+                }
+                _ => "Unanswered",
+            },
+            note: ans.and_then(|x| x.note.clone()),
+            evidence,
+            driver: suggestion.drivers.iter().any(|(c, _)| c == &q.code),
+        });
+    }
+    let member = member_rows::find(conn, &a.member_id)?.ok_or(ServiceError::NotFound)?;
+    let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref())?;
+    let name_of = |id: &Option<String>, list: &[Authority]| {
+        id.as_ref().and_then(|i| list.iter().find(|x| &x.id == i)).map(|x| x.name.clone())
+    };
+    let versions: Vec<_> = rows::assessments_for_case(conn, &case.id)?
+        .into_iter()
+        .filter(|v| v.member_id == a.member_id)
+        .map(|v| VersionView {
+            id: v.id,
+            version: v.version,
+            created_at: v.created_at,
+            suggested: outcome_label(&v.suggested_outcome),
+            concluded: v.concluded_outcome.as_deref().map(outcome_label),
+        })
+        .collect();
+    let latest = rows::latest_for_member(conn, &case.id, &a.member_id)?.is_some_and(|l| l.id == a.id);
+    let concluded_by = match &a.concluded_by_user_id {
+        Some(id) => user_rows::find(conn, id)?.map(|u| u.name),
+        None => None,
+    };
+    let article10 = rows::article10_for(conn, &a.id)?;
+    let actions = DetailActions {
+        can_conclude: rules::may_conclude(user, &case, &a, latest).is_ok(),
+        can_record_article10: rules::may_record_article10(user, &case, &a, article10.is_some()).is_ok(),
+        can_reassess: rules::may_assess(user, &case).is_ok(),
+    };
+    Ok(AssessmentDetail {
+        case_reference: case.reference.clone(),
+        id: a.id.clone(),
+        version: a.version,
+        latest,
+        member: member.full_name,
+        member_id: member.id,
+        test_title: def.title,
+        test_version: def.version,
+        questions,
+        suggestion,
+        engaged: EngagedView {
+            candidates: engaged.candidates.iter().map(|c| Choice::new(&c.id, &c.name)).collect(),
+            suggested_id: engaged.suggested.as_ref().map(|x| x.id.clone()),
+            suggested: engaged.suggested.as_ref().map(|x| x.name.clone()),
+            dual_hatted: engaged.dual_hatted,
+            wales: engaged.candidates.iter().any(|c| c.nation == "wales"),
+            why: engaged.why.clone(),
+        },
+        concluded: a.concluded_at.is_some(),
+        concluded_label: a.concluded_outcome.as_deref().map(outcome_label),
+        engaged_authority: name_of(&a.engaged_authority_id, &engaged.candidates),
+        conclusion_reason: a.conclusion_reason.clone(),
+        concluded_at: a.concluded_at,
+        concluded_by,
+        article10_applies: rules::article10_applies(&a),
+        article10: article10.as_ref().map(Article10View::of),
+        versions,
+        actions,
+    })
+}
+
+/// A question of the current test on the assessment form, with the answer to start from.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormQuestion {
+    pub code: String,
+    pub section: String,
+    pub question: String,
+    pub guidance: String,
+    pub weight: String,
+    pub answer: String,
+    pub note: String,
+    /// Evidence item ids linked to the answer.
+    pub evidence: Vec<String>,
+}
+
+/// The assessment form for one member.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentForm {
+    pub case_reference: String,
+    pub member: String,
+    pub member_id: String,
+    pub test_title: String,
+    pub questions: Vec<FormQuestion>,
+    pub evidence_items: Vec<Choice>,
+    /// The member's councils at the time, for "whose role was used".
+    pub councils: Vec<Choice>,
+    pub dual_hatted: bool,
+    pub role_used: String,
+}
+
+impl AssessmentForm {
+    /// Shows what was submitted (after invalid input) instead of the previous version's answers.
+    pub fn fill(&mut self, input: &AnswerInput) {
+        for q in &mut self.questions {
+            q.answer = input.answers.get(&q.code).cloned().unwrap_or_default();
+            q.note = input.notes.get(&q.code).cloned().unwrap_or_default();
+            q.evidence = input.evidence.get(&q.code).cloned().unwrap_or_default();
+        }
+        self.role_used = input.role_used.clone();
+    }
+}
+
+/// The questions of the current test, with the answers of the latest assessment of this member
+/// (to start a reassessment from), and the member's councils for "whose role was used".
+pub fn form_data(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+    member_id: &str,
+) -> ServiceResult<AssessmentForm> {
+    let case = cases::find_visible(conn, user, reference)?;
+    rules::require(user, Permission::WorkCases)?;
+    rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
+    let member = member_rows::list_for_case(conn, &case.id)?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(ServiceError::NotFound)?;
+    let (_, def) = current_test(conn)?;
+    let previous = rows::latest_for_member(conn, &case.id, &member.id)?;
+    let previous_answers = match &previous {
+        Some(p) => rows::answers(conn, &p.id)?,
+        None => Vec::new(),
+    };
+    let engaged = engaged_authority(conn, &case, &member.id, None)?;
+    let evidence_items = crate::services::evidence::list_for_case(conn, &case)?
+        .into_iter()
+        .map(|v| Choice { value: v.item.id, label: format!("E{}: {}", v.item.number, v.current.title) })
+        .collect();
+    let mut questions = Vec::new();
+    for q in def.questions {
+        let prev = previous_answers.iter().find(|x| x.question_code == q.code);
+        let evidence = match prev {
+            Some(x) => rows::answer_evidence(conn, &x.id)?,
+            None => Vec::new(),
+        };
+        questions.push(FormQuestion {
+            answer: prev.map(|x| x.answer.clone()).unwrap_or_default(),
+            note: prev.and_then(|x| x.note.clone()).unwrap_or_default(),
+            evidence,
+            code: q.code,
+            section: q.section,
+            question: q.question,
+            guidance: q.guidance,
+            weight: q.weight,
+        });
+    }
+    Ok(AssessmentForm {
+        case_reference: case.reference,
+        member: member.full_name,
+        member_id: member.id,
+        test_title: def.title,
+        questions,
+        evidence_items,
+        councils: engaged.candidates.iter().map(|c| Choice::new(&c.id, &c.name)).collect(),
+        dual_hatted: engaged.dual_hatted,
+        role_used: previous.and_then(|p| p.role_used_authority_id).unwrap_or_default(),
+    })
+}
