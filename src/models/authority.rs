@@ -54,7 +54,3 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Authority>> {
     authorities::table.order(authorities::name.asc()).select(Authority::as_select()).load(conn)
 }
-
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    authorities::table.count().get_result(conn)
-}

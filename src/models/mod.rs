@@ -15,7 +15,9 @@ pub mod file;
 pub mod hearing;
 pub mod member;
 pub mod outbox;
+pub mod report;
 pub mod session;
+pub mod setting;
 pub mod takedown;
 pub mod user;
 

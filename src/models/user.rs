@@ -146,6 +146,7 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: &UserChanges) -> Query
     diesel::update(users::table.find(id)).set(changes).execute(conn)
 }
 
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
+/// Active accounts with the role.
+pub fn count_active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<i64> {
+    users::table.filter(users::role.eq(role.as_str())).filter(users::active.eq(true)).count().get_result(conn)
 }

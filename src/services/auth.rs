@@ -8,6 +8,7 @@ use crate::models::session::{self as rows, NewLoginAttempt, Session};
 use crate::models::user::{self as users, User, UserChanges};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
+use crate::services::FieldErrors;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
@@ -84,8 +85,8 @@ impl SessionPolicy {
 
 #[derive(Debug)]
 pub enum LoginError {
-    /// Wrong email or password (the message never says which).
-    Invalid,
+    /// An empty field, or a wrong email or password (the message never says which).
+    Invalid(FieldErrors),
     /// The account or address has had too many failures; try again after this many minutes.
     Throttled {
         minutes: i64,
@@ -93,6 +94,33 @@ pub enum LoginError {
     /// The password is right but the account has been deactivated.
     Deactivated,
     Db(diesel::result::Error),
+}
+
+impl LoginError {
+    fn wrong_credentials() -> Self {
+        LoginError::Invalid(FieldErrors::single("email", "Enter a correct email address and password"))
+    }
+
+    /// What the sign-in form says about a refusal (nothing for a database fault).
+    pub fn errors(&self) -> FieldErrors {
+        match self {
+            LoginError::Invalid(errors) => errors.clone(),
+            LoginError::Throttled { minutes } => {
+                let plural = if *minutes == 1 { "" } else { "s" };
+                FieldErrors::single(
+                    "email",
+                    format!(
+                        "There have been too many failed attempts to sign in. Try again in {minutes} minute{plural}"
+                    ),
+                )
+            }
+            LoginError::Deactivated => FieldErrors::single(
+                "email",
+                "This account has been deactivated. Ask your administrator if you need access",
+            ),
+            LoginError::Db(_) => FieldErrors::default(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for LoginError {
@@ -113,8 +141,8 @@ fn minutes_until(oldest: Option<NaiveDateTime>, now: NaiveDateTime) -> i64 {
     ((until - now).num_seconds() + 59).div_euclid(60).max(1)
 }
 
-/// Checks the credentials and opens a session. Throttling is checked before the password, so a
-/// locked account cannot be guessed at.
+/// Checks the form, then the credentials, and opens a session. Throttling is checked before the
+/// password, so a locked account cannot be guessed at.
 pub fn login(
     conn: &mut DbConnection,
     email: &str,
@@ -123,6 +151,16 @@ pub fn login(
     user_agent: Option<&str>,
     policy: SessionPolicy,
 ) -> Result<NewSession, LoginError> {
+    let mut errors = FieldErrors::default();
+    if email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    if !errors.is_empty() {
+        return Err(LoginError::Invalid(errors));
+    }
     let email = email.trim().to_lowercase();
     let t = now();
     let since = t - Duration::minutes(THROTTLE_WINDOW_MINUTES);
@@ -148,7 +186,7 @@ pub fn login(
         NewLoginAttempt { id: &attempt_id, email: &email, ip_address: ip, succeeded: password_ok, attempted_at: t };
     let Some(user) = user.filter(|_| password_ok) else {
         rows::record_attempt(conn, &attempt)?;
-        return Err(LoginError::Invalid);
+        return Err(LoginError::wrong_credentials());
     };
     if !user.active {
         return Err(LoginError::Deactivated);

@@ -4,11 +4,14 @@
 use crate::db::DbConnection;
 use crate::models::calendar as closures;
 use crate::models::now;
+use crate::models::user::User;
 use crate::services::audit::{self, Actor, Event};
+use crate::services::settings::may_administer;
+use crate::services::vocab;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use diesel::Connection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -207,18 +210,64 @@ impl Calendar {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Council closure days, managed by an administrator
+
+/// The add-a-closure-day form as submitted.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ClosureForm {
+    #[serde(default)]
+    pub closure_day: String,
+    #[serde(default)]
+    pub closure_month: String,
+    #[serde(default)]
+    pub closure_year: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BankHoliday {
+    pub day: NaiveDate,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosureDaysPage {
+    pub form: ClosureForm,
+    pub closure_days: Vec<closures::ClosureDay>,
+    /// Bank holidays this year and next.
+    pub bank_holidays: Vec<BankHoliday>,
+}
+
+/// The closure days page, with the add form's values (empty, or as submitted).
+pub fn closure_days_page(
+    conn: &mut DbConnection,
+    admin: &User,
+    today: NaiveDate,
+    form: ClosureForm,
+) -> ServiceResult<ClosureDaysPage> {
+    may_administer(admin)?;
+    let bank_holidays = (today.year()..=today.year() + 1)
+        .flat_map(bank_holidays)
+        .map(|(day, name)| BankHoliday { day, name })
+        .collect();
+    Ok(ClosureDaysPage { form, closure_days: closures::list_closure_days(conn)?, bank_holidays })
+}
+
 /// Adds a council closure day. Refused if the day is already a non-working day.
 pub fn add_closure_day(
     conn: &mut DbConnection,
     actor: &Actor,
-    day: Option<NaiveDate>,
-    reason: &str,
+    admin: &User,
+    form: &ClosureForm,
 ) -> ServiceResult<closures::ClosureDay> {
+    may_administer(admin)?;
     let mut errors = FieldErrors::default();
-    let reason = reason.trim();
-    if day.is_none() {
-        errors.add("closure", "Enter the date the council is closed");
-    }
+    let day = vocab::parse_date(&form.closure_day, &form.closure_month, &form.closure_year)
+        .map_err(|m| errors.add("closure", m))
+        .ok();
+    let reason = form.reason.trim();
     if reason.is_empty() {
         errors.add("reason", "Enter why the council is closed, like 'Office move'");
     }
@@ -231,7 +280,7 @@ pub fn add_closure_day(
     let day = day.expect("checked above");
     conn.transaction(|conn| {
         if closures::find_closure_day(conn, day)?.is_some() {
-            return Err(ServiceError::Invalid(FieldErrors::single("closure", "That day is already a closure day")));
+            return Err(ServiceError::invalid("closure", "That day is already a closure day"));
         }
         let row = closures::ClosureDay {
             day,
@@ -250,7 +299,8 @@ pub fn add_closure_day(
     })
 }
 
-pub fn remove_closure_day(conn: &mut DbConnection, actor: &Actor, day: NaiveDate) -> ServiceResult<()> {
+pub fn remove_closure_day(conn: &mut DbConnection, actor: &Actor, admin: &User, day: NaiveDate) -> ServiceResult<()> {
+    may_administer(admin)?;
     conn.transaction(|conn| {
         if closures::delete_closure_day(conn, day)? == 0 {
             return Err(ServiceError::NotFound);

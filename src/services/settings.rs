@@ -1,11 +1,24 @@
-//! Settings an admin can change, with their defaults (stored in the `settings` table).
+//! Settings an admin can change, with their defaults (stored in the `settings` table), and the
+//! rule that only administrators change them (and users, authorities and closure days).
 
-use crate::db::schema::settings;
 use crate::db::DbConnection;
 use crate::models::now;
+use crate::models::setting as rows;
+use crate::models::user::User;
+use crate::services::access::{can, Permission};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::{FieldErrors, ServiceResult};
-use diesel::prelude::*;
+use crate::services::{FieldErrors, ServiceError, ServiceResult};
+use diesel::{Connection, QueryResult};
+use serde::{Deserialize, Serialize};
+
+/// Users, authorities, settings and closure days are for administrators.
+pub fn may_administer(user: &User) -> ServiceResult<()> {
+    if can(user, Permission::Administer) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
 
 /// Working-day targets (domain.md §a). Each is a setting with this key and default.
 pub const DEADLINES: [(&str, &str, u32); 4] = [
@@ -15,7 +28,7 @@ pub const DEADLINES: [(&str, &str, u32); 4] = [
     ("deadline.takedown", "Takedown request", 5),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Deadlines {
     pub acknowledge: u32,
     pub assessment: u32,
@@ -23,25 +36,92 @@ pub struct Deadlines {
     pub takedown: u32,
 }
 
-fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    settings::table.find(key).select(settings::value).first(conn).optional()
-}
-
 pub fn deadlines(conn: &mut DbConnection) -> QueryResult<Deadlines> {
     let mut values = [0u32; 4];
     for (i, (key, _, default)) in DEADLINES.iter().enumerate() {
-        values[i] = get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(*default);
+        values[i] = rows::get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(*default);
     }
     Ok(Deadlines { acknowledge: values[0], assessment: values[1], member_response: values[2], takedown: values[3] })
 }
 
-/// Sets the working-day targets from form values (keyed as in [`DEADLINES`]).
-pub fn set_deadlines(conn: &mut DbConnection, actor: &Actor, values: &[(String, String)]) -> ServiceResult<Deadlines> {
+/// The deadlines form as submitted (fields named by the setting keys).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct DeadlinesForm {
+    #[serde(default, rename = "deadline.acknowledge")]
+    pub acknowledge: String,
+    #[serde(default, rename = "deadline.assessment")]
+    pub assessment: String,
+    #[serde(default, rename = "deadline.member_response")]
+    pub member_response: String,
+    #[serde(default, rename = "deadline.takedown")]
+    pub takedown: String,
+}
+
+impl DeadlinesForm {
+    fn of(d: Deadlines) -> Self {
+        DeadlinesForm {
+            acknowledge: d.acknowledge.to_string(),
+            assessment: d.assessment.to_string(),
+            member_response: d.member_response.to_string(),
+            takedown: d.takedown.to_string(),
+        }
+    }
+
+    /// The value submitted for a key of [`DEADLINES`].
+    fn get(&self, key: &str) -> &str {
+        match key {
+            "deadline.acknowledge" => &self.acknowledge,
+            "deadline.assessment" => &self.assessment,
+            "deadline.member_response" => &self.member_response,
+            "deadline.takedown" => &self.takedown,
+            _ => "",
+        }
+    }
+}
+
+/// One field of the deadlines form.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlinesPage {
+    pub fields: Vec<DeadlineField>,
+}
+
+/// The deadlines form: with the stored values, or with `form` as submitted.
+pub fn deadlines_page(
+    conn: &mut DbConnection,
+    admin: &User,
+    form: Option<DeadlinesForm>,
+) -> ServiceResult<DeadlinesPage> {
+    may_administer(admin)?;
+    let form = match form {
+        Some(f) => f,
+        None => DeadlinesForm::of(deadlines(conn)?),
+    };
+    let fields = DEADLINES
+        .iter()
+        .map(|(key, label, _)| DeadlineField { key, label, value: form.get(key).to_string() })
+        .collect();
+    Ok(DeadlinesPage { fields })
+}
+
+/// Sets the working-day targets.
+pub fn set_deadlines(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    admin: &User,
+    form: &DeadlinesForm,
+) -> ServiceResult<Deadlines> {
+    may_administer(admin)?;
     let mut errors = FieldErrors::default();
     let mut parsed = Vec::new();
     for (key, label, _) in DEADLINES {
-        let raw = values.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).unwrap_or("");
-        match raw.parse::<u32>() {
+        match form.get(key).trim().parse::<u32>() {
             Ok(n) if (1..=250).contains(&n) => parsed.push((key, n)),
             _ => errors.add(key, format!("{label} must be a whole number of working days from 1 to 250")),
         }
@@ -50,24 +130,7 @@ pub fn set_deadlines(conn: &mut DbConnection, actor: &Actor, values: &[(String, 
     conn.transaction(|conn| {
         let before = deadlines(conn)?;
         for (key, n) in &parsed {
-            let value = n.to_string();
-            let updated = diesel::update(settings::table.find(*key))
-                .set((
-                    settings::value.eq(&value),
-                    settings::updated_at.eq(now()),
-                    settings::updated_by_user_id.eq(&actor.user_id),
-                ))
-                .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(settings::table)
-                    .values((
-                        settings::key.eq(*key),
-                        settings::value.eq(&value),
-                        settings::updated_at.eq(now()),
-                        settings::updated_by_user_id.eq(&actor.user_id),
-                    ))
-                    .execute(conn)?;
-            }
+            rows::put(conn, key, &n.to_string(), now(), actor.user_id.as_deref())?;
         }
         let after = deadlines(conn)?;
         if before != after {

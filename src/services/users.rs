@@ -1,18 +1,145 @@
 //! Staff accounts: create, change role or name, deactivate and reactivate. Each change is audited
-//! in the same transaction.
+//! in the same transaction. Only administrators manage accounts (`settings::may_administer`); the
+//! command line, run by whoever runs the server, creates accounts and sets passwords directly
+//! ([`create`], [`set_password`]).
 
-use crate::db::schema::users as users_table;
 use crate::db::DbConnection;
 use crate::models::session as sessions;
 use crate::models::user::{self as users, NewUser, Role, User, UserChanges};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::{hash_password, MIN_PASSWORD_LENGTH};
+use crate::services::settings::may_administer;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
-use diesel::prelude::*;
+use chrono::NaiveDateTime;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
 
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+/// Whether `admin` may deactivate `target`'s account (the reason if not). An administrator
+/// cannot lock themselves out.
+pub fn may_deactivate(admin: &User, target: &User) -> Result<(), String> {
+    if admin.id == target.id {
+        return Err("You cannot deactivate your own account".into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+/// A choice in the user forms' lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// Every role, by its label.
+pub fn role_choices() -> Vec<Choice> {
+    Role::ALL.iter().map(|r| Choice { value: r.as_str().into(), label: r.label().into() }).collect()
+}
+
+/// What an administrator may do with an account.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserActions {
+    pub can_deactivate: bool,
+    /// Why an active account cannot be deactivated, when it cannot.
+    pub deactivate_refusal: Option<String>,
+    pub can_reactivate: bool,
+}
+
+/// An account as the admin pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role_label: String,
+    pub active: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub actions: UserActions,
+}
+
+impl UserView {
+    fn of(admin: &User, u: &User) -> Self {
+        let deactivate = may_deactivate(admin, u);
+        UserView {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role_label: u.role().map(|r| r.label()).unwrap_or("Unknown role").into(),
+            active: u.active,
+            last_login_at: u.last_login_at,
+            created_at: u.created_at,
+            actions: UserActions {
+                can_deactivate: u.active && deactivate.is_ok(),
+                deactivate_refusal: if u.active { deactivate.err() } else { None },
+                can_reactivate: !u.active,
+            },
+        }
+    }
+}
+
+/// Every account, active ones first.
+pub fn list(conn: &mut DbConnection, admin: &User) -> ServiceResult<Vec<UserView>> {
+    may_administer(admin)?;
+    Ok(users::list_all(conn)?.iter().map(|u| UserView::of(admin, u)).collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUserPage {
+    pub form: UserInput,
+    pub roles: Vec<Choice>,
+}
+
+/// The new-user form with the values given (empty, or as submitted).
+pub fn new_user_page(admin: &User, form: UserInput) -> ServiceResult<NewUserPage> {
+    may_administer(admin)?;
+    Ok(NewUserPage { form, roles: role_choices() })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EditUserPage {
+    pub user: UserView,
+    pub form: UserUpdate,
+    pub roles: Vec<Choice>,
+    /// Councillors on the register, for linking a committee member to one.
+    pub members: Vec<Choice>,
+}
+
+/// The page to change an account: with the stored values, or with `form` as submitted.
+pub fn edit_user_page(
+    conn: &mut DbConnection,
+    admin: &User,
+    id: &str,
+    form: Option<UserUpdate>,
+) -> ServiceResult<EditUserPage> {
+    may_administer(admin)?;
+    let user = users::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let form = match form {
+        Some(f) => f,
+        None => UserUpdate {
+            name: user.name.clone(),
+            role: user.role.clone(),
+            member: crate::models::hearing::member_of_user(conn, id)?.unwrap_or_default(),
+        },
+    };
+    let members = crate::services::cases::member_choices(conn)?
+        .into_iter()
+        .map(|(value, label)| Choice { value, label })
+        .collect();
+    Ok(EditUserPage { user: UserView::of(admin, &user), form, roles: role_choices(), members })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct UserInput {
     #[serde(default)]
     pub email: String,
@@ -24,7 +151,7 @@ pub struct UserInput {
     pub password: String,
 }
 
-pub fn validate_password(password: &str, errors: &mut FieldErrors) {
+fn validate_password(password: &str, errors: &mut FieldErrors) {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         errors.add("password", format!("Enter a password of at least {MIN_PASSWORD_LENGTH} characters"));
     } else if password.len() > 1024 {
@@ -42,6 +169,13 @@ fn parse_role(raw: &str, errors: &mut FieldErrors) -> Option<Role> {
     }
 }
 
+/// An administrator adds an account.
+pub fn add(conn: &mut DbConnection, actor: &Actor, admin: &User, input: &UserInput) -> ServiceResult<User> {
+    may_administer(admin)?;
+    create(conn, actor, input)
+}
+
+/// Creates an account. For the command line and [`add`]: it does not check who asks.
 pub fn create(conn: &mut DbConnection, actor: &Actor, input: &UserInput) -> ServiceResult<User> {
     let mut errors = FieldErrors::default();
     let email = input.email.trim().to_lowercase();
@@ -89,15 +223,7 @@ pub fn create(conn: &mut DbConnection, actor: &Actor, input: &UserInput) -> Serv
     .map_err(ServiceError::from)
 }
 
-fn active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
-    users_table::table
-        .filter(users_table::role.eq(Role::Admin.as_str()))
-        .filter(users_table::active.eq(true))
-        .count()
-        .get_result(conn)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct UserUpdate {
     #[serde(default)]
     pub name: String,
@@ -110,7 +236,14 @@ pub struct UserUpdate {
 }
 
 /// Changes name and role. The last active admin cannot give up the admin role.
-pub fn update(conn: &mut DbConnection, actor: &Actor, id: &str, input: &UserUpdate) -> ServiceResult<User> {
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    admin: &User,
+    id: &str,
+    input: &UserUpdate,
+) -> ServiceResult<User> {
+    may_administer(admin)?;
     let user = users::find(conn, id)?.ok_or(ServiceError::NotFound)?;
     let mut errors = FieldErrors::default();
     let name = clean(&input.name);
@@ -131,11 +264,15 @@ pub fn update(conn: &mut DbConnection, actor: &Actor, id: &str, input: &UserUpda
     errors.into_result()?;
     let (name, role) = (name.unwrap_or_default(), role.unwrap_or(Role::CaseOfficer));
     conn.transaction(|conn| {
-        if user.role() == Some(Role::Admin) && role != Role::Admin && user.active && active_admins(conn)? <= 1 {
-            return Err(ServiceError::Invalid(FieldErrors::single(
+        if user.role() == Some(Role::Admin)
+            && role != Role::Admin
+            && user.active
+            && users::count_active_with_role(conn, Role::Admin)? <= 1
+        {
+            return Err(ServiceError::invalid(
                 "role",
                 "This is the only active administrator: make someone else an administrator first",
-            )));
+            ));
         }
         users::update(
             conn,
@@ -173,16 +310,23 @@ pub fn update(conn: &mut DbConnection, actor: &Actor, id: &str, input: &UserUpda
     })
 }
 
-/// Deactivates (signing the user out everywhere) or reactivates an account.
-pub fn set_active(conn: &mut DbConnection, actor: &Actor, id: &str, active: bool) -> ServiceResult<User> {
+/// Deactivates (signing the user out everywhere) or reactivates an account. A refusal is an
+/// error on the page's access section (`active`).
+pub fn set_active(conn: &mut DbConnection, actor: &Actor, admin: &User, id: &str, active: bool) -> ServiceResult<User> {
+    may_administer(admin)?;
     let user = users::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-    if actor.user_id.as_deref() == Some(id) && !active {
-        return Err(ServiceError::Refused("You cannot deactivate your own account".into()));
+    if !active {
+        may_deactivate(admin, &user).map_err(|m| ServiceError::invalid("active", m))?;
     }
     conn.transaction(|conn| {
-        if !active && user.active && user.role() == Some(Role::Admin) && active_admins(conn)? <= 1 {
-            return Err(ServiceError::Refused(
-                "This is the only active administrator and cannot be deactivated".into(),
+        if !active
+            && user.active
+            && user.role() == Some(Role::Admin)
+            && users::count_active_with_role(conn, Role::Admin)? <= 1
+        {
+            return Err(ServiceError::invalid(
+                "active",
+                "This is the only active administrator and cannot be deactivated",
             ));
         }
         users::update(conn, id, &UserChanges { active: Some(active), updated_at: Some(now()), ..Default::default() })?;
@@ -198,7 +342,8 @@ pub fn set_active(conn: &mut DbConnection, actor: &Actor, id: &str, active: bool
     })
 }
 
-/// Sets a new password (from the command line or an admin), signing the user out everywhere.
+/// Sets a new password, signing the user out everywhere. For the command line: it does not
+/// check who asks.
 pub fn set_password(conn: &mut DbConnection, actor: &Actor, id: &str, password: &str) -> ServiceResult<()> {
     let mut errors = FieldErrors::default();
     validate_password(password, &mut errors);

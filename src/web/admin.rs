@@ -1,51 +1,53 @@
-//! Admin pages: users and council closure days.
+//! Admin pages: users, council closure days and deadlines. The services decide who may use them.
 
 use crate::error::{AppError, AppResult};
-use crate::models::calendar as closures;
-use crate::models::user::{self as users, Role, User};
-use crate::services::access::Permission;
-use crate::services::users::{self as user_service, UserInput, UserUpdate};
-use crate::services::vocab;
-use crate::services::{calendar, FieldErrors, ServiceError};
+use crate::services::calendar::{self, ClosureForm};
+use crate::services::settings::{self, DeadlinesForm};
+use crate::services::users::{self, UserInput, UserUpdate};
+use crate::services::FieldErrors;
 use crate::web::context::{Flash, RequestContext};
-use crate::web::forms::{form_context, insert_errors, redirect_with};
+use crate::web::forms::{insert_errors, redirect_with, today};
 use crate::web::render;
+use crate::web::respond::FormOutcome;
 use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Serialize;
 
-fn roles() -> Vec<serde_json::Value> {
-    Role::ALL.iter().map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label() })).collect()
-}
-
-fn user_view(u: &User) -> serde_json::Value {
-    serde_json::json!({
-        "id": u.id, "email": u.email, "name": u.name, "role": u.role,
-        "role_label": u.role().map(|r| r.label()).unwrap_or("Unknown role"),
-        "active": u.active, "last_login_at": u.last_login_at, "created_at": u.created_at,
-    })
+/// Renders a form page from its view, with the errors (422 when there are any).
+fn form_page<V: Serialize>(
+    ctx: &RequestContext,
+    template: &str,
+    view: &V,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut c = tera::Context::from_serialize(view)?;
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, template, c)
 }
 
 pub async fn index(ctx: RequestContext) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
+    settings::may_administer(ctx.require_user()?)?;
     render::page(&ctx, "admin/index.html", tera::Context::new())
 }
 
 pub async fn users(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let list = state.db(|conn| Ok(users::list_all(conn)?)).await?;
+    let admin = ctx.require_user()?.clone();
+    let list = state.db(move |conn| Ok(users::list(conn, &admin)?)).await?;
     let mut c = tera::Context::new();
-    c.insert("users", &list.iter().map(user_view).collect::<Vec<_>>());
+    c.insert("users", &list);
     render::page(&ctx, "admin/users/index.html", c)
 }
 
+fn new_user_page(ctx: &RequestContext, form: UserInput, errors: &FieldErrors) -> AppResult<HttpResponse> {
+    let view = users::new_user_page(ctx.require_user()?, form)?;
+    form_page(ctx, "admin/users/new.html", &view, errors)
+}
+
 pub async fn new_user_form(ctx: RequestContext) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let mut c = form_context(&UserInput::default());
-    c.insert("roles", &roles());
-    render::page(&ctx, "admin/users/new.html", c)
+    new_user_page(&ctx, UserInput::default(), &FieldErrors::default())
 }
 
 pub async fn create_user(
@@ -53,50 +55,30 @@ pub async fn create_user(
     state: web::Data<AppState>,
     form: web::Form<UserInput>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
+    let admin = ctx.require_user()?.clone();
     let input = form.into_inner();
-    let actor = ctx.actor();
-    let submitted = input.clone();
-    let result = state.db(move |conn| Ok(user_service::create(conn, &actor, &submitted))).await?;
-    match result {
+    let (actor, submitted) = (ctx.actor(), input.clone());
+    match state.db(move |conn| Ok(users::add(conn, &actor, &admin, &submitted))).await?.or_back(&ctx, "/admin/users")? {
         Ok(user) => Ok(redirect_with(
             &ctx,
             "/admin/users",
             Flash::success(format!("{} can now sign in as {}", user.name, user.email)),
         )),
-        Err(ServiceError::Invalid(errors)) => {
-            let mut c = form_context(&input);
-            insert_errors(&mut c, &errors);
-            c.insert("roles", &roles());
-            render::page_with_status(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "admin/users/new.html", c)
-        }
-        Err(e) => Err(AppError::from(e)),
+        Err(errors) => new_user_page(&ctx, input, &errors),
     }
 }
 
-async fn load_user(state: &AppState, id: String) -> AppResult<User> {
-    state.db(move |conn| users::find(conn, &id)?.ok_or(AppError::NotFound)).await
-}
-
+/// The page to change an account: stored values, or `form` as submitted with its errors.
 async fn edit_page(
     ctx: &RequestContext,
     state: &AppState,
-    status: StatusCode,
-    user: &User,
-    form: &UserUpdate,
+    id: String,
+    form: Option<UserUpdate>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let members = state.db(|conn| Ok(crate::services::cases::member_choices(conn)?)).await?;
-    let mut c = form_context(form);
-    c.insert(
-        "members",
-        &members.into_iter().map(|(id, name)| serde_json::json!({ "value": id, "label": name })).collect::<Vec<_>>(),
-    );
-    insert_errors(&mut c, errors);
-    c.insert("user", &user_view(user));
-    c.insert("roles", &roles());
-    c.insert("is_self", &(ctx.user().map(|u| &u.id) == Some(&user.id)));
-    render::page_with_status(ctx, status, "admin/users/edit.html", c)
+    let admin = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(users::edit_user_page(conn, &admin, &id, form)?)).await?;
+    form_page(ctx, "admin/users/edit.html", &view, errors)
 }
 
 pub async fn edit_user_form(
@@ -104,12 +86,7 @@ pub async fn edit_user_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let user = load_user(&state, id.into_inner()).await?;
-    let uid = user.id.clone();
-    let member = state.db(move |conn| Ok(crate::models::hearing::member_of_user(conn, &uid)?)).await?;
-    let form = UserUpdate { name: user.name.clone(), role: user.role.clone(), member: member.unwrap_or_default() };
-    edit_page(&ctx, &state, StatusCode::OK, &user, &form, &FieldErrors::default()).await
+    edit_page(&ctx, &state, id.into_inner(), None, &FieldErrors::default()).await
 }
 
 pub async fn update_user(
@@ -118,32 +95,21 @@ pub async fn update_user(
     id: web::Path<String>,
     form: web::Form<UserUpdate>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let id = id.into_inner();
-    let input = form.into_inner();
+    let admin = ctx.require_user()?.clone();
+    let (id, input) = (id.into_inner(), form.into_inner());
     let (actor, submitted, uid) = (ctx.actor(), input.clone(), id.clone());
-    let result = state.db(move |conn| Ok(user_service::update(conn, &actor, &uid, &submitted))).await?;
-    match result {
+    let back = format!("/admin/users/{id}");
+    match state.db(move |conn| Ok(users::update(conn, &actor, &admin, &uid, &submitted))).await?.or_back(&ctx, &back)? {
         Ok(user) => Ok(redirect_with(&ctx, "/admin/users", Flash::success(format!("{} updated", user.name)))),
-        Err(ServiceError::Invalid(errors)) => {
-            let user = load_user(&state, id).await?;
-            edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &input, &errors).await
-        }
-        Err(e) => Err(AppError::from(e)),
+        Err(errors) => edit_page(&ctx, &state, id, Some(input), &errors).await,
     }
 }
 
-async fn set_active(
-    ctx: RequestContext,
-    state: web::Data<AppState>,
-    id: String,
-    active: bool,
-) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let actor = ctx.actor();
-    let uid = id.clone();
-    let result = state.db(move |conn| Ok(user_service::set_active(conn, &actor, &uid, active))).await?;
-    match result {
+async fn set_active(ctx: RequestContext, state: &AppState, id: String, active: bool) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let (actor, uid) = (ctx.actor(), id.clone());
+    let back = format!("/admin/users/{id}");
+    match state.db(move |conn| Ok(users::set_active(conn, &actor, &admin, &uid, active))).await?.or_back(&ctx, &back)? {
         Ok(user) => {
             let msg = if active {
                 format!("{} has been reactivated", user.name)
@@ -152,16 +118,7 @@ async fn set_active(
             };
             Ok(redirect_with(&ctx, "/admin/users", Flash::success(msg)))
         }
-        Err(ServiceError::Refused(message)) => {
-            let user = load_user(&state, id).await?;
-            let uid = user.id.clone();
-            let member = state.db(move |conn| Ok(crate::models::hearing::member_of_user(conn, &uid)?)).await?;
-            let form =
-                UserUpdate { name: user.name.clone(), role: user.role.clone(), member: member.unwrap_or_default() };
-            let errors = FieldErrors::single("active", message);
-            edit_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &user, &form, &errors).await
-        }
-        Err(e) => Err(AppError::from(e)),
+        Err(errors) => edit_page(&ctx, state, id, None, &errors).await,
     }
 }
 
@@ -170,7 +127,7 @@ pub async fn deactivate_user(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    set_active(ctx, state, id.into_inner(), false).await
+    set_active(ctx, &state, id.into_inner(), false).await
 }
 
 pub async fn reactivate_user(
@@ -178,44 +135,22 @@ pub async fn reactivate_user(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    set_active(ctx, state, id.into_inner(), true).await
-}
-
-#[derive(Debug, Default, Deserialize, Serialize, Clone)]
-pub struct ClosureForm {
-    #[serde(default)]
-    closure_day: String,
-    #[serde(default)]
-    closure_month: String,
-    #[serde(default)]
-    closure_year: String,
-    #[serde(default)]
-    reason: String,
+    set_active(ctx, &state, id.into_inner(), true).await
 }
 
 async fn closure_page(
     ctx: &RequestContext,
     state: &AppState,
-    status: StatusCode,
-    form: &ClosureForm,
+    form: ClosureForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let days = state.db(|conn| Ok(closures::list_closure_days(conn)?)).await?;
-    let this_year = chrono::Utc::now().year();
-    let holidays: Vec<_> = (this_year..=this_year + 1)
-        .flat_map(|y| calendar::bank_holidays(y).into_iter())
-        .map(|(d, name)| serde_json::json!({ "day": d, "name": name }))
-        .collect();
-    let mut c = form_context(form);
-    insert_errors(&mut c, errors);
-    c.insert("closure_days", &days);
-    c.insert("bank_holidays", &holidays);
-    render::page_with_status(ctx, status, "admin/closure_days.html", c)
+    let admin = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(calendar::closure_days_page(conn, &admin, today(), form)?)).await?;
+    form_page(ctx, "admin/closure_days.html", &view, errors)
 }
 
 pub async fn closure_days(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    closure_page(&ctx, &state, StatusCode::OK, &ClosureForm::default(), &FieldErrors::default()).await
+    closure_page(&ctx, &state, ClosureForm::default(), &FieldErrors::default()).await
 }
 
 pub async fn add_closure_day(
@@ -223,26 +158,21 @@ pub async fn add_closure_day(
     state: web::Data<AppState>,
     form: web::Form<ClosureForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
+    let admin = ctx.require_user()?.clone();
     let form = form.into_inner();
-    let parsed = vocab::parse_date(&form.closure_day, &form.closure_month, &form.closure_year);
-    let (actor, reason, day) = (ctx.actor(), form.reason.clone(), parsed.ok());
-    let result = state.db(move |conn| Ok(calendar::add_closure_day(conn, &actor, day, &reason))).await?;
-    match result {
+    let (actor, submitted) = (ctx.actor(), form.clone());
+    let back = "/admin/closure-days";
+    match state
+        .db(move |conn| Ok(calendar::add_closure_day(conn, &actor, &admin, &submitted)))
+        .await?
+        .or_back(&ctx, back)?
+    {
         Ok(row) => Ok(redirect_with(
             &ctx,
-            "/admin/closure-days",
+            back,
             Flash::success(format!("{} added as a closure day", row.day.format("%-d %B %Y"))),
         )),
-        Err(ServiceError::Invalid(mut errors)) => {
-            if let Err(message) = parsed {
-                // The date input's own message is more precise than "enter the date".
-                errors.0.retain(|e| e.field != "closure");
-                errors.0.insert(0, crate::services::FieldError { field: "closure".into(), message: message.into() });
-            }
-            closure_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await
-        }
-        Err(e) => Err(AppError::from(e)),
+        Err(errors) => closure_page(&ctx, &state, form, &errors).await,
     }
 }
 
@@ -251,10 +181,10 @@ pub async fn delete_closure_day(
     state: web::Data<AppState>,
     day: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
+    let admin = ctx.require_user()?.clone();
     let day: NaiveDate = day.parse().map_err(|_| AppError::NotFound)?;
     let actor = ctx.actor();
-    state.db(move |conn| calendar::remove_closure_day(conn, &actor, day).map_err(AppError::from)).await?;
+    state.db(move |conn| Ok(calendar::remove_closure_day(conn, &actor, &admin, day)?)).await?;
     Ok(redirect_with(
         &ctx,
         "/admin/closure-days",
@@ -262,47 +192,36 @@ pub async fn delete_closure_day(
     ))
 }
 
-fn deadline_fields(values: &[(String, String)]) -> Vec<serde_json::Value> {
-    crate::services::settings::DEADLINES
-        .iter()
-        .map(|(key, label, _)| {
-            let value = values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
-            serde_json::json!({ "key": key, "label": label, "value": value })
-        })
-        .collect()
+async fn deadlines_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    form: Option<DeadlinesForm>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(settings::deadlines_page(conn, &admin, form)?)).await?;
+    form_page(ctx, "admin/settings.html", &view, errors)
 }
 
 pub async fn settings(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let d = state.db(|conn| Ok(crate::services::settings::deadlines(conn)?)).await?;
-    let values: Vec<(String, String)> = crate::services::settings::DEADLINES
-        .iter()
-        .zip([d.acknowledge, d.assessment, d.member_response, d.takedown])
-        .map(|((k, _, _), v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut c = tera::Context::new();
-    c.insert("fields", &deadline_fields(&values));
-    insert_errors(&mut c, &FieldErrors::default());
-    render::page(&ctx, "admin/settings.html", c)
+    deadlines_page(&ctx, &state, None, &FieldErrors::default()).await
 }
 
 pub async fn update_settings(
     ctx: RequestContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: web::Form<DeadlinesForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.require(Permission::Administer)?;
-    let values = form.into_inner();
-    let (actor, submitted) = (ctx.actor(), values.clone());
-    let result = state.db(move |conn| Ok(crate::services::settings::set_deadlines(conn, &actor, &submitted))).await?;
-    match result {
-        Ok(_) => Ok(redirect_with(&ctx, "/admin/settings", Flash::success("Deadlines saved"))),
-        Err(ServiceError::Invalid(errors)) => {
-            let mut c = tera::Context::new();
-            c.insert("fields", &deadline_fields(&values));
-            insert_errors(&mut c, &errors);
-            render::page_with_status(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "admin/settings.html", c)
-        }
-        Err(e) => Err(AppError::from(e)),
+    let admin = ctx.require_user()?.clone();
+    let form = form.into_inner();
+    let (actor, submitted) = (ctx.actor(), form.clone());
+    let back = "/admin/settings";
+    match state
+        .db(move |conn| Ok(settings::set_deadlines(conn, &actor, &admin, &submitted)))
+        .await?
+        .or_back(&ctx, back)?
+    {
+        Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("Deadlines saved"))),
+        Err(errors) => deadlines_page(&ctx, &state, Some(form), &errors).await,
     }
 }

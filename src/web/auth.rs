@@ -58,22 +58,12 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let mut errors = FieldErrors::default();
-    if form.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
-    }
-    if !errors.is_empty() {
-        return login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None);
-    }
     let (email, password, ip) = (form.email.clone(), form.password.clone(), ctx.ip.clone());
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     let policy = state.session_policy;
     let outcome =
         state.db(move |conn| Ok(auth::login(conn, &email, &password, &ip, user_agent.as_deref(), policy))).await?;
-    match outcome {
+    let refusal = match outcome {
         Ok(new) => {
             let cookie = Cookie::build(SESSION_COOKIE, new.token)
                 .path("/")
@@ -83,30 +73,21 @@ pub async fn login(
                 .max_age(time::Duration::hours(state.config.session_absolute_hours))
                 .finish();
             let flash = Flash::success(format!("Signed in as {}", new.user.name));
-            Ok(HttpResponse::SeeOther()
+            return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, safe_next(form.next.as_deref())))
                 .cookie(cookie)
                 .cookie(flash.cookie(ctx.secure_cookies))
-                .finish())
+                .finish());
         }
-        Err(LoginError::Invalid) => {
-            errors.add("email", "Enter a correct email address and password");
-            login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None)
-        }
-        Err(LoginError::Deactivated) => {
-            errors.add("email", "This account has been deactivated. Ask your administrator if you need access");
-            login_page(&ctx, StatusCode::FORBIDDEN, &form, &errors, None)
-        }
-        Err(LoginError::Throttled { minutes }) => {
-            let plural = if minutes == 1 { "" } else { "s" };
-            errors.add(
-                "email",
-                format!("There have been too many failed attempts to sign in. Try again in {minutes} minute{plural}"),
-            );
-            login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &form, &errors, None)
-        }
-        Err(LoginError::Db(e)) => Err(AppError::from(e)),
-    }
+        Err(LoginError::Db(e)) => return Err(AppError::from(e)),
+        Err(refusal) => refusal,
+    };
+    let status = match refusal {
+        LoginError::Deactivated => StatusCode::FORBIDDEN,
+        LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    login_page(&ctx, status, &form, &refusal.errors(), None)
 }
 
 pub async fn logout(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {

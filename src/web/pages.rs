@@ -48,8 +48,7 @@ pub async fn dashboard(ctx: RequestContext, state: web::Data<AppState>) -> AppRe
                 None
             };
             let ytd = if access::can(&board_user, Permission::ViewReports) {
-                let (period, rows, timeliness) = crate::services::reports::year_to_date(conn, today)?;
-                Some(serde_json::json!({ "period": period, "rows": rows, "timeliness": timeliness }))
+                Some(crate::services::reports::year_to_date(conn, &board_user, today)?)
             } else {
                 None
             };

@@ -140,3 +140,60 @@ async fn roles_other_than_admin_are_refused_the_admin_pages() {
     res.assert_status(403);
     assert!(user_rows::find_by_email(&mut app.conn(), "sneaky@council.example").unwrap().is_none());
 }
+
+#[actix_web::test]
+async fn the_admin_services_refuse_other_roles() {
+    use standards_desk::services::audit::Actor;
+    use standards_desk::services::calendar::{self, ClosureForm};
+    use standards_desk::services::settings::{self, DeadlinesForm};
+    use standards_desk::services::users::{self, UserInput};
+    use standards_desk::services::ServiceError;
+    let app = TestApp::spawn().await;
+    let mo = app.create_user(Role::MonitoringOfficer, "mo@council.example");
+    let officer = app.create_user(Role::CaseOfficer, "officer@council.example");
+    let actor = Actor::user(&mo.id, &mo.name, None);
+    let conn = &mut app.conn();
+    let forbidden = |r: Result<(), ServiceError>| assert!(matches!(r, Err(ServiceError::Forbidden)), "{r:?}");
+    forbidden(users::list(conn, &mo).map(|_| ()));
+    forbidden(users::edit_user_page(conn, &mo, &officer.id, None).map(|_| ()));
+    forbidden(users::set_active(conn, &actor, &mo, &officer.id, false).map(|_| ()));
+    let input = UserInput {
+        email: "new@council.example".into(),
+        name: "New".into(),
+        role: "admin".into(),
+        password: PASSWORD.into(),
+    };
+    forbidden(users::add(conn, &actor, &mo, &input).map(|_| ()));
+    forbidden(settings::deadlines_page(conn, &mo, None).map(|_| ()));
+    let deadlines = DeadlinesForm {
+        acknowledge: "3".into(),
+        assessment: "20".into(),
+        member_response: "10".into(),
+        takedown: "5".into(),
+    };
+    forbidden(settings::set_deadlines(conn, &actor, &mo, &deadlines).map(|_| ()));
+    let today = chrono::Utc::now().date_naive();
+    forbidden(calendar::closure_days_page(conn, &mo, today, ClosureForm::default()).map(|_| ()));
+    let closure = ClosureForm {
+        closure_day: "29".into(),
+        closure_month: "12".into(),
+        closure_year: "2025".into(),
+        reason: "Christmas closure".into(),
+    };
+    forbidden(calendar::add_closure_day(conn, &actor, &mo, &closure).map(|_| ()));
+    assert!(user_rows::find(conn, &officer.id).unwrap().unwrap().active);
+    assert_eq!(settings::deadlines(conn).unwrap().acknowledge, 5);
+}
+
+#[actix_web::test]
+async fn roles_are_shown_by_their_labels_and_the_own_account_cannot_be_deactivated() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let ip = app.create_user(Role::IndependentPerson, "ip@council.example");
+    app.get("/admin/users").await.assert_contains("Independent Person").assert_lacks(">independent-person<");
+    app.get(&format!("/admin/users/{}", admin.id))
+        .await
+        .assert_contains("You cannot deactivate your own account.")
+        .assert_lacks("/deactivate\"");
+    app.get(&format!("/admin/users/{}", ip.id)).await.assert_contains(&format!("/admin/users/{}/deactivate", ip.id));
+}

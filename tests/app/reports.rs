@@ -328,3 +328,45 @@ async fn a_snapshot_never_changes_after_the_cases_do() {
     ip.login("ip@southvale.example", "demo-password").await;
     ip.get("/reports").await.assert_status(403);
 }
+
+#[actix_web::test]
+async fn report_reads_and_snapshots_are_refused_without_the_permission() {
+    use standards_desk::models::user as user_rows;
+    use standards_desk::services::reports::{self, Period, ReportQuery, SnapshotCsv, SnapshotInput};
+    use standards_desk::services::ServiceError;
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    fixed_cases(&app);
+    let user = |email: &str| user_rows::find_by_email(&mut app.conn(), email).unwrap().unwrap();
+    let (ip, committee, officer) =
+        (user("ip@southvale.example"), user("committee@southvale.example"), user("officer@southvale.example"));
+    let today = chrono::Utc::now().date_naive();
+    let period = Period { from: d(2025, 7, 1), to: d(2025, 9, 30) };
+    let query = ReportQuery { period: Q2.into(), ..Default::default() };
+    let forbidden = |r: Result<(), ServiceError>| assert!(matches!(r, Err(ServiceError::Forbidden)), "{r:?}");
+    let conn = &mut app.conn();
+    forbidden(reports::build(conn, &ip, period, &[]).map(|_| ()));
+    forbidden(reports::figures_csv(conn, &ip, &query, today).map(|_| ()));
+    forbidden(reports::cases_csv(conn, &ip, &query, today).map(|_| ()));
+    forbidden(reports::snapshots(conn, &ip).map(|_| ()));
+    forbidden(reports::year_to_date(conn, &ip, today).map(|_| ()));
+
+    // Committee members read reports but do not present them; officers do both.
+    let meeting = SnapshotInput {
+        meeting: "Standards Committee".into(),
+        meeting_day: "14".into(),
+        meeting_month: "10".into(),
+        meeting_year: "2025".into(),
+    };
+    let actor = Actor::system("test");
+    assert!(reports::build(conn, &committee, period, &[]).is_ok());
+    forbidden(reports::save_snapshot(conn, &actor, &committee, today, &query, &meeting).map(|_| ()));
+    let saved = reports::save_snapshot(conn, &actor, &officer, today, &query, &meeting).unwrap();
+    assert!(reports::snapshot(conn, &committee, &saved.id).unwrap().intact);
+    forbidden(reports::snapshot(conn, &ip, &saved.id).map(|_| ()));
+    forbidden(reports::snapshot_csv(conn, &ip, &saved.id, SnapshotCsv::Figures).map(|_| ()));
+    assert!(reports::page(conn, &committee, today, query.clone(), SnapshotInput::default(), Default::default())
+        .is_ok_and(|p| !p.actions.can_present));
+    assert!(reports::page(conn, &officer, today, query, SnapshotInput::default(), Default::default())
+        .is_ok_and(|p| p.actions.can_present));
+}
