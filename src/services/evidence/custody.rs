@@ -173,3 +173,21 @@ pub(super) struct Checked<'a> {
 pub(super) struct Exported {
     pub bundle: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_json_with_their_keys_in_order() {
+        let uploaded = Uploaded { file: "a.png", media_type: "image/png", size: 3 };
+        assert_eq!(serde_json::to_string(&uploaded).unwrap(), r#"{"file":"a.png","media_type":"image/png","size":3}"#);
+        let checked = StatusChecked { from: "unknown", note: None, to: "removed" };
+        assert_eq!(serde_json::to_string(&checked).unwrap(), r#"{"from":"unknown","note":null,"to":"removed"}"#);
+        let created = Created { kind: "post", source: "officer", title: "T", url: None };
+        assert_eq!(
+            serde_json::to_string(&created).unwrap(),
+            r#"{"kind":"post","source":"officer","title":"T","url":null}"#
+        );
+    }
+}
