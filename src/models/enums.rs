@@ -195,6 +195,31 @@ impl TakedownStatus {
     }
 }
 
+stored_enum! {
+    /// What an evidence item captures.
+    pub enum EvidenceKind {
+        Post = ("post", "A post"),
+        Profile = ("profile", "An account profile (name, handle, bio, logos)"),
+    }
+}
+
+stored_enum! {
+    /// Who captured an evidence item: an officer, or the complainant (not verified).
+    pub enum EvidenceSource {
+        Officer = ("officer", "Captured by an officer"),
+        Complainant = ("complainant", "Supplied by the complainant (not verified)"),
+    }
+}
+
+stored_enum! {
+    /// Whether a captured post was still online when last checked.
+    pub enum EvidenceStatus {
+        Live = ("live", "Live"),
+        Removed = ("removed", "Removed"),
+        Unknown = ("unknown", "Unknown"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +231,15 @@ mod tests {
         }
         for s in TakedownStatus::ALL {
             assert_eq!(TakedownStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in EvidenceKind::ALL {
+            assert_eq!(EvidenceKind::parse(s.as_str()), Some(*s));
+        }
+        for s in EvidenceSource::ALL {
+            assert_eq!(EvidenceSource::parse(s.as_str()), Some(*s));
+        }
+        for s in EvidenceStatus::ALL {
+            assert_eq!(EvidenceStatus::parse(s.as_str()), Some(*s));
         }
         assert_eq!(CaseStatus::parse("Received"), None);
     }

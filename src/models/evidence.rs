@@ -1,5 +1,11 @@
-use crate::db::schema::{custody_log, evidence_allegations, evidence_files, evidence_items, evidence_versions};
+//! Evidence items, their versions and files, their links to allegations, and the custody log.
+
+use crate::db::schema::{
+    allegations, code_provisions, custody_log, evidence_allegations, evidence_files, evidence_items, evidence_versions,
+    members,
+};
 use crate::db::DbConnection;
+pub use crate::models::enums::{EvidenceKind, EvidenceSource, EvidenceStatus};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,9 +16,9 @@ pub struct EvidenceItem {
     pub id: String,
     pub case_id: String,
     pub number: i32,
-    pub kind: String,
-    pub source: String,
-    pub status: String,
+    pub kind: EvidenceKind,
+    pub source: EvidenceSource,
+    pub status: EvidenceStatus,
     pub status_checked_at: Option<NaiveDateTime>,
     pub current_version: i32,
     pub complaint_id: Option<String>,
@@ -122,6 +128,40 @@ pub fn list_items(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Evi
         .load(conn)
 }
 
+/// An item of the case by its number (E3 is number 3).
+pub fn find_item_by_number(conn: &mut DbConnection, case_id: &str, number: i32) -> QueryResult<Option<EvidenceItem>> {
+    evidence_items::table
+        .filter(evidence_items::case_id.eq(case_id))
+        .filter(evidence_items::number.eq(number))
+        .select(EvidenceItem::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_items(conn: &mut DbConnection, case_id: &str) -> QueryResult<i64> {
+    evidence_items::table.filter(evidence_items::case_id.eq(case_id)).count().get_result(conn)
+}
+
+/// An allegation of a case as evidence can be linked to it: its id, the member's name and the
+/// code provision's number and heading, in the order the allegations were made.
+#[derive(Debug, Clone, Queryable)]
+pub struct AllegationOption {
+    pub id: String,
+    pub member_name: String,
+    pub provision_number: String,
+    pub provision_heading: String,
+}
+
+pub fn allegation_options(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<AllegationOption>> {
+    allegations::table
+        .inner_join(members::table)
+        .inner_join(code_provisions::table)
+        .filter(allegations::case_id.eq(case_id))
+        .order((allegations::created_at.asc(), allegations::id.asc()))
+        .select((allegations::id, members::full_name, code_provisions::number, code_provisions::heading))
+        .load(conn)
+}
+
 pub fn list_all_items(conn: &mut DbConnection) -> QueryResult<Vec<EvidenceItem>> {
     evidence_items::table.order(evidence_items::created_at.asc()).select(EvidenceItem::as_select()).load(conn)
 }
@@ -181,7 +221,12 @@ pub fn set_custody_head(conn: &mut DbConnection, item_id: &str, head: &str, coun
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut DbConnection, item_id: &str, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    item_id: &str,
+    status: EvidenceStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(evidence_items::table.find(item_id))
         .set((evidence_items::status.eq(status), evidence_items::status_checked_at.eq(Some(at))))
         .execute(conn)

@@ -25,10 +25,6 @@ pub fn insert_stored_if_missing(conn: &mut DbConnection, f: &StoredFile) -> Quer
     diesel::insert_into(stored_files::table).values(f).execute(conn).map(|_| true)
 }
 
-pub fn count_stored(conn: &mut DbConnection) -> QueryResult<i64> {
-    stored_files::table.count().get_result(conn)
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = complaint_drafts)]
 pub struct ComplaintDraft {

@@ -1,3 +1,6 @@
+//! Takedown (removal) requests with their posts, events and re-checks, and informal resolution
+//! actions.
+
 use crate::db::schema::{informal_actions, takedown_events, takedown_items, takedown_rechecks, takedown_requests};
 use crate::db::DbConnection;
 pub use crate::models::enums::TakedownStatus;
@@ -88,6 +91,27 @@ pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<
     takedown_requests::table
         .filter(takedown_requests::case_id.eq(case_id))
         .order(takedown_requests::number.asc())
+        .select(TakedownRequest::as_select())
+        .load(conn)
+}
+
+/// A request of the case by its number (T2 is number 2).
+pub fn find_by_number(conn: &mut DbConnection, case_id: &str, number: i32) -> QueryResult<Option<TakedownRequest>> {
+    takedown_requests::table
+        .filter(takedown_requests::case_id.eq(case_id))
+        .filter(takedown_requests::number.eq(number))
+        .select(TakedownRequest::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Open requests past their due date, the longest overdue first.
+pub fn list_overdue(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> QueryResult<Vec<TakedownRequest>> {
+    takedown_requests::table
+        .filter(takedown_requests::status.eq_any(TakedownStatus::open()))
+        .filter(takedown_requests::due_on.lt(today))
+        .order(takedown_requests::due_on.asc())
+        .limit(limit)
         .select(TakedownRequest::as_select())
         .load(conn)
 }
@@ -195,16 +219,4 @@ pub fn complete_action(conn: &mut DbConnection, id: &str, on: NaiveDate, note: O
     diesel::update(informal_actions::table.find(id).filter(informal_actions::done_on.is_null()))
         .set((informal_actions::done_on.eq(Some(on)), informal_actions::done_note.eq(note)))
         .execute(conn)
-}
-
-/// Takedown figures for a period (requests made in it), grouped in the database.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct TakedownFigures {
-    pub group: String,
-    pub requests: i64,
-    pub removed_in_time: i64,
-    pub removed_late: i64,
-    pub refused: i64,
-    pub reinstated: i64,
-    pub open: i64,
 }

@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use crate::services::auth::tokens_match;
+use crate::services::evidence::Uploads;
 use crate::services::files::{FileStore, Kind, Received, UploadError};
 use crate::web::context::CSRF_FIELD;
 use crate::web::middleware::CsrfPending;
@@ -29,6 +30,11 @@ impl ParsedForm {
 
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The files, received and refused, to hand to a service.
+    pub fn take_uploads(&mut self) -> Uploads {
+        Uploads { received: std::mem::take(&mut self.files), refused: std::mem::take(&mut self.file_errors) }
     }
 
     /// Removes every received file (for a refused submission).

@@ -407,3 +407,46 @@ async fn status_checks_are_recorded_in_custody() {
         .assert_status(422)
         .assert_contains("Select live, removed or unknown");
 }
+
+#[actix_web::test]
+async fn a_form_shown_again_keeps_its_uploads_until_the_item_is_saved() {
+    let app = TestApp::spawn().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let path = format!("/cases/{}/evidence/new", case.reference);
+    officer.get(&path).await.assert_status(200);
+    let mut fields = capture_fields();
+    fields.retain(|(k, _)| *k != "title");
+    let res = officer.post_multipart(&path, &fields, &[("files", "page.html", HTML), ("files", "shot.png", PNG)]).await;
+    res.assert_status(422)
+        .assert_contains("Enter a short title")
+        .assert_contains("Remove page.html")
+        .assert_contains("Remove shot.png");
+    let value_before = |text: &str| {
+        let before = &res.body[..res.body.find(text).unwrap()];
+        let at = before.rfind("value=\"").unwrap() + "value=\"".len();
+        before[at..at + before[at..].find('"').unwrap()].to_string()
+    };
+    let draft = {
+        let at = res.body.find("name=\"draft\" value=\"").unwrap() + "name=\"draft\" value=\"".len();
+        res.body[at..at + res.body[at..].find('"').unwrap()].to_string()
+    };
+    assert!(!draft.is_empty(), "the form keeps a draft");
+    let shot = value_before("Remove shot.png");
+
+    // Sent again with the title, taking one of the kept files off: the item has the other.
+    let mut fields: Vec<(&str, &str)> = capture_fields();
+    fields.extend([("draft", draft.as_str()), ("remove_file", shot.as_str())]);
+    let res = officer.post_multipart(&path, &fields, &[]).await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some(format!("/cases/{}/evidence/E2", case.reference).as_str()));
+    let item: String = evidence_items::table
+        .filter(evidence_items::number.eq(2))
+        .select(evidence_items::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let files = rows::files(&mut app.conn(), &item).unwrap();
+    assert_eq!(files.iter().map(|f| f.original_name.as_str()).collect::<Vec<_>>(), ["page.html"]);
+    // The draft is spent: sending it again does not bring its files back.
+    let again = officer.post_multipart(&path, &fields, &[]).await;
+    again.assert_status(422).assert_contains("Attach at least one file");
+}

@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use standards_desk::db::schema::{evidence_items, takedown_rechecks};
 use standards_desk::models::case::{self as case_rows, Case};
-use standards_desk::models::takedown::{self as rows, TakedownFigures};
+use standards_desk::models::evidence::{EvidenceSource, EvidenceStatus};
+use standards_desk::models::takedown as rows;
 use standards_desk::models::user::{self as users, User};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::files::StoredUpload;
@@ -113,8 +114,8 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     assert!(t.resolved_on.is_some());
     let items_after = standards_desk::models::evidence::list_items(&mut app.conn(), &case.id).unwrap();
     assert_eq!(items_after.len(), 2, "the re-capture is an evidence item of its own; the original stays");
-    assert!(items_after.iter().all(|i| i.status == "removed"));
-    let capture = items_after.iter().find(|i| i.source == "officer").unwrap();
+    assert!(items_after.iter().all(|i| i.status == EvidenceStatus::Removed));
+    let capture = items_after.iter().find(|i| i.source == EvidenceSource::Officer).unwrap();
     let files = standards_desk::models::evidence::files(&mut app.conn(), &capture.id).unwrap();
     assert_eq!(files[0].sha256, standards_desk::services::auth::sha256_hex(recapture));
     let checks: Vec<NaiveDate> = takedown_rechecks::table
@@ -342,7 +343,7 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
 }
 
 #[actix_web::test]
-async fn takedown_figures_over_a_set_of_requests_are_right() {
+async fn the_committee_report_counts_takedowns_by_platform() {
     let app = TestApp::spawn().await;
     app.seed_demo();
     let (user, actor) = officer(&app);
@@ -459,17 +460,80 @@ async fn takedown_figures_over_a_set_of_requests_are_right() {
     )
     .unwrap();
 
-    let by_platform = takedown::figures(&mut app.conn(), d(2026, 10, 1), d(2026, 11, 30), true).unwrap();
-    let f = |group: &str, list: &[TakedownFigures]| list.iter().find(|r| r.group == group).cloned().unwrap();
-    let fb = f("facebook", &by_platform);
-    assert_eq!(
-        (fb.requests, fb.removed_in_time, fb.removed_late, fb.refused, fb.reinstated, fb.open),
-        (3, 1, 1, 1, 0, 0)
+    // The committee report's takedown table, for October and November (the previous period is
+    // August and September).
+    let browser = app.new_browser();
+    browser.login("mo@southvale.example", "demo-password").await;
+    let page = browser
+        .get("/reports?period=custom&from_day=1&from_month=10&from_year=2026&to_day=30&to_month=11&to_year=2026")
+        .await;
+    page.assert_status(200);
+    // Requests, removed, removed in time, refused, reinstated; requests in the previous period.
+    assert_eq!(takedown_row(&page.body, "Facebook"), vec![3, 2, 1, 1, 0, 0]);
+    assert_eq!(takedown_row(&page.body, "X (formerly Twitter)"), vec![2, 0, 0, 0, 1, 1]);
+}
+
+/// The numbers in a platform's row of the report's takedown table.
+fn takedown_row(page: &str, platform: &str) -> Vec<i64> {
+    let table = &page[page.find("id=\"table-takedowns\"").expect("the takedown table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let row = &table[table.find(&format!(">{platform}</th>")).unwrap_or_else(|| panic!("a row for {platform}"))..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split("</td>").filter_map(|cell| cell.rsplit('>').next()).filter_map(|n| n.trim().parse().ok()).collect()
+}
+
+#[actix_web::test]
+async fn the_case_page_sections_offer_what_the_rules_allow() {
+    use standards_desk::models::case::CaseStatus;
+    use standards_desk::services::{cases, evidence, ServiceError};
+    let app = TestApp::spawn().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    let today = chrono::Utc::now().date_naive();
+    let reload = |app: &TestApp| case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    let move_to = |app: &TestApp, status: CaseStatus| {
+        cases::transition(&mut app.conn(), &actor, &reload(app), status, "").unwrap();
+    };
+
+    let ev = evidence::case_section(&mut app.conn(), &user, &case).unwrap();
+    assert!(ev.actions.can_add_evidence && ev.actions.can_export);
+    assert_eq!(ev.items[0].source_tag.text, "Complainant, unverified");
+    assert_eq!(ev.items[0].status_label, "Status unknown");
+    let td = takedown::case_section(&mut app.conn(), &user, &case, today).unwrap();
+    assert!(td.actions.can_request_takedown);
+    assert!(!td.actions.can_add_informal_action && !td.actions.shows_informal_resolution);
+
+    // An Independent Person not consulted on the case does not see it.
+    let ip = users::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap();
+    assert!(matches!(evidence::case_section(&mut app.conn(), &ip, &case), Err(ServiceError::NotFound)));
+    assert!(matches!(takedown::case_section(&mut app.conn(), &ip, &case, today), Err(ServiceError::NotFound)));
+
+    // In informal resolution, actions are agreed, completed, and the case closed or sent back.
+    move_to(&app, CaseStatus::InitialAssessment);
+    move_to(&app, CaseStatus::InformalResolution);
+    let td = takedown::case_section(&mut app.conn(), &user, &reload(&app), today).unwrap();
+    let a = &td.actions;
+    assert!(a.shows_informal_resolution && a.can_add_informal_action && a.can_complete_informal_action);
+    assert!(a.can_close_resolved && a.can_record_refusal);
+    takedown::add_action(&mut app.conn(), &actor, &user, &case.reference, "apology", "Apologise", None).unwrap();
+    assert!(
+        takedown::case_section(&mut app.conn(), &user, &reload(&app), today).unwrap().agreed_actions[0].can_complete
     );
-    let x = f("x", &by_platform);
-    assert_eq!((x.requests, x.removed_in_time, x.removed_late, x.refused, x.reinstated, x.open), (2, 0, 0, 0, 1, 2));
-    let by_addressee = takedown::figures(&mut app.conn(), d(2026, 10, 1), d(2026, 11, 30), false).unwrap();
-    assert_eq!(f("member", &by_addressee).requests, 3);
-    assert_eq!(f("platform", &by_addressee).refused, 1);
-    assert_eq!(f("group-leader", &by_addressee).open, 1);
+
+    // Sent back for a decision, the agreed action stays on the page but is no longer worked on,
+    // there or by the service.
+    takedown::member_refused(&mut app.conn(), &actor, &user, &case.reference, "Will not apologise").unwrap();
+    let td = takedown::case_section(&mut app.conn(), &user, &reload(&app), today).unwrap();
+    assert!(td.actions.shows_informal_resolution);
+    assert!(!td.agreed_actions[0].can_complete && !td.actions.can_close_resolved);
+    let refused =
+        takedown::complete_action(&mut app.conn(), &actor, &user, &case.reference, &td.agreed_actions[0].id, today, "");
+    assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
+
+    // A closed case's evidence is fixed, but officers can still export it.
+    move_to(&app, CaseStatus::Closed);
+    let closed = reload(&app);
+    let ev = evidence::case_section(&mut app.conn(), &user, &closed).unwrap();
+    assert!(!ev.actions.can_add_evidence && ev.actions.can_export);
+    assert!(!takedown::case_section(&mut app.conn(), &user, &closed, today).unwrap().actions.can_request_takedown);
 }

@@ -1,24 +1,22 @@
-//! Takedown (removal) requests and informal resolution. A removal counts as verified only with
-//! evidence of its own: an officer's re-capture showing the post gone, kept as an evidence item
-//! with its hash; the original evidence stays.
+//! Takedown (removal) requests: made to the member, a group leader or the platform, due in
+//! working days, and followed up to removal, refusal or lapse. A removal counts as verified only
+//! with evidence of its own: an officer's re-capture showing the post gone, kept as an evidence
+//! item with its hash; the original evidence stays. Removed posts are re-checked after 7 and 30
+//! days; one found again reopens the request.
 
-use crate::db::schema::{takedown_events, takedown_requests};
+use super::rules;
 use crate::db::DbConnection;
 use crate::emails::{self, Email};
-use crate::models::case::CaseStatus;
-use crate::models::case::{self as case_rows, Case};
-use crate::models::evidence as evidence_rows;
-use crate::models::takedown::{
-    self as rows, InformalAction, Recheck, TakedownEvent, TakedownFigures, TakedownRequest, TakedownStatus,
-};
+use crate::models::case::Case;
+use crate::models::evidence::{self as evidence_rows, EvidenceKind, EvidenceSource, EvidenceStatus};
+use crate::models::takedown::{self as rows, Recheck, TakedownEvent, TakedownRequest, TakedownStatus};
 use crate::models::user::User;
 use crate::models::{new_id, now};
-use crate::services::access;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::calendar::Calendar;
 use crate::services::cases;
-use crate::services::evidence::{self, EvidenceForm};
-use crate::services::files::StoredUpload;
+use crate::services::evidence::store::{commit_all, FileStore};
+use crate::services::evidence::{self, EvidenceForm, StoredUpload, Uploads};
 use crate::services::outbox::{self, To};
 use crate::services::vocab;
 use crate::services::{clean, settings, FieldErrors, ServiceError, ServiceResult};
@@ -26,6 +24,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The request form, as typed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RequestInput {
@@ -77,8 +76,9 @@ pub fn request(
     today: NaiveDate,
 ) -> ServiceResult<TakedownRequest> {
     conn.transaction(|conn| {
-        let case = cases::find_workable(conn, user, reference)?;
+        let case = cases::find_visible(conn, user, reference)?;
         let items = evidence_rows::list_items(conn, &case.id)?;
+        rules::may_request(user, &case, items.len() as i64)?;
         let mut e = FieldErrors::default();
         if input.items.is_empty() {
             e.add("items", "Select the posts to be removed");
@@ -157,6 +157,7 @@ pub fn request(
     })
 }
 
+/// Finds a request by case reference and number ("T2" or "2") for a user who may see the case.
 pub fn find(
     conn: &mut DbConnection,
     user: &User,
@@ -165,7 +166,7 @@ pub fn find(
 ) -> ServiceResult<(Case, TakedownRequest)> {
     let case = cases::find_visible(conn, user, reference)?;
     let n: i32 = number.trim_start_matches(['T', 't']).parse().map_err(|_| ServiceError::NotFound)?;
-    let r = rows::list_for_case(conn, &case.id)?.into_iter().find(|r| r.number == n).ok_or(ServiceError::NotFound)?;
+    let r = rows::find_by_number(conn, &case.id, n)?.ok_or(ServiceError::NotFound)?;
     Ok((case, r))
 }
 
@@ -204,7 +205,7 @@ pub fn update(
     let Change { to, note, verification } = change;
     conn.transaction(|conn| {
         let (case, r) = find(conn, user, at.reference, at.number)?;
-        cases::find_workable(conn, user, &case.reference)?;
+        rules::may_work(user, &case)?;
         let Some(to) = TakedownStatus::parse(to) else {
             return Err(ServiceError::Invalid(FieldErrors::single("status", "Select what happened")));
         };
@@ -223,7 +224,7 @@ pub fn update(
                         ServiceError::Invalid(FieldErrors::single("verification", "Choose evidence from this case"))
                     })?;
                     let v = evidence_rows::current_version(conn, &item)?;
-                    if item.source != "officer" || v.captured_at.date() < r.requested_on {
+                    if item.source != EvidenceSource::Officer || v.captured_at.date() < r.requested_on {
                         return Err(ServiceError::Invalid(FieldErrors::single(
                             "verification",
                             "The verification must be an officer's capture made after the request",
@@ -237,8 +238,8 @@ pub fn update(
                     }
                     let t = chrono::Utc::now().naive_utc();
                     let form = EvidenceForm {
-                        kind: "post".into(),
-                        source: "officer".into(),
+                        kind: EvidenceKind::Post.as_str().into(),
+                        source: EvidenceSource::Officer.as_str().into(),
                         title: format!("Re-check for takedown T{}: post {}", r.number, if to == TakedownStatus::Removed { "removed" } else { "partly removed" }),
                         platform: r.platform.clone().unwrap_or_default(),
                         captured_day: today.day().to_string(),
@@ -249,7 +250,7 @@ pub fn update(
                         ..Default::default()
                     };
                     let item = evidence::add(conn, actor, user, &case.reference, &form, &files, today)?;
-                    evidence_rows::set_status(conn, &item.id, "removed", now())?;
+                    evidence_rows::set_status(conn, &item.id, EvidenceStatus::Removed, now())?;
                     item.id
                 }
                 Verification::None => {
@@ -261,10 +262,7 @@ pub fn update(
             });
             // The original posts are now recorded as removed (their files stay).
             for item in rows::items_of(conn, &r.id)? {
-                evidence::with_retry(conn, |conn| {
-                    evidence_rows::set_status(conn, &item, "removed", now())?;
-                    evidence::append_custody(conn, actor, &item, "status_changed", None, serde_json::json!({ "to": "removed", "takedown": r.number }))
-                })?;
+                evidence::mark_removed(conn, actor, &item, r.number)?;
             }
         }
         let reopening = to == TakedownStatus::Reinstated;
@@ -302,7 +300,47 @@ pub fn update(
                 .case(&case.id)
                 .summary(format!("Takedown T{}: {} → {}", r.number, r.status.label(), to.label())),
         )?;
-        rows::list_for_case(conn, &case.id)?.into_iter().find(|x| x.id == r.id).ok_or(ServiceError::NotFound)
+        rows::find_by_number(conn, &case.id, r.number)?.ok_or(ServiceError::NotFound)
+    })
+}
+
+/// The "record what happened" form: the new status, a note, and the removal's verification (a
+/// re-capture uploaded with the form, or an officer capture already in the evidence).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub status: String,
+    pub note: String,
+    /// An existing evidence item's id ("" for none).
+    pub verification_item: String,
+    pub recapture: Uploads,
+}
+
+/// Records what happened to a request from its page: a re-capture uploaded with the form is
+/// stored and becomes an evidence item in the same transaction as the change.
+pub fn record(
+    conn: &mut DbConnection,
+    store: &FileStore,
+    actor: &Actor,
+    user: &User,
+    at: RequestRef,
+    outcome: Outcome,
+    today: NaiveDate,
+) -> ServiceResult<TakedownRequest> {
+    conn.transaction(|conn| {
+        let (case, _) = find(conn, user, at.reference, at.number)?;
+        rules::may_work(user, &case)?;
+        if !outcome.recapture.refused.is_empty() {
+            return Err(ServiceError::Invalid(FieldErrors(outcome.recapture.refusals("verification"))));
+        }
+        let files = commit_all(conn, store, &outcome.recapture.received)?;
+        let verification = if !files.is_empty() {
+            Verification::Recapture { files, note: outcome.note.clone() }
+        } else if !outcome.verification_item.is_empty() {
+            Verification::Existing(outcome.verification_item.clone())
+        } else {
+            Verification::None
+        };
+        update(conn, actor, user, at, Change { to: &outcome.status, note: &outcome.note, verification }, today)
     })
 }
 
@@ -318,7 +356,7 @@ pub fn recheck(
 ) -> ServiceResult<()> {
     conn.transaction(|conn| {
         let (case, r) = find(conn, user, at.reference, at.number)?;
-        cases::find_workable(conn, user, &case.reference)?;
+        rules::may_work(user, &case)?;
         let c = rows::rechecks(conn, &r.id)?.into_iter().find(|c| c.id == recheck_id).ok_or(ServiceError::NotFound)?;
         if c.done_on.is_some() {
             return Err(ServiceError::Refused("This re-check has been recorded".into()));
@@ -341,270 +379,4 @@ pub fn recheck(
         update(conn, actor, user, at, change, today)?;
     }
     Ok(())
-}
-
-/// Queues one reminder per request that has passed its due date (run by the background worker;
-/// the claim makes it once, however often it runs).
-pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> ServiceResult<usize> {
-    conn.transaction(|conn| {
-        let claimed = rows::claim_overdue(conn, today, now())?;
-        let actor = Actor::system("takedown reminders");
-        for r in &claimed {
-            let case = case_rows::find(conn, &r.case_id)?.ok_or(diesel::result::Error::NotFound)?;
-            let to = match &case.assigned_user_id {
-                Some(id) => crate::models::user::find(conn, id)?,
-                None => None,
-            };
-            let recipients: Vec<User> = match to {
-                Some(u) => vec![u],
-                None => crate::models::user::list_for_role(conn, crate::models::user::Role::MonitoringOfficer)?,
-            };
-            for u in recipients {
-                let letter = emails::TakedownReminder {
-                    name: u.name.clone(),
-                    reference: case.reference.clone(),
-                    number: r.number,
-                    addressee: r.addressee_name.clone(),
-                    due_on: emails::long_date(r.due_on),
-                };
-                outbox::queue(conn, Some(&case.id), To::new(&u.email, &u.name), &letter)?;
-            }
-            audit::record(
-                conn,
-                &actor,
-                Event::new("takedown.reminder_queued", "takedown_request", &r.id)
-                    .case(&case.id)
-                    .summary(format!("Takedown T{} is overdue: reminder sent", r.number)),
-            )?;
-        }
-        Ok(claimed.len())
-    })
-}
-
-/// Open requests past their due date, for the dashboard (cases the user may see).
-pub fn overdue_for(conn: &mut DbConnection, user: &User, today: NaiveDate) -> QueryResult<Vec<serde_json::Value>> {
-    let due: Vec<TakedownRequest> = takedown_requests::table
-        .filter(takedown_requests::status.eq_any(TakedownStatus::open()))
-        .filter(takedown_requests::due_on.lt(today))
-        .order(takedown_requests::due_on.asc())
-        .limit(100)
-        .select(TakedownRequest::as_select())
-        .load(conn)?;
-    let mut out = Vec::new();
-    for r in due {
-        if !access::can_view_case(conn, user, &r.case_id)? {
-            continue;
-        }
-        if let Some(case) = case_rows::find(conn, &r.case_id)? {
-            out.push(serde_json::json!({ "reference": case.reference, "number": r.number, "addressee": r.addressee_name, "due_on": r.due_on }));
-        }
-    }
-    Ok(out)
-}
-
-/// Takedown figures for requests made between the dates, grouped by platform or by addressee,
-/// counted by the database.
-pub fn figures(
-    conn: &mut DbConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-    by_platform: bool,
-) -> QueryResult<Vec<TakedownFigures>> {
-    use std::collections::BTreeMap;
-    let mut table: BTreeMap<String, [i64; 6]> = BTreeMap::new();
-    let removed = ["removed", "partly-removed"];
-    let open = ["requested", "acknowledged", "reinstated"];
-    // Three grouped counts, each a GROUP BY in the database; the few grouped rows are combined here.
-    macro_rules! grouped_by {
-        ($col:expr, $t:ty) => {{
-            let by_status: Vec<($t, String, i64)> = takedown_requests::table
-                .filter(takedown_requests::requested_on.between(from, to))
-                .group_by(($col, takedown_requests::status))
-                .select(($col, takedown_requests::status, diesel::dsl::count_star()))
-                .load(conn)?;
-            let in_time: Vec<($t, i64)> = takedown_requests::table
-                .filter(takedown_requests::requested_on.between(from, to))
-                .filter(takedown_requests::status.eq_any(removed))
-                .filter(takedown_requests::resolved_on.le(takedown_requests::due_on.nullable()))
-                .group_by($col)
-                .select(($col, diesel::dsl::count_star()))
-                .load(conn)?;
-            let reinstated: Vec<($t, i64)> = takedown_requests::table
-                .filter(takedown_requests::requested_on.between(from, to))
-                .filter(diesel::dsl::exists(
-                    takedown_events::table
-                        .filter(takedown_events::request_id.eq(takedown_requests::id))
-                        .filter(takedown_events::to_status.eq(TakedownStatus::Reinstated)),
-                ))
-                .group_by($col)
-                .select(($col, diesel::dsl::count_star()))
-                .load(conn)?;
-            let group = |g: $t| -> Option<String> { Option::<String>::from(g) };
-            (
-                by_status.into_iter().map(|(g, s, n)| (group(g), s, n)).collect::<Vec<_>>(),
-                in_time.into_iter().map(|(g, n)| (group(g), n)).collect::<Vec<_>>(),
-                reinstated.into_iter().map(|(g, n)| (group(g), n)).collect::<Vec<_>>(),
-            )
-        }};
-    }
-    let (by_status, in_time, reinstated) = if by_platform {
-        grouped_by!(takedown_requests::platform, Option<String>)
-    } else {
-        grouped_by!(takedown_requests::addressee_kind, String)
-    };
-    let key = |g: Option<String>| g.unwrap_or_else(|| "unknown".into());
-    for (g, status, n) in by_status {
-        let row = table.entry(key(g)).or_insert([0; 6]);
-        row[0] += n;
-        if removed.contains(&status.as_str()) {
-            row[2] += n; // late for now; those in time are moved below
-        }
-        if status == "refused" {
-            row[3] += n;
-        }
-        if open.contains(&status.as_str()) {
-            row[5] += n;
-        }
-    }
-    for (g, n) in in_time {
-        let row = table.entry(key(g)).or_insert([0; 6]);
-        row[1] += n;
-        row[2] -= n;
-    }
-    for (g, n) in reinstated {
-        table.entry(key(g)).or_insert([0; 6])[4] += n;
-    }
-    Ok(table
-        .into_iter()
-        .map(|(group, n)| TakedownFigures {
-            group,
-            requests: n[0],
-            removed_in_time: n[1],
-            removed_late: n[2],
-            refused: n[3],
-            reinstated: n[4],
-            open: n[5],
-        })
-        .collect())
-}
-
-/// Informal resolution: the agreed actions, each tracked to done.
-pub fn add_action(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    user: &User,
-    reference: &str,
-    kind: &str,
-    description: &str,
-    due: Option<NaiveDate>,
-) -> ServiceResult<InformalAction> {
-    conn.transaction(|conn| {
-        let case = cases::find_workable(conn, user, reference)?;
-        if case.status != CaseStatus::InformalResolution {
-            return Err(ServiceError::Refused("Actions are agreed once the decision is informal resolution".into()));
-        }
-        let mut e = FieldErrors::default();
-        if !vocab::INFORMAL_ACTION_KINDS.iter().any(|(v, _)| *v == kind) {
-            e.add("kind", "Select the kind of action");
-        }
-        if clean(description).is_none() {
-            e.add("description", "Describe the agreed action");
-        }
-        e.into_result()?;
-        let a = InformalAction {
-            id: new_id(),
-            case_id: case.id.clone(),
-            kind: kind.into(),
-            description: description.trim().into(),
-            due_on: due,
-            done_on: None,
-            done_note: None,
-            created_by_user_id: user.id.clone().into(),
-            created_at: now(),
-        };
-        rows::insert_action(conn, &a)?;
-        audit::record(
-            conn,
-            actor,
-            Event::new("informal.action_agreed", "informal_action", &a.id).case(&case.id).summary(format!(
-                "Agreed action: {} ({})",
-                a.description,
-                vocab::label(&vocab::INFORMAL_ACTION_KINDS, kind)
-            )),
-        )?;
-        Ok(a)
-    })
-}
-
-pub fn complete_action(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    user: &User,
-    reference: &str,
-    action_id: &str,
-    on: NaiveDate,
-    note: &str,
-) -> ServiceResult<()> {
-    conn.transaction(|conn| {
-        let case = cases::find_workable(conn, user, reference)?;
-        let a = rows::actions(conn, &case.id)?.into_iter().find(|a| a.id == action_id).ok_or(ServiceError::NotFound)?;
-        if a.done_on.is_some() {
-            return Err(ServiceError::Refused("That action is already done".into()));
-        }
-        rows::complete_action(conn, &a.id, on, clean(note).as_deref())?;
-        audit::record(
-            conn,
-            actor,
-            Event::new("informal.action_done", "informal_action", &a.id)
-                .case(&case.id)
-                .summary(format!("Action done: {}", a.description)),
-        )?;
-        Ok(())
-    })
-}
-
-/// Closes the case as resolved: only when every agreed action is done.
-pub fn close_resolved(conn: &mut DbConnection, actor: &Actor, user: &User, reference: &str) -> ServiceResult<()> {
-    conn.transaction(|conn| {
-        let case = cases::find_workable(conn, user, reference)?;
-        if case.status != CaseStatus::InformalResolution {
-            return Err(ServiceError::Refused("Only a case in informal resolution can be closed as resolved".into()));
-        }
-        let actions = rows::actions(conn, &case.id)?;
-        if actions.is_empty() {
-            return Err(ServiceError::Refused("Record the agreed actions first".into()));
-        }
-        let open: Vec<_> = actions.iter().filter(|a| a.done_on.is_none()).map(|a| a.description.clone()).collect();
-        if !open.is_empty() {
-            return Err(ServiceError::Refused(format!("These actions are not done yet: {}", open.join("; "))));
-        }
-        cases::transition(conn, actor, &case, CaseStatus::Closed, "Resolved informally")
-    })
-}
-
-/// The member refused informal resolution: the case goes back for a decision (investigation or no
-/// further action).
-pub fn member_refused(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    user: &User,
-    reference: &str,
-    note: &str,
-) -> ServiceResult<()> {
-    conn.transaction(|conn| {
-        let case = cases::find_workable(conn, user, reference)?;
-        if case.status != CaseStatus::InformalResolution {
-            return Err(ServiceError::Refused("The case is not in informal resolution".into()));
-        }
-        let note = clean(note)
-            .ok_or_else(|| ServiceError::Invalid(FieldErrors::single("refusal_note", "Say what the member refused")))?;
-        cases::transition(
-            conn,
-            actor,
-            &case,
-            CaseStatus::InitialAssessment,
-            &format!("Member refused informal resolution: {note}"),
-        )?;
-        Ok(())
-    })
 }
