@@ -113,3 +113,34 @@ pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<
     }
     Ok(out)
 }
+
+/// Every membership of an active council, current or ended on or after `ended_since`, with its
+/// member and the council's name, by member name then council.
+pub fn list_register(
+    conn: &mut DbConnection,
+    ended_since: NaiveDate,
+) -> QueryResult<Vec<(Member, Membership, String)>> {
+    use crate::db::schema::authorities;
+    members::table
+        .inner_join(memberships::table.inner_join(authorities::table))
+        .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(ended_since)))
+        .filter(authorities::active.eq(true))
+        .order((members::full_name.asc(), authorities::name.asc()))
+        .select((Member::as_select(), Membership::as_select(), authorities::name))
+        .load(conn)
+}
+
+/// A membership with its member.
+pub fn find_membership(conn: &mut DbConnection, membership_id: &str) -> QueryResult<Option<(Member, Membership)>> {
+    memberships::table
+        .inner_join(members::table)
+        .filter(memberships::id.eq(membership_id))
+        .select((Member::as_select(), Membership::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// (id, full name) of every member, by name.
+pub fn list_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    members::table.order(members::full_name.asc()).select((members::id, members::full_name)).load(conn)
+}
