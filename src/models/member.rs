@@ -144,3 +144,20 @@ pub fn find_membership(conn: &mut DbConnection, membership_id: &str) -> QueryRes
 pub fn list_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     members::table.order(members::full_name.asc()).select((members::id, members::full_name)).load(conn)
 }
+
+/// The id of the membership of the member named `full_name` on the council `authority_slug`.
+pub fn find_membership_id(
+    conn: &mut DbConnection,
+    full_name: &str,
+    authority_slug: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::authorities;
+    memberships::table
+        .inner_join(members::table)
+        .inner_join(authorities::table)
+        .filter(members::full_name.eq(full_name))
+        .filter(authorities::slug.eq(authority_slug))
+        .select(memberships::id)
+        .first(conn)
+        .optional()
+}
