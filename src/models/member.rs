@@ -75,24 +75,6 @@ pub fn list_memberships_for_member(conn: &mut DbConnection, member_id: &str) -> 
         .load(conn)
 }
 
-pub fn list_accounts_for_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<MemberAccount>> {
-    member_accounts::table
-        .filter(member_accounts::member_id.eq(member_id))
-        .order(member_accounts::platform.asc())
-        .select(MemberAccount::as_select())
-        .load(conn)
-}
-
-/// Members with a membership of the authority, with that membership.
-pub fn list_for_authority(conn: &mut DbConnection, authority_id: &str) -> QueryResult<Vec<(Member, Membership)>> {
-    members::table
-        .inner_join(memberships::table)
-        .filter(memberships::authority_id.eq(authority_id))
-        .order(members::full_name.asc())
-        .select((Member::as_select(), Membership::as_select()))
-        .load(conn)
-}
-
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     members::table.count().get_result(conn)
 }
