@@ -105,3 +105,8 @@ pub fn version_in_force(
         .first(conn)
         .optional()
 }
+
+/// The provisions with these ids (any code version).
+pub fn find_provisions(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<CodeProvision>> {
+    code_provisions::table.filter(code_provisions::id.eq_any(ids)).select(CodeProvision::as_select()).load(conn)
+}

@@ -198,3 +198,12 @@ pub fn cases_matching(
 pub fn mark_acknowledged(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(complaints::table.find(id)).set(complaints::acknowledged_at.eq(Some(at))).execute(conn)
 }
+
+/// Moves a complaint, with its allegations, to another case.
+pub fn move_to_case(conn: &mut DbConnection, complaint_id: &str, case_id: &str) -> QueryResult<()> {
+    diesel::update(complaints::table.find(complaint_id)).set(complaints::case_id.eq(case_id)).execute(conn)?;
+    diesel::update(allegations::table.filter(allegations::complaint_id.eq(complaint_id)))
+        .set(allegations::case_id.eq(case_id))
+        .execute(conn)?;
+    Ok(())
+}

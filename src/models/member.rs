@@ -75,24 +75,6 @@ pub fn list_memberships_for_member(conn: &mut DbConnection, member_id: &str) -> 
         .load(conn)
 }
 
-pub fn list_accounts_for_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<MemberAccount>> {
-    member_accounts::table
-        .filter(member_accounts::member_id.eq(member_id))
-        .order(member_accounts::platform.asc())
-        .select(MemberAccount::as_select())
-        .load(conn)
-}
-
-/// Members with a membership of the authority, with that membership.
-pub fn list_for_authority(conn: &mut DbConnection, authority_id: &str) -> QueryResult<Vec<(Member, Membership)>> {
-    members::table
-        .inner_join(memberships::table)
-        .filter(memberships::authority_id.eq(authority_id))
-        .order(members::full_name.asc())
-        .select((Member::as_select(), Membership::as_select()))
-        .load(conn)
-}
-
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     members::table.count().get_result(conn)
 }
@@ -112,4 +94,52 @@ pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<
         }
     }
     Ok(out)
+}
+
+/// Every membership of an active council, current or ended on or after `ended_since`, with its
+/// member and the council's name, by member name then council.
+pub fn list_register(
+    conn: &mut DbConnection,
+    ended_since: NaiveDate,
+) -> QueryResult<Vec<(Member, Membership, String)>> {
+    use crate::db::schema::authorities;
+    members::table
+        .inner_join(memberships::table.inner_join(authorities::table))
+        .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(ended_since)))
+        .filter(authorities::active.eq(true))
+        .order((members::full_name.asc(), authorities::name.asc()))
+        .select((Member::as_select(), Membership::as_select(), authorities::name))
+        .load(conn)
+}
+
+/// A membership with its member.
+pub fn find_membership(conn: &mut DbConnection, membership_id: &str) -> QueryResult<Option<(Member, Membership)>> {
+    memberships::table
+        .inner_join(members::table)
+        .filter(memberships::id.eq(membership_id))
+        .select((Member::as_select(), Membership::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// (id, full name) of every member, by name.
+pub fn list_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    members::table.order(members::full_name.asc()).select((members::id, members::full_name)).load(conn)
+}
+
+/// The id of the membership of the member named `full_name` on the council `authority_slug`.
+pub fn find_membership_id(
+    conn: &mut DbConnection,
+    full_name: &str,
+    authority_slug: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::authorities;
+    memberships::table
+        .inner_join(members::table)
+        .inner_join(authorities::table)
+        .filter(members::full_name.eq(full_name))
+        .filter(authorities::slug.eq(authority_slug))
+        .select(memberships::id)
+        .first(conn)
+        .optional()
 }

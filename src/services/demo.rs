@@ -255,21 +255,14 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
 
 /// A few complaints, logged through the intake service as an officer would log them.
 fn load_cases(conn: &mut DbConnection, cases: &[DemoCase]) -> Result<(), String> {
-    use crate::db::schema::{authorities, members, memberships};
     use crate::services::intake::{self, ComplaintForm};
     use chrono::Datelike;
-    use diesel::prelude::*;
     let today = chrono::Utc::now().date_naive();
     let actor = Actor::system("demo data");
     for c in cases {
-        let membership: String = memberships::table
-            .inner_join(members::table)
-            .inner_join(authorities::table)
-            .filter(members::full_name.eq(&c.member))
-            .filter(authorities::slug.eq(&c.council))
-            .select(memberships::id)
-            .first(conn)
-            .map_err(|e| format!("demo case for {}: {e}", c.member))?;
+        let membership = members::find_membership_id(conn, &c.member, &c.council)
+            .map_err(|e| format!("demo case for {}: {e}", c.member))?
+            .ok_or_else(|| format!("demo case for {}: no membership of {}", c.member, c.council))?;
         let received = today - chrono::Duration::days(c.days_ago);
         let conduct = received - chrono::Duration::days(2);
         let form = ComplaintForm {

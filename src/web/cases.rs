@@ -1,10 +1,12 @@
 //! The case list, the case page and what officers do from it.
 
+use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::models::case::CaseStatus;
-use crate::services::access::{self, Permission};
+use crate::models::user::User;
+use crate::services::access::Permission;
+use crate::services::audit::Actor;
 use crate::services::cases::{self, CaseQuery};
-use crate::services::{FieldErrors, ServiceError};
+use crate::services::{case_page, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, today};
 use crate::web::render;
@@ -19,64 +21,13 @@ pub async fn index(
     state: web::Data<AppState>,
     query: web::Query<CaseQuery>,
 ) -> AppResult<HttpResponse> {
-    // Every signed-in role has a case list; restricted roles see only the cases they work on.
     let user = ctx.require_user()?.clone();
-    let can_work = access::can(&user, Permission::WorkCases);
     let q = query.into_inner();
-    let q2 = q.clone();
-    let (page, authorities, officers, members) = state
-        .db(move |conn| {
-            Ok((
-                cases::list(conn, &user, &q2, today())?,
-                crate::models::authority::list_all(conn)?,
-                cases::officers(conn)?,
-                cases::member_choices(conn)?,
-            ))
-        })
-        .await?;
-    let mut c = tera::Context::new();
-    c.insert("page", &page);
-    c.insert("q", &q);
-    c.insert("can_work", &can_work);
-    c.insert(
-        "statuses",
-        &CaseStatus::ALL
-            .iter()
-            .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.label() }))
-            .collect::<Vec<_>>(),
-    );
-    c.insert(
-        "authorities",
-        &authorities.iter().map(|a| serde_json::json!({ "value": a.id, "label": a.name })).collect::<Vec<_>>(),
-    );
-    c.insert(
-        "officers",
-        &officers.iter().map(|u| serde_json::json!({ "value": u.id, "label": u.name })).collect::<Vec<_>>(),
-    );
-    c.insert(
-        "members",
-        &members.iter().map(|(id, n)| serde_json::json!({ "value": id, "label": n })).collect::<Vec<_>>(),
-    );
-    // Query string without the page, for pagination links.
-    let mut base = q.clone();
-    base.page = 0;
-    let qs: Vec<(String, String)> = [
-        ("q", &base.q),
-        ("status", &base.status),
-        ("authority", &base.authority),
-        ("member", &base.member),
-        ("assigned", &base.assigned),
-        ("overdue", &base.overdue),
-        ("sort", &base.sort),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect();
-    c.insert("query_string", &serde_urlencoded::to_string(&qs).unwrap_or_default());
-    render::page(&ctx, "cases/index.html", c)
+    let page = state.db(move |conn| Ok(cases::list_page(conn, &user, q, today())?)).await?;
+    render::page(&ctx, "cases/index.html", tera::Context::from_serialize(&page)?)
 }
 
+/// The case page; after an invalid action, with its errors and the note as typed (422).
 async fn show_page(
     ctx: &RequestContext,
     state: &AppState,
@@ -86,31 +37,8 @@ async fn show_page(
     note: &str,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let (detail, officers, assessment, later) = state
-        .db(move |conn| {
-            let case = cases::find_visible(conn, &user, &reference)?;
-            let later = serde_json::json!({
-                "investigation": crate::models::hearing::investigation_for_case(conn, &case.id)?.is_some(),
-                "hearing": crate::models::hearing::hearing_for_case(conn, &case.id)?.is_some(),
-            });
-            Ok((
-                cases::detail(conn, &user, &case, today())?,
-                cases::officers(conn)?,
-                crate::services::assessment::summary(conn, &user, &case)?,
-                later,
-            ))
-        })
-        .await?;
-    let user = ctx.require_user()?;
-    let mut c = tera::Context::new();
-    c.insert("case", &detail);
-    c.insert("assessment", &assessment);
-    c.insert("later", &later);
-    c.insert("can_work", &access::can(user, Permission::WorkCases));
-    c.insert(
-        "officers",
-        &officers.iter().map(|u| serde_json::json!({ "value": u.id, "label": u.name })).collect::<Vec<_>>(),
-    );
+    let page = state.db(move |conn| Ok(case_page::show(conn, &user, &reference, today())?)).await?;
+    let mut c = tera::Context::from_serialize(&page)?;
     c.insert("note", note);
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "cases/show.html", c)
@@ -139,13 +67,7 @@ async fn act<F>(
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(
-            &mut crate::db::DbConnection,
-            &crate::services::audit::Actor,
-            &crate::models::user::User,
-        ) -> Result<(), ServiceError>
-        + Send
-        + 'static,
+    F: FnOnce(&mut DbConnection, &Actor, &User) -> Result<(), ServiceError> + Send + 'static,
 {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let actor = ctx.actor();

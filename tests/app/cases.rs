@@ -295,3 +295,68 @@ async fn the_dashboard_shows_my_cases_and_what_is_overdue() {
     ip.login("ip@southvale.example", "demo-password").await;
     ip.get("/dashboard").await.assert_lacks(&old.reference);
 }
+
+#[actix_web::test]
+async fn the_case_page_offers_only_what_the_services_allow() {
+    let app = TestApp::spawn().await;
+    app.seed_demo();
+    // A letter without an email address: it can only be acknowledged by post.
+    let mut fields = with(&complaint(&app), "complainant_email", "");
+    fields = with(&fields, "complainant_address", "1 High Street\nNorthfield");
+    fields = with(&fields, "source", "post");
+    fields = with(&fields, "case_choice", "new");
+    fields = with(&fields, "received_day", "2");
+    fields = with(&fields, "received_month", "11");
+    fields = with(&fields, "received_year", "2026");
+    let today = chrono::Utc::now().date_naive();
+    let Logged::Created(case) =
+        intake::log_by_staff(&mut app.conn(), &Actor::system("test"), &ComplaintForm::from_pairs(&fields), &[], today)
+            .unwrap()
+    else {
+        panic!("created")
+    };
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}", case.reference);
+    officer
+        .get(&path)
+        .await
+        .assert_contains("Record acknowledgement sent by post")
+        .assert_lacks("Send acknowledgement email")
+        .assert_contains("Save officer")
+        .assert_contains("Notify Alex Archer");
+    // What the page does not offer, the service refuses.
+    let complaint_id: String = standards_desk::db::schema::complaints::table
+        .select(standards_desk::db::schema::complaints::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let ack = format!("{path}/complaints/{complaint_id}/acknowledge");
+    let res = officer.post_form(&ack, &[("method", "email")]).await;
+    res.assert_status(303);
+    officer.follow(&res).await.assert_contains("The complainant gave no email address");
+    assert!(app.emails().is_empty());
+
+    // A closed case keeps its notes open, nothing else.
+    let closed = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
+    standards_desk::services::cases::transition(
+        &mut app.conn(),
+        &Actor::system("test"),
+        &closed,
+        standards_desk::models::case::CaseStatus::Closed,
+        "No further action",
+    )
+    .unwrap();
+    officer
+        .get(&path)
+        .await
+        .assert_lacks("Save officer")
+        .assert_lacks("Record acknowledgement sent by post")
+        .assert_lacks("Notify Alex Archer")
+        .assert_contains("Add note");
+    let res = officer.post_form(&format!("{path}/assign"), &[("assignee", &officer_id(&app))]).await;
+    res.assert_status(303);
+    officer.follow(&res).await.assert_contains(&format!("Case {} is closed", case.reference));
+    officer.post_form(&ack, &[("method", "post")]).await.assert_status(303);
+    let complaint = standards_desk::models::complaint::find(&mut app.conn(), &complaint_id).unwrap().unwrap();
+    assert!(complaint.acknowledged_at.is_none(), "a closed case's complaint is not acknowledged");
+}

@@ -1,0 +1,40 @@
+//! The case page: the case's own parts (`cases::detail`, with its flags) beside the sections
+//! other domains own, each built by its domain with its own flags: the initial assessment
+//! (`assessment::summary`), the investigation and hearing links (`hearing::case_links`),
+//! evidence (`evidence::case_section`), and takedown requests with informal resolution
+//! (`takedown::case_section`). This module may import every domain; `cases` imports none of them.
+
+use crate::db::DbConnection;
+use crate::models::user::User;
+use crate::services::assessment::AssessmentSummary;
+use crate::services::cases::{self, CaseView, Choice};
+use crate::services::evidence::EvidenceSection;
+use crate::services::hearing::CaseLinks;
+use crate::services::takedown::TakedownSection;
+use crate::services::{assessment, evidence, hearing, takedown, ServiceResult};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    pub case: CaseView,
+    pub assessment: AssessmentSummary,
+    pub later: CaseLinks,
+    pub evidence: EvidenceSection,
+    pub takedown: TakedownSection,
+    /// Who the case may be assigned to.
+    pub officers: Vec<Choice>,
+}
+
+/// The case page for a user who may see the case (`NotFound` otherwise).
+pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveDate) -> ServiceResult<CasePage> {
+    let case = cases::find_visible(conn, user, reference)?;
+    Ok(CasePage {
+        case: cases::detail(conn, user, &case, today)?,
+        assessment: assessment::summary(conn, user, &case)?,
+        later: hearing::case_links(conn, user, &case)?,
+        evidence: evidence::case_section(conn, user, &case)?,
+        takedown: takedown::case_section(conn, user, &case, today)?,
+        officers: cases::officer_choices(conn)?,
+    })
+}

@@ -1,0 +1,54 @@
+//! The state machine: the only writer of a case's status.
+
+use crate::db::DbConnection;
+use crate::models::case::{self as rows, Case, CaseChanges, CaseStatus};
+use crate::models::now;
+use crate::services::audit::{self, Actor, Event};
+use crate::services::{ServiceError, ServiceResult};
+
+/// Moves a case to another state, refusing a transition the journey does not allow, and audits
+/// it. Call inside the transaction of the change that causes it.
+pub fn transition(conn: &mut DbConnection, actor: &Actor, case: &Case, to: CaseStatus, why: &str) -> ServiceResult<()> {
+    let from = case.status;
+    if !from.next().contains(&to) {
+        return Err(ServiceError::Refused(format!(
+            "A case that is {} cannot move to {}",
+            from.label().to_lowercase(),
+            to.label().to_lowercase()
+        )));
+    }
+    let t = now();
+    let mut changes = CaseChanges { status: Some(to), updated_at: Some(t), ..Default::default() };
+    if to == CaseStatus::Closed {
+        changes.closed_at = Some(Some(t));
+        changes.closure_reason = Some(Some(why.to_string()));
+    }
+    rows::update(conn, &case.id, &changes)?;
+    audit::record(
+        conn,
+        actor,
+        Event::new("case.status_changed", "case", &case.id)
+            .case(&case.id)
+            .summary(format!(
+                "Status {} → {}{}",
+                from.label(),
+                to.label(),
+                if why.is_empty() { String::new() } else { format!(": {why}") }
+            ))
+            .details(StatusChange { from, to }.details()),
+    )?;
+    Ok(())
+}
+
+/// The audit entry's details: `{"from": code, "to": code}`.
+#[derive(serde::Serialize)]
+struct StatusChange {
+    from: CaseStatus,
+    to: CaseStatus,
+}
+
+impl StatusChange {
+    fn details(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,71 @@
+//! The complaint form page as a typed view: the answers as typed, the draft and its files, and
+//! the choices the form offers. The same view serves a first showing and a 422 re-render.
+
+use crate::db::DbConnection;
+use crate::models::case::Case;
+use crate::models::file::DraftFile;
+use crate::services::cases::Choice;
+use crate::services::intake::form::{authority_choices, provision_choices, register_choices, Channel, ComplaintForm};
+use crate::services::vocab;
+use chrono::NaiveDate;
+use diesel::QueryResult;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FormPage {
+    pub form: ComplaintForm,
+    /// The draft the answers and files are kept in ("" before the first post).
+    pub draft_id: String,
+    pub files: Vec<DraftFile>,
+    /// The officer's form (how it arrived, the date received) rather than the public one.
+    pub staff: bool,
+    pub complainant_legend: &'static str,
+    pub councillors: Vec<Choice>,
+    pub councils: Vec<Choice>,
+    pub provisions: Vec<Choice>,
+    pub platforms: Vec<Choice>,
+    pub complainant_types: Vec<Choice>,
+    pub sources: Vec<Choice>,
+    pub confidential_options: Vec<Choice>,
+    /// Open cases the complaint may belong to (the officer chooses).
+    pub matches: Vec<CaseMatch>,
+}
+
+/// An open case about the same conduct, offered to add the complaint to.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseMatch {
+    pub value: String,
+    pub reference: String,
+    pub summary: String,
+}
+
+/// Builds the page: `draft` is the draft's id and files, when there is one.
+pub(super) fn build(
+    conn: &mut DbConnection,
+    channel: Channel,
+    form: ComplaintForm,
+    draft: Option<(String, Vec<DraftFile>)>,
+    matches: &[Case],
+    today: NaiveDate,
+) -> QueryResult<FormPage> {
+    let (draft_id, files) = draft.unwrap_or_default();
+    let staff = channel == Channel::Staff;
+    Ok(FormPage {
+        form,
+        draft_id,
+        files,
+        staff,
+        complainant_legend: if staff { "Who is the complainant?" } else { "Are you complaining as" },
+        councillors: register_choices(conn, today)?,
+        councils: authority_choices(conn)?,
+        provisions: provision_choices(conn, today)?,
+        platforms: Choice::list(&vocab::PLATFORMS),
+        complainant_types: Choice::list(&vocab::COMPLAINANT_TYPES),
+        sources: Choice::list(&vocab::COMPLAINT_SOURCES[1..]),
+        confidential_options: Choice::list(&[("yes", "Yes"), ("no", "No")]),
+        matches: matches
+            .iter()
+            .map(|m| CaseMatch { value: m.id.clone(), reference: m.reference.clone(), summary: m.summary.clone() })
+            .collect(),
+    })
+}
