@@ -142,7 +142,10 @@ async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() 
     let res = officer.post_form(&format!("/cases/{}/assessments", case.reference), &refs).await;
     res.assert_status(303);
     let page = officer.follow(&res).await;
-    page.assert_contains("Suggested: Official capacity").assert_contains("Rule R5").assert_lacks("Your conclusion");
+    page.assert_status(200)
+        .assert_contains("Suggested: Official capacity")
+        .assert_contains("Rule R5")
+        .assert_lacks("Your conclusion");
     let id = res.location().unwrap().rsplit('/').next().unwrap().to_string();
     // A case officer may not conclude.
     officer
@@ -155,7 +158,10 @@ async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() 
 
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
-    mo.get(&format!("/cases/{}/assessments/{id}", case.reference)).await.assert_contains("Your conclusion");
+    mo.get(&format!("/cases/{}/assessments/{id}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Your conclusion");
     let differ = mo
         .post_form(
             &format!("/cases/{}/assessments/{id}/conclude", case.reference),
@@ -176,15 +182,20 @@ async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() 
         )
         .await;
     ok.assert_status(303);
-    mo.follow(&ok).await.assert_contains("Capacity concluded").assert_contains("The page is run by his agent");
+    mo.follow(&ok)
+        .await
+        .assert_status(200)
+        .assert_contains("Capacity concluded")
+        .assert_contains("The page is run by his agent");
 
     // Reassessment makes a new version; the first stays readable.
     let res = officer.post_form(&format!("/cases/{}/assessments", case.reference), &refs).await;
     res.assert_status(303);
-    officer.follow(&res).await.assert_contains("version 2").assert_contains("Version 1");
+    officer.follow(&res).await.assert_status(200).assert_contains("version 2").assert_contains("Version 1");
     officer
         .get(&format!("/cases/{}/assessments/{id}", case.reference))
         .await
+        .assert_status(200)
         .assert_contains("(superseded)")
         .assert_contains("The page is run by his agent");
 }
@@ -250,6 +261,7 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
     // The notices are drafted for review, not yet sent.
     let notices_page = mo.follow(&res).await;
     notices_page
+        .assert_status(200)
         .assert_contains("To Jo Public (complainant)")
         .assert_contains("To Alex Archer (member)")
         .assert_contains("Investigation");
@@ -270,7 +282,7 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
     let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
     assert_eq!(sent.len(), 2, "to the complainant and to the member");
     assert!(sent.iter().all(|m| m.body_text == "Edited by the officer: an investigation will follow."));
-    mo.get(&path).await.assert_contains("sent by email");
+    mo.get(&path).await.assert_status(200).assert_contains("sent by email");
     // A second decision at this stage is refused.
     mo.post_form(&format!("/cases/{}/decision", case.reference), &[("outcome", "investigation"), ("reasons", "Again")])
         .await
@@ -314,7 +326,7 @@ async fn an_ip_sees_only_the_case_they_are_consulted_on_and_records_their_view()
     page.assert_status(200).assert_contains("Should this be investigated?").assert_contains("Record my view");
     ip.get(&format!("/cases/{}", b.reference)).await.assert_status(404);
     let list = ip.get("/cases").await;
-    list.assert_contains(&a.reference).assert_lacks(&b.reference);
+    list.assert_status(200).assert_contains(&a.reference).assert_lacks(&b.reference);
     let consultation: String = standards_desk::db::schema::ip_consultations::table
         .select(standards_desk::db::schema::ip_consultations::id)
         .first(&mut app.conn())
@@ -331,5 +343,5 @@ async fn an_ip_sees_only_the_case_they_are_consulted_on_and_records_their_view()
     .await
     .assert_status(303);
     let on_case = officer.get(&format!("/cases/{}", a.reference)).await;
-    on_case.assert_contains("View given").assert_contains("aimed at an officer who cannot reply");
+    on_case.assert_status(200).assert_contains("View given").assert_contains("aimed at an officer who cannot reply");
 }

@@ -69,15 +69,21 @@ async fn the_case_list_filters_searches_sorts_and_pages() {
     assert!(pos(&d.reference) < pos(&a.reference) && pos(&a.reference) < pos(&e.reference));
 
     let found = officer.get("/cases?q=LIAR").await;
-    found.assert_contains("1 case found").assert_contains(&a.reference).assert_lacks(&d.reference);
-    officer.get("/cases?q=dunn").await.assert_contains(&d.reference).assert_contains("1 case found");
-    officer.get("/cases?q=jo+public+fete").await.assert_contains(&e.reference).assert_contains("1 case found");
-    officer.get("/cases?q=100%25").await.assert_contains("0 cases found");
+    found.assert_status(200).assert_contains("1 case found").assert_contains(&a.reference).assert_lacks(&d.reference);
+    officer.get("/cases?q=dunn").await.assert_status(200).assert_contains(&d.reference).assert_contains("1 case found");
+    officer
+        .get("/cases?q=jo+public+fete")
+        .await
+        .assert_status(200)
+        .assert_contains(&e.reference)
+        .assert_contains("1 case found");
+    officer.get("/cases?q=100%25").await.assert_status(200).assert_contains("0 cases found");
 
     let easton = standards_desk::models::authority::find_by_slug(&mut app.conn(), "easton").unwrap().unwrap();
     officer
         .get(&format!("/cases?authority={}", easton.id))
         .await
+        .assert_status(200)
         .assert_contains(&e.reference)
         .assert_contains("1 case found");
     let dave: String = standards_desk::db::schema::members::table
@@ -85,19 +91,29 @@ async fn the_case_list_filters_searches_sorts_and_pages() {
         .select(standards_desk::db::schema::members::id)
         .first(&mut app.conn())
         .unwrap();
-    officer.get(&format!("/cases?member={dave}")).await.assert_contains(&d.reference).assert_contains("1 case found");
-    officer.get("/cases?status=received").await.assert_contains("3 cases found");
-    officer.get("/cases?status=closed").await.assert_contains("0 cases found");
+    officer
+        .get(&format!("/cases?member={dave}"))
+        .await
+        .assert_status(200)
+        .assert_contains(&d.reference)
+        .assert_contains("1 case found");
+    officer.get("/cases?status=received").await.assert_status(200).assert_contains("3 cases found");
+    officer.get("/cases?status=closed").await.assert_status(200).assert_contains("0 cases found");
     // 1 January 2026 is long past its deadlines.
-    officer.get("/cases?overdue=yes").await.assert_contains(&e.reference);
+    officer.get("/cases?overdue=yes").await.assert_status(200).assert_contains(&e.reference);
     officer.get("/cases?sort=oldest").await.assert_status(200);
 
     officer
         .post_form(&format!("/cases/{}/assign", a.reference), &[("assignee", &officer_id(&app))])
         .await
         .assert_status(303);
-    officer.get("/cases?assigned=me").await.assert_contains(&a.reference).assert_contains("1 case found");
-    officer.get("/cases?assigned=none").await.assert_contains("2 cases found");
+    officer
+        .get("/cases?assigned=me")
+        .await
+        .assert_status(200)
+        .assert_contains(&a.reference)
+        .assert_contains("1 case found");
+    officer.get("/cases?assigned=none").await.assert_status(200).assert_contains("2 cases found");
 }
 
 #[actix_web::test]
@@ -117,7 +133,7 @@ async fn the_case_list_pages_through_many_cases() {
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let first = officer.get("/cases").await;
-    first.assert_contains("27 cases found, page 1 of 2").assert_contains("rel=\"next\"");
+    first.assert_status(200).assert_contains("27 cases found, page 1 of 2").assert_contains("rel=\"next\"");
     assert_eq!(
         first.body.matches("class=\"govuk-table__header sd-nowrap\"><a class=\"govuk-link\" href=\"/cases/SD-").count(),
         25
@@ -130,7 +146,7 @@ async fn the_case_list_pages_through_many_cases() {
             .count(),
         2
     );
-    second.assert_contains("rel=\"prev\"");
+    second.assert_status(200).assert_contains("rel=\"prev\"");
 }
 
 #[actix_web::test]
@@ -157,12 +173,12 @@ async fn a_declared_conflict_removes_the_case_from_lists_searches_and_its_page()
         .unwrap();
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    officer.get("/cases").await.assert_contains("0 cases found");
-    officer.get("/cases?q=liar").await.assert_lacks(&a.reference);
+    officer.get("/cases").await.assert_status(200).assert_contains("0 cases found");
+    officer.get("/cases?q=liar").await.assert_status(200).assert_lacks(&a.reference);
     officer.get(&format!("/cases/{}", a.reference)).await.assert_status(404);
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
-    mo.get("/cases").await.assert_contains(&a.reference);
+    mo.get("/cases").await.assert_status(200).assert_contains(&a.reference);
 }
 
 #[actix_web::test]
@@ -184,7 +200,12 @@ async fn restricted_roles_see_only_the_cases_they_are_part_of() {
         .unwrap();
     let inv = app.new_browser();
     inv.login("investigator@southvale.example", "demo-password").await;
-    inv.get("/cases").await.assert_contains(&a.reference).assert_lacks(&b.reference).assert_contains("1 case found");
+    inv.get("/cases")
+        .await
+        .assert_status(200)
+        .assert_contains(&a.reference)
+        .assert_lacks(&b.reference)
+        .assert_contains("1 case found");
     inv.get(&format!("/cases/{}", b.reference)).await.assert_status(404);
     let page = inv.get(&format!("/cases/{}", a.reference)).await;
     page.assert_status(200).assert_lacks("Add a note").assert_lacks("Save officer");
@@ -209,17 +230,22 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let path = format!("/cases/{}", a.reference);
-    officer.get(&path).await.assert_contains("Unassigned");
+    officer.get(&path).await.assert_status(200).assert_contains("Unassigned");
 
     let res = officer.post_form(&format!("{path}/assign"), &[("assignee", &officer_id(&app))]).await;
     res.assert_status(303);
-    officer.follow(&res).await.assert_contains("Assignment saved").assert_contains("Assigned to Charlie Webb");
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("Assignment saved")
+        .assert_contains("Assigned to Charlie Webb");
     assert_eq!(case_rows::find(&mut app.conn(), &a.id).unwrap().unwrap().assigned_user_id, Some(officer_id(&app)));
 
     let empty = officer.post_form(&format!("{path}/notes"), &[("note", "   ")]).await;
     empty.assert_status(422).assert_contains("There is a problem").assert_contains("Enter the note");
     officer.post_form(&format!("{path}/notes"), &[("note", "Phoned the clerk.")]).await.assert_status(303);
-    officer.get(&path).await.assert_contains("Phoned the clerk.").assert_contains("Note added");
+    officer.get(&path).await.assert_status(200).assert_contains("Phoned the clerk.").assert_contains("Note added");
 
     // The member hears nothing until the officer decides.
     assert!(app.emails().iter().all(|m| m.template != "member_notification"));
@@ -232,10 +258,10 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
     let notice = app.emails().into_iter().find(|m| m.template == "member_notification").expect("queued");
     assert_eq!(notice.to_address, "alex.archer@southvale.example");
     assert!(notice.body_text.contains("Jo Public"), "the complainant is named when not confidential");
-    officer.get(&path).await.assert_contains("Alex Archer told of the complaint by email");
+    officer.get(&path).await.assert_status(200).assert_contains("Alex Archer told of the complaint by email");
     // A second notification is refused by the service, not only hidden on the page.
     let again = officer.post_form(&format!("{path}/members/{member_id}/notify"), &[]).await;
-    officer.follow(&again).await.assert_contains("Alex Archer was told of this complaint on");
+    officer.follow(&again).await.assert_status(200).assert_contains("Alex Archer was told of this complaint on");
     assert_eq!(app.emails().iter().filter(|m| m.template == "member_notification").count(), 1);
 
     // An officer role cannot be given to someone who does not work cases.
@@ -285,6 +311,7 @@ async fn the_dashboard_shows_my_cases_and_what_is_overdue() {
     officer.login("officer@southvale.example", "demo-password").await;
     let board = officer.get("/dashboard").await;
     board
+        .assert_status(200)
         .assert_contains("Overdue")
         .assert_contains(&old.reference)
         .assert_contains("No open cases are assigned to you.");
@@ -293,5 +320,5 @@ async fn the_dashboard_shows_my_cases_and_what_is_overdue() {
     assert!(board.body.matches(&old.reference).count() >= 2, "in Overdue and in My cases");
     let ip = app.new_browser();
     ip.login("ip@southvale.example", "demo-password").await;
-    ip.get("/dashboard").await.assert_lacks(&old.reference);
+    ip.get("/dashboard").await.assert_status(200).assert_lacks(&old.reference);
 }

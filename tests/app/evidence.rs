@@ -94,7 +94,8 @@ async fn files_are_hashed_stored_once_and_logged_in_custody() {
     .await;
     assert_eq!(at, format!("/cases/{}/evidence/E2", case.reference));
     let page = officer.get(&at).await;
-    page.assert_contains("Evidence E2 added")
+    page.assert_status(200)
+        .assert_contains("Evidence E2 added")
         .assert_contains(&hex(PNG))
         .assert_contains(&hex(HTML))
         .assert_contains(&hex(&warc))
@@ -119,6 +120,7 @@ async fn files_are_hashed_stored_once_and_logged_in_custody() {
     officer
         .get(&format!("/cases/{}", case.reference))
         .await
+        .assert_status(200)
         .assert_contains("class=\"sd-thumb\"")
         .assert_contains(&hex(HTML));
 }
@@ -171,7 +173,11 @@ async fn a_file_altered_on_disk_is_reported_by_verify_and_by_the_command() {
     let out = String::from_utf8_lossy(&cli.stdout);
     assert!(out.contains(&format!("MISMATCH {}/E2", case.reference)) && out.contains("changed on disk"), "{out}");
     // The failed check is on the case timeline.
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("Verification of E2 found problems");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Verification of E2 found problems");
 }
 
 fn verify_command(app: &TestApp) -> std::process::Output {
@@ -199,7 +205,9 @@ async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
         .execute(&mut app.conn())
         .unwrap();
     let res = officer.post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[]).await;
-    res.assert_contains("Verification failed").assert_contains("custody entry 1 (created) has been altered");
+    res.assert_status(200)
+        .assert_contains("Verification failed")
+        .assert_contains("custody entry 1 (created) has been altered");
     assert_eq!(verify_command(&app).status.code(), Some(1));
 
     // Deleting the newest entries is caught too.
@@ -218,6 +226,7 @@ async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
     officer
         .post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[])
         .await
+        .assert_status(200)
         .assert_contains("entries are missing");
 }
 
@@ -277,6 +286,7 @@ async fn saved_html_is_served_sandboxed_and_images_inline() {
     assert!(res.header("content-disposition").unwrap().starts_with("inline"));
     assert_eq!(res.body.as_bytes(), HTML);
     let dl = officer.get(&format!("/cases/{}/evidence/E2/files/{}?download=1", case.reference, f.id)).await;
+    dl.assert_status(200);
     assert!(dl.header("content-disposition").unwrap().starts_with("attachment; filename=\"page.html\""));
     let actions: Vec<String> = custody_log::table
         .filter(custody_log::item_id.eq(&item))
@@ -371,7 +381,10 @@ async fn a_correction_adds_a_version_and_keeps_the_original() {
     fields.push(("change_reason", "Transcribed the punctuation wrongly"));
     officer.post_form(&path, &fields).await.assert_status(303);
     let page = officer.get(&format!("/cases/{}/evidence/E2", case.reference)).await;
-    page.assert_contains("Details (version 2)").assert_contains("liar!!").assert_contains("Version 1,");
+    page.assert_status(200)
+        .assert_contains("Details (version 2)")
+        .assert_contains("liar!!")
+        .assert_contains("Version 1,");
     let item: String = evidence_items::table
         .filter(evidence_items::number.eq(2))
         .select(evidence_items::id)

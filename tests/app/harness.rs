@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::{Connection, PgConnection};
 use standards_desk::config::Config;
 use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
-use standards_desk::models::user::{Role, User};
+use standards_desk::models::user::{self as user_rows, Role, User};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::users::{self as user_service, UserInput};
 use standards_desk::{build_app, prepare_database, AppState};
@@ -65,6 +65,9 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
     pub body: String,
+    /// Set by [`Response::assert_status`]: content checks refuse to run before it, so a page is
+    /// never judged by its text alone (an error page can contain the text looked for, or lack it).
+    status_checked: std::cell::Cell<bool>,
 }
 
 impl Response {
@@ -79,17 +82,38 @@ impl Response {
     #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body:\n{}", self.body);
+        self.status_checked.set(true);
         self
     }
 
     #[track_caller]
+    fn require_status_checked(&self) {
+        assert!(
+            self.status_checked.get(),
+            "assert the status ({}) before the content of a response",
+            self.status.as_u16()
+        );
+    }
+
+    /// The body of a 200 response, the status asserted first.
+    #[track_caller]
+    pub fn ok_body(self) -> String {
+        self.assert_status(200);
+        self.body
+    }
+
+    /// The page contains `text`. Call [`Response::assert_status`] first.
+    #[track_caller]
     pub fn assert_contains(&self, text: &str) -> &Self {
+        self.require_status_checked();
         assert!(self.body.contains(text), "expected {text:?} in the page:\n{}", self.body);
         self
     }
 
+    /// The page does not contain `text`. Call [`Response::assert_status`] first.
     #[track_caller]
     pub fn assert_lacks(&self, text: &str) -> &Self {
+        self.require_status_checked();
         assert!(!self.body.contains(text), "did not expect {text:?} in the page:\n{}", self.body);
         self
     }
@@ -176,7 +200,12 @@ impl TestApp {
             }
         }
         let bytes = test::read_body(res).await;
-        let response = Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        let response = Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            status_checked: Default::default(),
+        };
         if let Some(t) = response.csrf_token() {
             *self.csrf.borrow_mut() = Some(t);
         }
@@ -296,24 +325,34 @@ impl TestApp {
         user_service::create(&mut self.conn(), &Actor::system("test"), &input).expect("user created")
     }
 
-    /// Signs in; on success the browser goes on to the next page (so it holds the session's
-    /// CSRF token), and the sign-in response itself is returned.
+    /// Signs in and checks that it worked: a 303 to the dashboard, and the dashboard then shows
+    /// this user signed in. The browser ends on that page (so it holds the session's CSRF token);
+    /// the sign-in response itself is returned. Use [`TestApp::try_login`] for sign-ins meant to fail.
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.get("/login").await;
-        let res = self.post_form("/login", &[("email", email), ("password", password)]).await;
-        if res.status == StatusCode::SEE_OTHER {
-            self.follow(&res).await;
-        }
+        let res = self.try_login(email, password).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in as {email} failed:\n{}", res.body);
+        assert_eq!(res.location(), Some("/dashboard"), "sign-in as {email} went elsewhere");
+        let user = user_rows::find_by_email(&mut self.conn(), &email.trim().to_lowercase())
+            .expect("user lookup")
+            .unwrap_or_else(|| panic!("{email} signed in but is not a user"));
+        let role = user.role().map(|r| r.label()).unwrap_or("Unknown role");
+        let page = self.follow(&res).await;
+        page.assert_status(200).assert_contains(&format!("Signed in as {} ({role}).", user.name));
         res
+    }
+
+    /// Posts the sign-in form (after opening it, for its CSRF token) and returns the response,
+    /// whatever it is: for tests of refused sign-ins.
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.get("/login").await.assert_status(200);
+        self.post_form("/login", &[("email", email), ("password", password)]).await
     }
 
     /// Creates a user with the role and signs in as them.
     pub async fn login_as(&self, role: Role) -> User {
         let email = format!("{}@council.example", role.as_str());
         let user = self.create_user(role, &email);
-        let res = self.login(&email, PASSWORD).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in failed:\n{}", res.body);
-        self.get("/dashboard").await.assert_status(200);
+        self.login(&email, PASSWORD).await;
         user
     }
 }

@@ -217,7 +217,7 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
         )
         .await
         .assert_status(303);
-    officer.get(&path).await.assert_contains("R. Fairweather, Wyre Forest Legal (external)");
+    officer.get(&path).await.assert_status(200).assert_contains("R. Fairweather, Wyre Forest Legal (external)");
     officer
         .get(&format!("/cases/{}/hearing", case.reference))
         .await
@@ -225,7 +225,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
         .assert_contains("This case has not been referred to a hearing.");
     // The investigation cannot end without a final report.
     let res = officer.post_form(&format!("{path}/complete"), &[]).await;
-    officer.follow(&res).await.assert_contains("Upload the final report before ending the investigation");
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("Upload the final report before ending the investigation");
     assert_eq!(status(&app, &case), "investigation");
     let today = chrono::Utc::now().date_naive();
     officer
@@ -264,11 +268,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
 
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
-    mo.get(&path).await.assert_contains("must be sought and recorded");
+    mo.get(&path).await.assert_status(200).assert_contains("must be sought and recorded");
     let decide = format!("{path}/decision");
     let refused = mo.post_form(&decide, &[("outcome", "hearing"), ("reasons", "Serious.")]).await;
     refused.assert_status(303);
-    mo.follow(&refused).await.assert_contains("Localism Act 2011, section 28(7)");
+    mo.follow(&refused).await.assert_status(200).assert_contains("Localism Act 2011, section 28(7)");
     assert_eq!(status(&app, &case), "post-investigation");
     assert!(standards_desk::models::assessment::decisions_for_case(&mut app.conn(), &case.id)
         .unwrap()
@@ -303,7 +307,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
     ok.assert_status(303);
     assert!(ok.location().unwrap().contains("/notices"));
     assert_eq!(status(&app, &case), "hearing");
-    mo.follow(&ok).await.assert_contains("(independent-person)").assert_contains("considered the investigation report");
+    mo.follow(&ok)
+        .await
+        .assert_status(200)
+        .assert_contains("(independent-person)")
+        .assert_contains("considered the investigation report");
 }
 
 #[actix_web::test]
@@ -326,7 +334,7 @@ async fn an_investigator_sees_only_their_case() {
         .assert_contains("Add to the investigation");
     inv.get(&format!("/cases/{}", other.reference)).await.assert_status(404);
     inv.get(&format!("/cases/{}/investigation", other.reference)).await.assert_status(404);
-    inv.get("/cases").await.assert_contains(&mine.reference).assert_lacks(&other.reference);
+    inv.get("/cases").await.assert_status(200).assert_contains(&mine.reference).assert_lacks(&other.reference);
     let today = chrono::Utc::now().date_naive();
     let note = [
         ("kind", "interview"),
@@ -344,6 +352,7 @@ async fn an_investigator_sees_only_their_case() {
         .assert_status(303);
     inv.get(&format!("/cases/{}/investigation", mine.reference))
         .await
+        .assert_status(200)
         .assert_contains("She confirmed the post was about her.");
     // The investigator cannot work the rest of the case.
     inv.post_form(&format!("/cases/{}/notes", mine.reference), &[("note", "x")]).await.assert_status(403);
@@ -366,7 +375,8 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     officer.post_form(&path, &refs).await.assert_status(303);
     let page = officer.get(&path).await;
-    page.assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
+    page.assert_status(200)
+        .assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
         .assert_lacks("Cam Reid</strong> (Panel member)");
     let refused = officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await;
     refused.assert_status(422).assert_contains("The conflict check flagged Pat Quinn");
@@ -375,7 +385,7 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     let fields = arrange(&app, &["committee@southvale.example", "committee3@southvale.example"]);
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     officer.post_form(&path, &refs).await.assert_status(303);
-    officer.get(&path).await.assert_contains("No conflicts found");
+    officer.get(&path).await.assert_status(200).assert_contains("No conflicts found");
     officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await.assert_status(303);
     let notices: Vec<_> = app.emails().into_iter().filter(|m| m.template == "hearing_notice").collect();
     let to: Vec<&str> = notices.iter().map(|m| m.to_address.as_str()).collect();
@@ -393,7 +403,7 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     // A bad arrangement is refused with messages and keeps the values typed.
     let bad = officer.post_form(&path, &[("time", "2pm"), ("venue", "The Guildhall")]).await;
     bad.assert_status(303); // already fixed: refused, not re-rendered
-    officer.follow(&bad).await.assert_contains("The hearing has been fixed");
+    officer.follow(&bad).await.assert_status(200).assert_contains("The hearing has been fixed");
 }
 
 #[actix_web::test]
@@ -520,7 +530,10 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     issued.assert_status(303);
     assert_eq!(status(&app, &case), "decision-notice");
     let notices = officer.follow(&issued).await;
-    notices.assert_contains("(independent-person)").assert_contains("Publication version (anonymised)");
+    notices
+        .assert_status(200)
+        .assert_contains("(independent-person)")
+        .assert_contains("Publication version (anonymised)");
 
     let publication: String = decision_notices::table
         .filter(decision_notices::recipient_kind.eq("publication"))
@@ -544,7 +557,12 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     let notices_path = issued.location().unwrap().to_string();
     officer.post_form(&notices_path, &[]).await.assert_status(303);
     assert_eq!(status(&app, &case), "sanctions");
-    officer.get("/dashboard").await.assert_contains("Sanctions to follow up").assert_contains("Apology (Alex Archer)");
+    officer
+        .get("/dashboard")
+        .await
+        .assert_status(200)
+        .assert_contains("Sanctions to follow up")
+        .assert_contains("Apology (Alex Archer)");
     let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
     assert!(sent.iter().all(|m| !m.to_address.is_empty()));
     assert!(sent.iter().any(|m| m.to_address == "ip@southvale.example"));

@@ -82,7 +82,7 @@ async fn a_missing_answer_shows_the_form_again_with_every_value_and_file_kept() 
     let res = app.post_multipart("/complaints/new", &refs(&fixed), &[]).await;
     res.assert_status(303);
     let check = app.follow(&res).await;
-    check.assert_contains("screenshot.png").assert_contains("The page says Cllr.");
+    check.assert_status(200).assert_contains("screenshot.png").assert_contains("The page says Cllr.");
 }
 
 #[actix_web::test]
@@ -189,7 +189,7 @@ async fn a_second_complaint_about_the_same_post_is_offered_the_same_case() {
     assert_eq!(on_case, 2);
     assert_eq!(count!(app, cases::table), 1);
     let page = officer.get(&format!("/cases/{}", first.reference)).await;
-    page.assert_contains("Pat Letter").assert_contains("Jo Public").assert_contains("(Post)");
+    page.assert_status(200).assert_contains("Pat Letter").assert_contains("Jo Public").assert_contains("(Post)");
 }
 
 #[actix_web::test]
@@ -208,7 +208,7 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let page = officer.get(&format!("/cases/{}", second.reference)).await;
-    page.assert_contains(&format!("This may be the same conduct as {}", first.reference));
+    page.assert_status(200).assert_contains(&format!("This may be the same conduct as {}", first.reference));
     let complaint_id: String = complaints::table
         .filter(complaints::case_id.eq(&second.id))
         .select(complaints::id)
@@ -221,7 +221,7 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
         )
         .await;
     res.assert_status(303);
-    officer.follow(&res).await.assert_contains("Kim Second").assert_contains("Jo Public");
+    officer.follow(&res).await.assert_status(200).assert_contains("Kim Second").assert_contains("Jo Public");
     let closed = case_rows::find(&mut app.conn(), &second.id).unwrap().unwrap();
     assert_eq!(closed.status, "closed");
     assert_eq!(closed.closure_reason.as_deref(), Some(format!("Merged into {}", first.reference).as_str()));
@@ -258,13 +258,14 @@ async fn confidential_complainants_are_hidden_from_roles_that_may_not_see_them()
         .assert_lacks("jo@example.com")
         .assert_lacks("I work for the council")
         .assert_lacks("Sam Neighbour");
-    ip.get("/cases").await.assert_contains(&case.reference);
+    ip.get("/cases").await.assert_status(200).assert_contains(&case.reference);
 
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     officer
         .get(&format!("/cases/{}", case.reference))
         .await
+        .assert_status(200)
         .assert_contains("Quinn Secret")
         .assert_contains("I work for the council");
 }
@@ -291,7 +292,7 @@ async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
     assert_eq!(case.status, "received", "no acknowledgement goes automatically for a logged complaint");
     assert!(app.emails().is_empty());
     let page = officer.follow(&res).await;
-    page.assert_contains("Complaint logged on case SD-2025-0001").assert_contains("Overdue by");
+    page.assert_status(200).assert_contains("Complaint logged on case SD-2025-0001").assert_contains("Overdue by");
 
     // The officer sends the acknowledgement from the case page.
     let complaint_id: String = complaints::table.select(complaints::id).first(&mut app.conn()).unwrap();

@@ -35,7 +35,11 @@ async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
     assert_eq!(smtp.delivered().len(), 1);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("govuk-tag--green\">Sent</strong>");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("govuk-tag--green\">Sent</strong>");
 }
 
 #[actix_web::test]
@@ -61,7 +65,11 @@ async fn undeliverable_mail_is_retried_then_marked_failed() {
     assert_eq!((m.status.as_str(), m.attempts), ("failed", MAX_ATTEMPTS));
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("Failed</strong> after 6 attempts");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Failed</strong> after 6 attempts");
 }
 
 #[actix_web::test]

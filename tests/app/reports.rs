@@ -229,11 +229,13 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
             .first(&mut app.conn())
             .unwrap()
     };
-    let parish = csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}&authorities={northfield}")).await.body);
+    let parish =
+        csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}&authorities={northfield}")).await.ok_body());
     assert_eq!(figure(&parish, "Summary", "Complaints received"), ("1", "0"));
 
     // The closed cases, anonymised.
     let cases_csv = mo.get(&format!("/reports/cases.csv?period={Q2}")).await;
+    cases_csv.assert_status(200);
     let lines = csv_rows(&cases_csv.body);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1][3], "Northfield Parish Council");
@@ -253,7 +255,11 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
         .assert_contains("There is a problem");
 
     // The dashboard shows the year to date from the same figures.
-    mo.get("/dashboard").await.assert_contains("This financial year so far").assert_contains("Complaints received");
+    mo.get("/dashboard")
+        .await
+        .assert_status(200)
+        .assert_contains("This financial year so far")
+        .assert_contains("Complaints received");
 }
 
 #[actix_web::test]
@@ -284,28 +290,33 @@ async fn a_snapshot_never_changes_after_the_cases_do() {
     let path = saved.location().unwrap().to_string();
     let before = officer.get(&path).await;
     before.assert_status(200).assert_contains("Unchanged since it was saved").assert_contains("Standards Committee");
-    let figures_before = officer.get(&format!("{path}/figures.csv")).await.body;
-    let cases_before = officer.get(&format!("{path}/cases.csv")).await.body;
+    let figures_before = officer.get(&format!("{path}/figures.csv")).await.ok_body();
+    let cases_before = officer.get(&format!("{path}/cases.csv")).await.ok_body();
 
     // The cases change: another is closed within the period.
     close(&app, &cases[2], d(2025, 9, 15), "Resolved informally");
-    let live = csv_rows(&officer.get(&format!("/reports/figures.csv?period={Q2}")).await.body);
+    let live = csv_rows(&officer.get(&format!("/reports/figures.csv?period={Q2}")).await.ok_body());
     assert_eq!(figure(&live, "Summary", "Cases closed"), ("2", "0"));
 
     let after = officer.get(&path).await;
+    after.assert_status(200);
     assert_eq!(
         after.body.split("<div class=\"sd-report\">").nth(1),
         before.body.split("<div class=\"sd-report\">").nth(1),
         "the report as presented is unchanged"
     );
-    assert_eq!(officer.get(&format!("{path}/figures.csv")).await.body, figures_before);
-    assert_eq!(officer.get(&format!("{path}/cases.csv")).await.body, cases_before);
+    assert_eq!(officer.get(&format!("{path}/figures.csv")).await.ok_body(), figures_before);
+    assert_eq!(officer.get(&format!("{path}/cases.csv")).await.ok_body(), cases_before);
     let snapshot_rows = csv_rows(&figures_before);
     assert_eq!(figure(&snapshot_rows, "Summary", "Cases closed"), ("1", "0"));
     for body in [&after.body, &figures_before, &cases_before] {
         assert!(!body.contains("Jo Public"));
     }
-    officer.get("/reports").await.assert_contains("presented to Standards Committee on 14 October 2025");
+    officer
+        .get("/reports")
+        .await
+        .assert_status(200)
+        .assert_contains("presented to Standards Committee on 14 October 2025");
 
     // Tampering with the stored copy is detected.
     {
@@ -316,7 +327,7 @@ async fn a_snapshot_never_changes_after_the_cases_do() {
             .execute(&mut app.conn())
             .unwrap();
     }
-    officer.get(&path).await.assert_contains("no longer matches its SHA-256");
+    officer.get(&path).await.assert_status(200).assert_contains("no longer matches its SHA-256");
 
     // Only staff who work cases present reports; committee members read them.
     let committee = app.new_browser();

@@ -91,7 +91,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     res.assert_status(303);
     let path = res.location().unwrap().to_string();
     assert_eq!(path, format!("/cases/{}/takedowns/T1", case.reference));
-    browser.get(&path).await.assert_contains("Requested");
+    browser.get(&path).await.assert_status(200).assert_contains("Requested");
 
     let refused =
         browser.post_multipart(&format!("{path}/update"), &[("status", "removed"), ("note", "Gone")], &[]).await;
@@ -124,7 +124,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
         .unwrap();
     let today = chrono::Utc::now().date_naive();
     assert_eq!(checks, vec![today + chrono::Duration::days(7), today + chrono::Duration::days(30)]);
-    browser.get(&path).await.assert_contains("verified by").assert_contains("Removed (verified)");
+    browser.get(&path).await.assert_status(200).assert_contains("verified by").assert_contains("Removed (verified)");
 }
 
 #[actix_web::test]
@@ -152,9 +152,10 @@ async fn the_overdue_reminder_is_queued_exactly_once() {
     browser
         .get("/dashboard")
         .await
+        .assert_status(200)
         .assert_contains("Overdue takedown requests")
         .assert_contains(&format!("{} T1", case.reference));
-    browser.get(&format!("/cases/{}", case.reference)).await.assert_contains("Overdue");
+    browser.get(&format!("/cases/{}", case.reference)).await.assert_status(200).assert_contains("Overdue");
 }
 
 #[actix_web::test]
@@ -286,7 +287,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
     browser.login("officer@southvale.example", "demo-password").await;
     let path = format!("/cases/{}", case.reference);
     browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
-    browser.get(&path).await.assert_contains("Record the agreed actions first");
+    browser.get(&path).await.assert_status(200).assert_contains("Record the agreed actions first");
     for (kind, what) in [("removal", "Delete the post"), ("apology", "Written apology to the officer")] {
         browser
             .post_form(&format!("{path}/informal/actions"), &[("kind", kind), ("description", what)])
@@ -297,6 +298,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
     browser
         .get(&path)
         .await
+        .assert_status(200)
         .assert_contains("These actions are not done yet: Delete the post; Written apology to the officer");
     assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "informal-resolution");
     for a in rows::actions(&mut app.conn(), &case.id).unwrap() {
