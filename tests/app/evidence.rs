@@ -305,8 +305,7 @@ async fn the_export_bundle_manifest_matches_the_files() {
     let res = officer.get(&format!("/cases/{}/evidence.zip", case.reference)).await;
     res.assert_status(200);
     assert_eq!(res.header("content-type"), Some("application/zip"));
-    let bytes = officer_bytes(&officer, &format!("/cases/{}/evidence.zip", case.reference)).await;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes.clone())).unwrap();
     let mut manifest = String::new();
     zip.by_name("manifest.json").unwrap().read_to_string(&mut manifest).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
@@ -352,18 +351,6 @@ async fn the_export_bundle_manifest_matches_the_files() {
         out,
     );
     assert!(matches!(refused, Err(standards_desk::services::ServiceError::Forbidden)));
-}
-
-async fn officer_bytes(officer: &TestApp, path: &str) -> Vec<u8> {
-    // The harness reads bodies as text; fetch raw bytes through the same app.
-    let app = actix_web::test::init_service(standards_desk::build_app!(officer.state)).await;
-    let cookie = officer.cookie_header();
-    let req = actix_web::test::TestRequest::get()
-        .uri(path)
-        .peer_addr(crate::harness::DEFAULT_PEER.parse().unwrap())
-        .insert_header(("cookie", cookie))
-        .to_request();
-    actix_web::test::call_and_read_body(&app, req).await.to_vec()
 }
 
 #[actix_web::test]

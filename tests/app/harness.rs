@@ -2,6 +2,8 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` is set), driven through actix's test service with
 //! a cookie jar, as a browser would.
 
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::test;
 use diesel::prelude::*;
@@ -14,6 +16,9 @@ use standards_desk::services::users::{self as user_service, UserInput};
 use standards_desk::{build_app, prepare_database, AppState};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const DEFAULT_PEER: &str = "203.0.113.7:40000";
@@ -64,7 +69,9 @@ impl Drop for TestDb {
 pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
+    /// The body as text (lossily decoded), and as sent.
     pub body: String,
+    pub bytes: Vec<u8>,
     /// Set by [`Response::assert_status`]: content checks refuse to run before it, so a page is
     /// never judged by its text alone (an error page can contain the text looked for, or lack it).
     status_checked: std::cell::Cell<bool>,
@@ -125,9 +132,22 @@ impl Response {
     }
 }
 
+/// The application's service, initialised once and shared by a test's browsers (type-erased:
+/// the service type `init_service` returns cannot be named).
+type Service = Rc<dyn Fn(test::TestRequest) -> Pin<Box<dyn Future<Output = ServiceResponse<BoxBody>>>>>;
+
+async fn init_service(state: &AppState) -> Service {
+    let service = Rc::new(test::init_service(build_app!(state)).await);
+    Rc::new(move |req: test::TestRequest| {
+        let service = service.clone();
+        Box::pin(async move { test::call_service(&*service, req.to_request()).await.map_into_boxed_body() })
+    })
+}
+
 pub struct TestApp {
     pub state: AppState,
-    pub db: std::rc::Rc<TestDb>,
+    pub db: Rc<TestDb>,
+    service: Service,
     cookies: RefCell<BTreeMap<String, String>>,
     csrf: RefCell<Option<String>>,
     /// The client address requests come from.
@@ -148,9 +168,11 @@ impl TestApp {
         let mut config = Config::for_database(db.url.clone(), db.dir.path().join("data"));
         configure(&mut config);
         config.prepare_data_dir().expect("data dir");
+        let state = AppState::new(pool, config).expect("app state");
         TestApp {
-            state: AppState::new(pool, config).expect("app state"),
-            db: std::rc::Rc::new(db),
+            service: init_service(&state).await,
+            state,
+            db: Rc::new(db),
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
@@ -162,6 +184,7 @@ impl TestApp {
         TestApp {
             state: self.state.clone(),
             db: self.db.clone(),
+            service: self.service.clone(),
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
@@ -173,7 +196,6 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Response {
-        let app = test::init_service(build_app!(self.state)).await;
         let cookie_header =
             self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let mut req = test::TestRequest::default()
@@ -186,7 +208,7 @@ impl TestApp {
         if let Some((content_type, bytes)) = body {
             req = req.insert_header((header::CONTENT_TYPE, content_type)).set_payload(bytes);
         }
-        let res = test::call_service(&app, req.to_request()).await;
+        let res = (self.service)(req).await;
         let status = res.status();
         let headers = res.headers().clone();
         for value in headers.get_all(header::SET_COOKIE) {
@@ -204,6 +226,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
             status_checked: Default::default(),
         };
         if let Some(t) = response.csrf_token() {
@@ -298,11 +321,6 @@ impl TestApp {
             .select(memberships::id)
             .first(&mut self.conn())
             .expect("membership")
-    }
-
-    /// The Cookie header this browser would send.
-    pub fn cookie_header(&self) -> String {
-        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     pub fn has_cookie(&self, name: &str) -> bool {
