@@ -85,8 +85,7 @@ const SCENARIOS: &[Scenario] = &[
 
 #[actix_web::test]
 async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let officer = user(&app, "officer@southvale.example");
     let actor = Actor::user(&officer.id, &officer.name, None);
     for s in SCENARIOS {
@@ -116,8 +115,7 @@ async fn the_ten_scenarios_give_the_expected_suggestion_and_engaged_council() {
 
 #[actix_web::test]
 async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -202,8 +200,7 @@ async fn an_override_needs_a_reason_and_only_the_monitoring_officer_concludes() 
 
 #[actix_web::test]
 async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_moves_the_case() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "Calls an officer a liar");
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -292,8 +289,7 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
 
 #[actix_web::test]
 async fn an_ip_sees_only_the_case_they_are_consulted_on_and_records_their_view() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let a = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/a", "One");
     let b = log(&app, "Dave Dunn", "southvale", "x", "https://example.org/b", "Two");
     let ip = app.new_browser();

@@ -237,8 +237,7 @@ async fn file_a_complaint(b: &Browser, app: &TestApp, upload: &str) -> String {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn a_member_of_the_public_files_a_complaint_with_a_screenshot() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let b = Browser::start(&app, true).await;
     let dir = tempfile::tempdir().unwrap();
     let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
@@ -250,8 +249,7 @@ async fn a_member_of_the_public_files_a_complaint_with_a_screenshot() {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn the_public_journey_works_without_javascript() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let b = Browser::start(&app, false).await;
     let dir = tempfile::tempdir().unwrap();
     let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
@@ -269,8 +267,7 @@ async fn sign_in(b: &Browser, email: &str) {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn officers_capture_assess_request_removal_and_the_mo_decides() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let dir = tempfile::tempdir().unwrap();
     let upload = screenshot_file(dir.path());
     let public = Browser::start(&app, true).await;
@@ -374,8 +371,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = crate::hearing::at_hearing(&app).await;
     let reference = case.reference.clone();
 

@@ -33,8 +33,7 @@ fn officer_id(app: &TestApp) -> String {
 
 #[actix_web::test]
 async fn the_case_list_filters_searches_sorts_and_pages() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let a = log(
         &app,
         "Alex Archer",
@@ -118,8 +117,7 @@ async fn the_case_list_filters_searches_sorts_and_pages() {
 
 #[actix_web::test]
 async fn the_case_list_pages_through_many_cases() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     for i in 0..27 {
         log(
             &app,
@@ -151,8 +149,7 @@ async fn the_case_list_pages_through_many_cases() {
 
 #[actix_web::test]
 async fn a_declared_conflict_removes_the_case_from_lists_searches_and_its_page() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let a = log(
         &app,
         "Alex Archer",
@@ -183,8 +180,7 @@ async fn a_declared_conflict_removes_the_case_from_lists_searches_and_its_page()
 
 #[actix_web::test]
 async fn restricted_roles_see_only_the_cases_they_are_part_of() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let a = log(&app, "Alex Archer", "southvale", "https://facebook.com/a/posts/1", "One", (2, 11, 2026));
     let b = log(&app, "Dave Dunn", "southvale", "https://x.com/d/status/2", "Two", (3, 11, 2026));
     let investigator = users::find_by_email(&mut app.conn(), "investigator@southvale.example").unwrap().unwrap();
@@ -217,8 +213,7 @@ async fn restricted_roles_see_only_the_cases_they_are_part_of() {
 
 #[actix_web::test]
 async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let a = log(
         &app,
         "Alex Archer",
@@ -275,8 +270,7 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
 
 #[actix_web::test]
 async fn a_confidential_complainant_is_not_named_to_the_member() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let mut fields = with(&complaint(&app), "confidential", "yes");
     fields = with(&fields, "confidential_reason", "Fear of reprisal");
     fields = with(&fields, "source", "post");
@@ -304,8 +298,7 @@ async fn a_confidential_complainant_is_not_named_to_the_member() {
 
 #[actix_web::test]
 async fn the_dashboard_shows_my_cases_and_what_is_overdue() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let old = log(&app, "Alex Archer", "southvale", "https://facebook.com/a/posts/1", "Old", (1, 10, 2025));
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;

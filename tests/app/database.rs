@@ -24,7 +24,7 @@ fn table_exists(conn: &mut standards_desk::db::DbConnection, table: &str) -> boo
 
 #[test]
 fn migrations_run_up_down_and_up_again() {
-    let db = TestDb::new();
+    let db = TestDb::empty();
     let mut conn = db.connect();
     let names = conn.migration_names();
     assert!(!names.is_empty());

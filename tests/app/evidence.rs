@@ -56,7 +56,6 @@ fn capture_fields() -> Vec<(&'static str, &'static str)> {
 }
 
 async fn case_with_officer(app: &TestApp) -> (Case, TestApp) {
-    app.seed_demo();
     let case = submit_public(app, &complaint(app), &[("files", "from-complainant.png", PNG)]).await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -73,7 +72,7 @@ async fn add_capture(officer: &TestApp, case: &Case, files: &[(&str, &str, &[u8]
 
 #[actix_web::test]
 async fn files_are_hashed_stored_once_and_logged_in_custody() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     // The complainant's screenshot became evidence E1, unverified.
     let e1 = officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await;
@@ -127,7 +126,7 @@ async fn files_are_hashed_stored_once_and_logged_in_custody() {
 
 #[actix_web::test]
 async fn an_executable_renamed_png_is_refused_and_nothing_else_is_lost() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     officer.get(&format!("/cases/{}/evidence/new", case.reference)).await;
     let res = officer
@@ -149,7 +148,7 @@ async fn an_executable_renamed_png_is_refused_and_nothing_else_is_lost() {
 
 #[actix_web::test]
 async fn a_file_altered_on_disk_is_reported_by_verify_and_by_the_command() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
     let ok = officer.post_form(&format!("/cases/{}/evidence/E2/verify", case.reference), &[]).await;
@@ -197,7 +196,7 @@ fn verify_command(app: &TestApp) -> std::process::Output {
 
 #[actix_web::test]
 async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
     diesel::update(custody_log::table.filter(custody_log::item_id.eq(&item)).filter(custody_log::seq.eq(1)))
@@ -211,7 +210,7 @@ async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
     assert_eq!(verify_command(&app).status.code(), Some(1));
 
     // Deleting the newest entries is caught too.
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
     let last: i32 = custody_log::table
@@ -232,7 +231,7 @@ async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
 
 #[actix_web::test]
 async fn files_are_404_for_users_who_may_not_see_the_case() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     let file_id: String = rows::files(
         &mut app.conn(),
@@ -268,7 +267,7 @@ async fn files_are_404_for_users_who_may_not_see_the_case() {
 
 #[actix_web::test]
 async fn saved_html_is_served_sandboxed_and_images_inline() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
     let item: String = evidence_items::table
@@ -299,7 +298,7 @@ async fn saved_html_is_served_sandboxed_and_images_inline() {
 
 #[actix_web::test]
 async fn the_export_bundle_manifest_matches_the_files() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML), ("files", "shot.png", PNG)]).await;
     let res = officer.get(&format!("/cases/{}/evidence.zip", case.reference)).await;
@@ -355,7 +354,7 @@ async fn the_export_bundle_manifest_matches_the_files() {
 
 #[actix_web::test]
 async fn a_correction_adds_a_version_and_keeps_the_original() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
     let path = format!("/cases/{}/evidence/E2/correct", case.reference);
@@ -385,7 +384,7 @@ async fn a_correction_adds_a_version_and_keeps_the_original() {
 
 #[actix_web::test]
 async fn status_checks_are_recorded_in_custody() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     officer
         .post_form(

@@ -1,6 +1,7 @@
 //! `TestApp`: the real application on its own database (a temporary SQLite file, or a fresh
-//! PostgreSQL database when `TEST_DATABASE_URL` is set), driven through actix's test service with
-//! a cookie jar, as a browser would.
+//! PostgreSQL database when `TEST_DATABASE_URL` is set), copied from a migrated, seeded template
+//! (see `template_db.rs`), driven through actix's test service with a cookie jar, as a browser
+//! would.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
@@ -13,17 +14,23 @@ use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
 use standards_desk::models::user::{self as user_rows, Role, User};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::users::{self as user_service, UserInput};
-use standards_desk::{build_app, prepare_database, AppState};
+use standards_desk::{build_app, AppState};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+#[path = "template_db.rs"]
+pub mod template_db;
+pub use template_db::Seed;
+
 pub const PASSWORD: &str = "correct horse battery";
 pub const DEFAULT_PEER: &str = "203.0.113.7:40000";
 
-/// A database of its own for one test, removed afterwards.
+/// A database of its own for one test, removed afterwards. On PostgreSQL it commits without
+/// waiting for the disk (`synchronous_commit = off`: what a transaction sees is unchanged; only
+/// durability after a server crash is given up, which a test database never needs).
 pub struct TestDb {
     pub url: DatabaseUrl,
     pub dir: tempfile::TempDir,
@@ -31,19 +38,37 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    pub fn new() -> Self {
+    /// An empty database: no migrations, no data (for the migration checks).
+    pub fn empty() -> Self {
+        Self::create(None)
+    }
+
+    /// A copy of the migrated, seeded template (see [`template_db`]).
+    pub fn from_template(seed: Seed) -> Self {
+        Self::create(Some(seed))
+    }
+
+    fn create(template: Option<Seed>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(admin_url) => {
                 let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("TEST_DATABASE_URL ends in /dbname");
-                let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("postgres url");
+                let create = match template {
+                    Some(seed) => template_db::pg_create_from_template(&admin_url, seed, &name),
+                    None => format!("CREATE DATABASE {name}"),
+                };
+                for sql in [create, format!("ALTER DATABASE {name} SET synchronous_commit TO off")] {
+                    diesel::sql_query(&sql).execute(&mut admin).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+                let url = DatabaseUrl::parse(&template_db::pg_url(&admin_url, &name)).expect("postgres url");
                 TestDb { url, dir, pg_admin: Some((admin_url, name)) }
             }
             None => {
                 let path = dir.path().join("test.db");
+                if let Some(seed) = template {
+                    template_db::copy_sqlite_template(seed, &path);
+                }
                 let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("sqlite url");
                 TestDb { url, dir, pg_admin: None }
             }
@@ -145,28 +170,46 @@ async fn init_service(state: &AppState) -> Service {
 }
 
 pub struct TestApp {
-    pub state: AppState,
-    pub db: Rc<TestDb>,
+    // Fields drop in declaration order: the service and the state (each holding the pool) go
+    // before the database, so no connection is left open when it is dropped.
     service: Service,
+    pub state: AppState,
     cookies: RefCell<BTreeMap<String, String>>,
     csrf: RefCell<Option<String>>,
     /// The client address requests come from.
     pub peer: RefCell<String>,
+    pub db: Rc<TestDb>,
 }
 
-impl TestApp {
-    pub async fn spawn() -> Self {
-        Self::spawn_with(|_| {}).await
+type Configure = Box<dyn FnOnce(&mut Config)>;
+
+/// How a [`TestApp`] starts: `TestApp::builder().demo().configure(|c| …).spawn().await`.
+#[must_use]
+pub struct TestAppBuilder {
+    seed: Seed,
+    configure: Vec<Configure>,
+}
+
+impl TestAppBuilder {
+    /// With the demo council, members and staff (not the demo cases).
+    pub fn demo(mut self) -> Self {
+        self.seed = Seed::Demo;
+        self
     }
 
     /// With changes to the configuration (smaller upload limit, an SMTP server, …).
-    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let db = TestDb::new();
-        let mut conn = db.connect();
-        prepare_database(&mut conn).expect("migrations and reference data");
+    pub fn configure(mut self, f: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db = TestDb::from_template(self.seed);
         let pool = db::build_pool(&db.url, 4).expect("pool");
         let mut config = Config::for_database(db.url.clone(), db.dir.path().join("data"));
-        configure(&mut config);
+        for f in self.configure {
+            f(&mut config);
+        }
         config.prepare_data_dir().expect("data dir");
         let state = AppState::new(pool, config).expect("app state");
         TestApp {
@@ -177,6 +220,23 @@ impl TestApp {
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
         }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder { seed: Seed::Reference, configure: Vec::new() }
+    }
+
+    /// Migrated, with the reference data and no one in it.
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// With the demo council, members and staff (`…@southvale.example`, password
+    /// `demo-password`), not the demo cases.
+    pub async fn spawn_demo() -> Self {
+        Self::builder().demo().spawn().await
     }
 
     /// A second browser on the same application and database (its own cookies).
@@ -303,11 +363,6 @@ impl TestApp {
     /// Every message in the outbox, oldest first.
     pub fn emails(&self) -> Vec<standards_desk::models::outbox::OutboxMessage> {
         standards_desk::models::outbox::list_all(&mut self.conn()).expect("outbox")
-    }
-
-    /// Loads the demo council, members and staff (not the demo cases).
-    pub fn seed_demo(&self) {
-        standards_desk::services::demo::load_with(&mut self.conn(), false).expect("demo data");
     }
 
     /// The membership id (the form's value) of a demo member on a council.

@@ -184,8 +184,7 @@ pub(crate) async fn at_hearing(app: &TestApp) -> Case {
 
 #[actix_web::test]
 async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accepted_with_one() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -316,8 +315,7 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
 
 #[actix_web::test]
 async fn an_investigator_sees_only_their_case() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let mine = investigated(&app, "Alex Archer", "southvale").await;
     let other = investigated(&app, "Dave Dunn", "southvale").await;
     let inv = app.new_browser();
@@ -360,8 +358,7 @@ async fn an_investigator_sees_only_their_case() {
 
 #[actix_web::test]
 async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_hearing_is_fixed() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -408,8 +405,7 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
 
 #[actix_web::test]
 async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -433,8 +429,7 @@ async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
 
 #[actix_web::test]
 async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = at_hearing(&app).await;
     let hashes: Vec<String> = evidence_files::table
         .inner_join(standards_desk::db::schema::evidence_items::table)
@@ -473,8 +468,7 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
 
 #[actix_web::test]
 async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_case_to_closed() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = at_hearing(&app).await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -611,8 +605,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
 
 #[actix_web::test]
 async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_notice() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Bo Brennan", "northfield").await;
     appoint(&app, &case);
     final_report(&app, &case).await;

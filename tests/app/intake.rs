@@ -19,8 +19,7 @@ macro_rules! count {
 
 #[actix_web::test]
 async fn a_public_submission_with_two_uploads_opens_a_case_with_everything_recorded() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let fields = complaint(&app);
     let case = submit_public(&app, &fields, &[("files", "screenshot.png", PNG), ("files", "page.pdf", PDF)]).await;
     let year = case.received_on.format("%Y").to_string();
@@ -60,8 +59,7 @@ async fn a_public_submission_with_two_uploads_opens_a_case_with_everything_recor
 
 #[actix_web::test]
 async fn a_missing_answer_shows_the_form_again_with_every_value_and_file_kept() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let fields = with(&complaint(&app), "why_official", "");
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "screenshot.png", PNG)]).await;
@@ -87,8 +85,7 @@ async fn a_missing_answer_shows_the_form_again_with_every_value_and_file_kept() 
 
 #[actix_web::test]
 async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
-    let app = TestApp::spawn_with(|c| c.max_upload_bytes = 64).await;
-    app.seed_demo();
+    let app = TestApp::builder().demo().configure(|c| c.max_upload_bytes = 64).spawn().await;
     let fields = complaint(&app);
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "innocent.png", EXE)]).await;
@@ -107,8 +104,7 @@ async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
 
 #[actix_web::test]
 async fn the_honeypot_refuses_without_storing_anything() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let fields = with(&complaint(&app), "website", "http://spam.example");
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
@@ -120,8 +116,7 @@ async fn the_honeypot_refuses_without_storing_anything() {
 
 #[actix_web::test]
 async fn the_rate_limit_refuses_without_storing_anything() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     for _ in 0..rate_limit::COMPLAINT_FORM_POSTS.max {
         rate_limit::record(&mut app.conn(), rate_limit::COMPLAINT_FORM_POSTS, "203.0.113.7").unwrap();
     }
@@ -140,8 +135,7 @@ async fn the_rate_limit_refuses_without_storing_anything() {
 
 #[actix_web::test]
 async fn a_multipart_post_without_the_csrf_token_stores_nothing() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let fields = complaint(&app);
     app.get("/complaints/new").await;
     let res = app.post_multipart_raw("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
@@ -152,8 +146,7 @@ async fn a_multipart_post_without_the_csrf_token_stores_nothing() {
 
 #[actix_web::test]
 async fn a_second_complaint_about_the_same_post_is_offered_the_same_case() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let first = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
 
     // An officer logs a letter about the same post (a different copy of the link).
@@ -194,8 +187,7 @@ async fn a_second_complaint_about_the_same_post_is_offered_the_same_case() {
 
 #[actix_web::test]
 async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let first = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     let other = app.new_browser();
     let second_fields = with(
@@ -229,8 +221,7 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
 
 #[actix_web::test]
 async fn confidential_complainants_are_hidden_from_roles_that_may_not_see_them() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let fields = with(&with(&complaint(&app), "confidential", "yes"), "confidential_reason", "I work for the council");
     let fields = with(&fields, "complainant_name", "Quinn Secret");
     let case = submit_public(&app, &fields, &[("files", "s.png", PNG)]).await;
@@ -272,8 +263,7 @@ async fn confidential_complainants_are_hidden_from_roles_that_may_not_see_them()
 
 #[actix_web::test]
 async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     officer.get("/cases/new").await;

@@ -8,12 +8,15 @@ use standards_desk::services::outbox::MAX_ATTEMPTS;
 #[actix_web::test]
 async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
     let smtp = SmtpServer::start();
-    let app = TestApp::spawn_with(|c| {
-        c.smtp_url = Some(smtp.url());
-        c.mail_from = "Southvale Standards <standards@southvale.example>".into();
-    })
-    .await;
-    app.seed_demo();
+    let smtp_url = smtp.url();
+    let app = TestApp::builder()
+        .demo()
+        .configure(|c| {
+            c.smtp_url = Some(smtp_url);
+            c.mail_from = "Southvale Standards <standards@southvale.example>".into();
+        })
+        .spawn()
+        .await;
     let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     let delivery = app.state.send_due_mail().await.expect("outbox runs");
     assert_eq!(delivery.sent, 1);
@@ -46,8 +49,11 @@ async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
 async fn undeliverable_mail_is_retried_then_marked_failed() {
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::spawn_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
-    app.seed_demo();
+    let app = TestApp::builder()
+        .demo()
+        .configure(move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .spawn()
+        .await;
     let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     let first = app.state.send_due_mail().await.unwrap();
     assert_eq!((first.sent, first.retrying), (0, 1));
@@ -74,8 +80,7 @@ async fn undeliverable_mail_is_retried_then_marked_failed() {
 
 #[actix_web::test]
 async fn without_smtp_mail_is_written_to_files_in_the_data_directory() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     assert_eq!(app.state.send_due_mail().await.unwrap().sent, 1);
     let dir = app.state.config.data_dir.join("mail");

@@ -165,8 +165,7 @@ fn figure<'a>(rows: &'a [Vec<String>], section: &str, measure: &str) -> (&'a str
 
 #[actix_web::test]
 async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     fixed_cases(&app);
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
@@ -264,8 +263,7 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
 
 #[actix_web::test]
 async fn a_snapshot_never_changes_after_the_cases_do() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let cases = fixed_cases(&app);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;

@@ -21,7 +21,6 @@ fn officer(app: &TestApp) -> (User, Actor) {
 }
 
 async fn case_with_post(app: &TestApp) -> Case {
-    app.seed_demo();
     submit_public(app, &complaint(app), &[("files", "post.png", PNG)]).await
 }
 
@@ -47,7 +46,7 @@ fn input(app: &TestApp, case: &Case, kind: &str, channel: &str) -> RequestInput 
 
 #[actix_web::test]
 async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     let t = takedown::request(
@@ -69,7 +68,7 @@ async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
 
 #[actix_web::test]
 async fn removal_needs_verification_evidence_and_schedules_rechecks() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let browser = app.new_browser();
     browser.login("officer@southvale.example", "demo-password").await;
@@ -129,7 +128,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
 
 #[actix_web::test]
 async fn the_overdue_reminder_is_queued_exactly_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     takedown::request(
@@ -160,7 +159,7 @@ async fn the_overdue_reminder_is_queued_exactly_once() {
 
 #[actix_web::test]
 async fn a_reinstated_post_reopens_the_request() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     let t = takedown::request(
@@ -243,7 +242,7 @@ fn stored(app: &TestApp, bytes: &[u8]) -> String {
 
 #[actix_web::test]
 async fn completing_every_agreed_action_allows_closing_as_resolved() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
     let actor = Actor::user(&mo.id, &mo.name, None);
@@ -312,7 +311,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
 
 #[actix_web::test]
 async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
     let actor = Actor::user(&mo.id, &mo.name, None);
@@ -345,8 +344,7 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
 
 #[actix_web::test]
 async fn takedown_figures_over_a_set_of_requests_are_right() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let (user, actor) = officer(&app);
     let mut n = 0;
     // Each request on a case of its own, with a post on the given platform.
