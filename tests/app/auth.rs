@@ -1,6 +1,5 @@
 use crate::harness::{TestApp, PASSWORD};
-use diesel::prelude::*;
-use standards_desk::db::schema::{audit_log, sessions};
+use crate::rows;
 use standards_desk::models::user::Role;
 
 #[actix_web::test]
@@ -20,11 +19,8 @@ async fn sign_in_with_the_right_password_opens_a_session() {
     let dash = app.get("/dashboard").await;
     dash.assert_status(200).assert_contains("Signed in as Test Case officer").assert_lacks("Sign in</h1>");
     dash.assert_contains("Test Case officer");
-    let stored: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(stored, 1);
-    let audited: i64 =
-        audit_log::table.filter(audit_log::action.eq("user.signed_in")).count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(audited, 1);
+    assert_eq!(rows::count(&app, "sessions"), 1);
+    assert_eq!(rows::audited(&app, "user.signed_in"), 1);
 }
 
 #[actix_web::test]
@@ -104,16 +100,14 @@ async fn sign_in_itself_needs_the_browser_csrf_token() {
 async fn an_expired_session_is_sent_to_sign_in_with_a_message() {
     let app = TestApp::spawn().await;
     app.login_as(Role::CaseOfficer).await;
-    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
-    diesel::update(sessions::table).set(sessions::expires_at.eq(past)).execute(&mut app.conn()).unwrap();
+    rows::expire_sessions(&app);
     let res = app.get("/dashboard").await;
     res.assert_status(303);
     let to = res.location().unwrap().to_string();
     assert!(to.starts_with("/login?next=%2Fdashboard") && to.contains("expired=1"), "{to}");
     assert!(!app.has_cookie("sd_session"));
     app.follow(&res).await.assert_status(200).assert_contains("Your session has expired");
-    let left: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(left, 0, "the expired session is deleted");
+    assert_eq!(rows::count(&app, "sessions"), 0, "the expired session is deleted");
 }
 
 #[actix_web::test]
@@ -124,8 +118,7 @@ async fn signing_out_ends_the_session() {
     res.assert_status(303);
     assert_eq!(res.location(), Some("/login"));
     app.follow(&res).await.assert_status(200).assert_contains("You have signed out");
-    let left: i64 = sessions::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(rows::count(&app, "sessions"), 0);
     let after = app.get("/dashboard").await;
     after.assert_status(303);
     assert!(after.location().unwrap().starts_with("/login"));

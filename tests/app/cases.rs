@@ -1,34 +1,22 @@
-use crate::fixtures::{complaint, with};
+use crate::fixtures::{declare_conflict, grant_part, CaseBuilder};
 use crate::harness::TestApp;
-use diesel::prelude::*;
-use standards_desk::db::schema::{case_notes, case_participants, conflict_declarations};
+use crate::rows;
+use chrono::NaiveDate;
 use standards_desk::models::case::{self as case_rows, Case};
-use standards_desk::models::user as users;
-use standards_desk::models::{new_id, now};
-use standards_desk::services::audit::Actor;
-use standards_desk::services::intake::{self, ComplaintForm, Logged};
 
 /// Logs a complaint through the service, as an officer would.
 fn log(app: &TestApp, member: &str, council: &str, url: &str, what: &str, received: (u32, u32, i32)) -> Case {
-    let mut fields = complaint(app);
-    fields = with(&fields, "councillor", &app.membership(member, council));
-    fields = with(&fields, "post_urls", url);
-    fields = with(&fields, "what_happened", what);
-    fields = with(&fields, "source", "email");
-    fields = with(&fields, "case_choice", "new");
-    fields = with(&fields, "received_day", &received.0.to_string());
-    fields = with(&fields, "received_month", &received.1.to_string());
-    fields = with(&fields, "received_year", &received.2.to_string());
-    let form = ComplaintForm::from_pairs(&fields);
-    let today = chrono::Utc::now().date_naive();
-    match intake::log_by_staff(&mut app.conn(), &Actor::system("test"), &form, &[], today).expect("logged") {
-        Logged::Created(c) => *c,
-        Logged::ChooseCase(_) => panic!("case_choice=new opens a case"),
-    }
+    let (day, month, year) = received;
+    CaseBuilder::new()
+        .member(member, council)
+        .url(url)
+        .what(what)
+        .received(NaiveDate::from_ymd_opt(year, month, day).unwrap())
+        .log(app)
 }
 
 fn officer_id(app: &TestApp) -> String {
-    users::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap().id
+    app.user("officer@southvale.example").id
 }
 
 #[actix_web::test]
@@ -85,11 +73,7 @@ async fn the_case_list_filters_searches_sorts_and_pages() {
         .assert_status(200)
         .assert_contains(&e.reference)
         .assert_contains("1 case found");
-    let dave: String = standards_desk::db::schema::members::table
-        .filter(standards_desk::db::schema::members::full_name.eq("Dave Dunn"))
-        .select(standards_desk::db::schema::members::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let dave = app.member_id("Dave Dunn");
     officer
         .get(&format!("/cases?member={dave}"))
         .await
@@ -158,16 +142,7 @@ async fn a_declared_conflict_removes_the_case_from_lists_searches_and_its_page()
         "Called an officer a liar",
         (2, 11, 2026),
     );
-    diesel::insert_into(conflict_declarations::table)
-        .values((
-            conflict_declarations::id.eq(new_id()),
-            conflict_declarations::case_id.eq(&a.id),
-            conflict_declarations::user_id.eq(officer_id(&app)),
-            conflict_declarations::reason.eq("Related to the councillor"),
-            conflict_declarations::declared_at.eq(now()),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    declare_conflict(&app, &a, &officer_id(&app), "Related to the councillor");
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     officer.get("/cases").await.assert_status(200).assert_contains("0 cases found");
@@ -183,17 +158,8 @@ async fn restricted_roles_see_only_the_cases_they_are_part_of() {
     let app = TestApp::spawn_demo().await;
     let a = log(&app, "Alex Archer", "southvale", "https://facebook.com/a/posts/1", "One", (2, 11, 2026));
     let b = log(&app, "Dave Dunn", "southvale", "https://x.com/d/status/2", "Two", (3, 11, 2026));
-    let investigator = users::find_by_email(&mut app.conn(), "investigator@southvale.example").unwrap().unwrap();
-    diesel::insert_into(case_participants::table)
-        .values((
-            case_participants::id.eq(new_id()),
-            case_participants::case_id.eq(&a.id),
-            case_participants::user_id.eq(&investigator.id),
-            case_participants::part.eq("investigator"),
-            case_participants::granted_at.eq(now()),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    let investigator = app.user("investigator@southvale.example");
+    grant_part(&app, &a, &investigator.id, "investigator");
     let inv = app.new_browser();
     inv.login("investigator@southvale.example", "demo-password").await;
     inv.get("/cases")
@@ -207,8 +173,7 @@ async fn restricted_roles_see_only_the_cases_they_are_part_of() {
     page.assert_status(200).assert_lacks("Add a note").assert_lacks("Save officer");
     // Nor can they act on it.
     inv.post_form(&format!("/cases/{}/notes", a.reference), &[("note", "mine")]).await.assert_status(403);
-    let notes: i64 = case_notes::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(notes, 0);
+    assert_eq!(rows::count(&app, "case_notes"), 0);
 }
 
 #[actix_web::test]
@@ -244,11 +209,7 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
 
     // The member hears nothing until the officer decides.
     assert!(app.emails().iter().all(|m| m.template != "member_notification"));
-    let member_id: String = standards_desk::db::schema::members::table
-        .filter(standards_desk::db::schema::members::full_name.eq("Alex Archer"))
-        .select(standards_desk::db::schema::members::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let member_id = app.member_id("Alex Archer");
     officer.post_form(&format!("{path}/members/{member_id}/notify"), &[]).await.assert_status(303);
     let notice = app.emails().into_iter().find(|m| m.template == "member_notification").expect("queued");
     assert_eq!(notice.to_address, "alex.archer@southvale.example");
@@ -260,7 +221,7 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
     assert_eq!(app.emails().iter().filter(|m| m.template == "member_notification").count(), 1);
 
     // An officer role cannot be given to someone who does not work cases.
-    let ip = users::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap();
+    let ip = app.user("ip@southvale.example");
     officer
         .post_form(&format!("{path}/assign"), &[("assignee", &ip.id)])
         .await
@@ -271,25 +232,16 @@ async fn officers_assign_add_notes_and_notify_the_member_from_the_case_page() {
 #[actix_web::test]
 async fn a_confidential_complainant_is_not_named_to_the_member() {
     let app = TestApp::spawn_demo().await;
-    let mut fields = with(&complaint(&app), "confidential", "yes");
-    fields = with(&fields, "confidential_reason", "Fear of reprisal");
-    fields = with(&fields, "source", "post");
-    fields = with(&fields, "received_day", "2");
-    fields = with(&fields, "received_month", "11");
-    fields = with(&fields, "received_year", "2026");
-    let form = ComplaintForm::from_pairs(&fields);
-    let today = chrono::Utc::now().date_naive();
-    let Logged::Created(case) =
-        intake::log_by_staff(&mut app.conn(), &Actor::system("test"), &form, &[], today).unwrap()
-    else {
-        panic!("created")
-    };
+    let case = CaseBuilder::new()
+        .confidential("Fear of reprisal")
+        .source("post")
+        .received(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())
+        .log(&app);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    let member_id: String = standards_desk::db::schema::allegations::table
-        .select(standards_desk::db::schema::allegations::member_id)
-        .first(&mut app.conn())
-        .unwrap();
+    let member_id = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id).unwrap()[0]
+        .member_id
+        .clone();
     officer.post_form(&format!("/cases/{}/members/{member_id}/notify", case.reference), &[]).await.assert_status(303);
     let notice = app.emails().into_iter().find(|m| m.template == "member_notification").unwrap();
     assert!(!notice.body_text.contains("Jo Public"));

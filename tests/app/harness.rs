@@ -12,8 +12,6 @@ use diesel::{Connection, PgConnection};
 use standards_desk::config::Config;
 use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
 use standards_desk::models::user::{self as user_rows, Role, User};
-use standards_desk::services::audit::Actor;
-use standards_desk::services::users::{self as user_service, UserInput};
 use standards_desk::{build_app, AppState};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -375,7 +373,32 @@ impl TestApp {
             .filter(authorities::slug.eq(council_slug))
             .select(memberships::id)
             .first(&mut self.conn())
-            .expect("membership")
+            .unwrap_or_else(|e| panic!("membership of {member} on {council_slug}: {e}"))
+    }
+
+    /// The id of a member on the register, by full name.
+    pub fn member_id(&self, full_name: &str) -> String {
+        use standards_desk::db::schema::members;
+        members::table
+            .filter(members::full_name.eq(full_name))
+            .select(members::id)
+            .first(&mut self.conn())
+            .unwrap_or_else(|e| panic!("member {full_name}: {e}"))
+    }
+
+    /// The id of a council, by slug.
+    pub fn authority_id(&self, slug: &str) -> String {
+        standards_desk::models::authority::find_by_slug(&mut self.conn(), slug)
+            .expect("authority lookup")
+            .unwrap_or_else(|| panic!("no council {slug}"))
+            .id
+    }
+
+    /// A user, by email.
+    pub fn user(&self, email: &str) -> User {
+        user_rows::find_by_email(&mut self.conn(), email)
+            .expect("user lookup")
+            .unwrap_or_else(|| panic!("no user {email}"))
     }
 
     pub fn has_cookie(&self, name: &str) -> bool {
@@ -387,15 +410,9 @@ impl TestApp {
         *self.csrf.borrow_mut() = None;
     }
 
-    /// Creates a user with the role (password [`PASSWORD`]).
+    /// Creates a user with the role (password [`PASSWORD`]) through the users service.
     pub fn create_user(&self, role: Role, email: &str) -> User {
-        let input = UserInput {
-            email: email.into(),
-            name: format!("Test {}", role.label()),
-            role: role.as_str().into(),
-            password: PASSWORD.into(),
-        };
-        user_service::create(&mut self.conn(), &Actor::system("test"), &input).expect("user created")
+        crate::fixtures::UserBuilder::new(role).email(email).create(self)
     }
 
     /// Signs in and checks that it worked: a 303 to the dashboard, and the dashboard then shows
@@ -423,9 +440,8 @@ impl TestApp {
 
     /// Creates a user with the role and signs in as them.
     pub async fn login_as(&self, role: Role) -> User {
-        let email = format!("{}@council.example", role.as_str());
-        let user = self.create_user(role, &email);
-        self.login(&email, PASSWORD).await;
+        let user = crate::fixtures::UserBuilder::new(role).create(self);
+        self.login(&user.email, PASSWORD).await;
         user
     }
 }

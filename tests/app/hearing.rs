@@ -3,18 +3,15 @@
 
 use crate::fixtures::{complaint, submit_public, with, PDF, PNG};
 use crate::harness::TestApp;
-use diesel::prelude::*;
-use standards_desk::db::schema::{
-    authorities, case_participants, decision_notices, evidence_files, members, sanctions,
-};
+use crate::rows;
 use standards_desk::models::case::{self as case_rows, Case};
-use standards_desk::models::user::{self as users, User};
+use standards_desk::models::user::User;
 use standards_desk::services::assessment::{self, AnswerInput, DecisionInput};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::hearing::{self, AppointInput, HearingInput, PostDecisionInput};
 
 fn user(app: &TestApp, email: &str) -> User {
-    users::find_by_email(&mut app.conn(), email).unwrap().unwrap()
+    app.user(email)
 }
 
 fn actor(u: &User) -> Actor {
@@ -22,7 +19,7 @@ fn actor(u: &User) -> Actor {
 }
 
 fn member_id(app: &TestApp, name: &str) -> String {
-    members::table.filter(members::full_name.eq(name)).select(members::id).first(&mut app.conn()).unwrap()
+    app.member_id(name)
 }
 
 fn status(app: &TestApp, case: &Case) -> String {
@@ -48,11 +45,7 @@ async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
     }
     let a = assessment::assess(&mut app.conn(), &actor(&mo), &mo, &case.reference, &member_id(app, member), &answers)
         .unwrap();
-    let authority: String = authorities::table
-        .filter(authorities::slug.eq(council))
-        .select(authorities::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let authority = app.authority_id(council);
     assessment::conclude(&mut app.conn(), &actor(&mo), &mo, &a.id, "OFFICIAL", &authority, "").unwrap();
     let input =
         DecisionInput { outcome: "investigation".into(), reasons: "Needs investigating.".into(), ..Default::default() };
@@ -431,12 +424,7 @@ async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
 async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
     let app = TestApp::spawn_demo().await;
     let case = at_hearing(&app).await;
-    let hashes: Vec<String> = evidence_files::table
-        .inner_join(standards_desk::db::schema::evidence_items::table)
-        .filter(standards_desk::db::schema::evidence_items::case_id.eq(&case.id))
-        .select(evidence_files::sha256)
-        .load(&mut app.conn())
-        .unwrap();
+    let hashes = rows::evidence_file_hashes(&app, &case.id);
     assert!(!hashes.is_empty());
     let panel = app.new_browser();
     panel.login("committee3@southvale.example", "demo-password").await;
@@ -446,24 +434,14 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
         bundle.assert_contains(h);
     }
     bundle.assert_contains("The member was acting as a councillor.").assert_contains("Schedule 12A");
-    let report: String = standards_desk::db::schema::investigation_entries::table
-        .filter(standards_desk::db::schema::investigation_entries::kind.eq("final-report"))
-        .select(standards_desk::db::schema::investigation_entries::sha256.assume_not_null())
-        .first(&mut app.conn())
-        .unwrap();
+    let report = rows::final_report_sha256(&app);
     bundle.assert_contains(&report);
     // Pat Quinn sits on the committee but not on this panel.
     let other = app.new_browser();
     other.login("committee2@southvale.example", "demo-password").await;
     other.get(&format!("/cases/{}/hearing/bundle", case.reference)).await.assert_status(404);
     other.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
-    let parts: i64 = case_participants::table
-        .filter(case_participants::case_id.eq(&case.id))
-        .filter(case_participants::part.eq("panel-member"))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
-    assert_eq!(parts, 2);
+    assert_eq!(rows::participants(&app, &case.id, "panel-member"), 2);
 }
 
 #[actix_web::test]
@@ -529,22 +507,13 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
         .assert_contains("(independent-person)")
         .assert_contains("Publication version (anonymised)");
 
-    let publication: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("publication"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let publication = rows::notice_body(&app, "publication", "%");
     for secret in ["Jo Public", "Ms Public", "jo@example.com", "01234 567890", "Sam Neighbour"] {
         assert!(!publication.contains(secret), "{secret} in the publication version:\n{publication}");
     }
     assert!(publication.contains("Alex Archer"), "the member found in breach is named");
     assert!(publication.contains("[the complainant] showed the post"), "{publication}");
-    let member_notice: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("member"))
-        .filter(decision_notices::subject.like("Decision notice:%"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let member_notice = rows::notice_body(&app, "member", "Decision notice:%");
     assert!(member_notice.contains("Jo Public"), "the member's own notice is not anonymised");
 
     // Sending the notices moves the case on to the sanctions.
@@ -561,8 +530,9 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     assert!(sent.iter().all(|m| !m.to_address.is_empty()));
     assert!(sent.iter().any(|m| m.to_address == "ip@southvale.example"));
 
-    let ids: Vec<String> =
-        sanctions::table.filter(sanctions::case_id.eq(&case.id)).select(sanctions::id).load(&mut app.conn()).unwrap();
+    let sanctions = standards_desk::models::hearing::sanctions_for_case(&mut app.conn(), &case.id).unwrap();
+    let sanction = |kind: &str| sanctions.iter().find(|s| s.kind == kind).expect("sanction").id.clone();
+    let ids = [sanction("training"), sanction("apology")];
     officer
         .post_form(
             &format!("/cases/{}/sanctions/{}", case.reference, ids[0]),
@@ -647,14 +617,8 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
     .unwrap();
     assert!(s.recommended_to_authority_id.is_some(), "a recommendation to the parish council");
     hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference).unwrap();
-    let kinds: Vec<String> =
-        decision_notices::table.select(decision_notices::recipient_kind).load(&mut app.conn()).unwrap();
+    let kinds = rows::notice_recipient_kinds(&app);
     assert!(kinds.iter().any(|k| k == "parish-clerk"), "{kinds:?}");
-    let member: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("member"))
-        .filter(decision_notices::subject.like("%Decision notice%"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let member = rows::notice_body(&app, "member", "%Decision notice%");
     assert!(member.contains("a recommendation to Northfield"), "{member}");
 }

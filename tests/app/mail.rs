@@ -1,8 +1,7 @@
 use crate::fixtures::{complaint, submit_public, PNG};
 use crate::harness::TestApp;
+use crate::rows;
 use crate::smtp::SmtpServer;
-use diesel::prelude::*;
-use standards_desk::db::schema::outbox;
 use standards_desk::services::outbox::MAX_ATTEMPTS;
 
 #[actix_web::test]
@@ -64,7 +63,7 @@ async fn undeliverable_mail_is_retried_then_marked_failed() {
     // Not due yet: nothing is tried.
     assert_eq!(app.state.send_due_mail().await.unwrap(), Default::default());
     for _ in 1..MAX_ATTEMPTS {
-        diesel::update(outbox::table).set(outbox::next_attempt_at.eq(m.created_at)).execute(&mut app.conn()).unwrap();
+        rows::outbox_due_at(&app, m.created_at);
         app.state.send_due_mail().await.unwrap();
     }
     let m = &app.emails()[0];

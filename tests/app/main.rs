@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod harness;
+mod rows;
 
 mod admin;
 mod assessment;

@@ -2,12 +2,10 @@
 //! medians and percentages on the page and in the CSV, snapshots that never change, and no
 //! complainant anywhere.
 
-use crate::fixtures::{complaint, with};
+use crate::fixtures::CaseBuilder;
 use crate::harness::TestApp;
 use chrono::NaiveDate;
 use standards_desk::models::case::{self as case_rows, Case, CaseChanges};
-use standards_desk::services::audit::Actor;
-use standards_desk::services::intake::{self, ComplaintForm, Logged};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -23,38 +21,15 @@ struct Fixed {
 }
 
 fn log(app: &TestApp, f: &Fixed, n: usize) -> Case {
-    let conduct = f.received - chrono::Duration::days(2);
-    let mut fields = complaint(app);
-    for (k, v) in [
-        ("councillor", app.membership(f.member, f.council)),
-        ("platform", f.platform.to_string()),
-        ("post_urls", format!("https://example.org/post/{n}")),
-        ("source", f.source.to_string()),
-        ("case_choice", "new".to_string()),
-        ("conduct_day", conduct.format("%-d").to_string()),
-        ("conduct_month", conduct.format("%-m").to_string()),
-        ("conduct_year", conduct.format("%Y").to_string()),
-        ("received_day", f.received.format("%-d").to_string()),
-        ("received_month", f.received.format("%-m").to_string()),
-        ("received_year", f.received.format("%Y").to_string()),
-        ("complainant_name", format!("Jo Public{n}")),
-        ("complainant_email", format!("jo{n}@example.com")),
-    ] {
-        fields = with(&fields, k, &v);
-    }
-    let today = chrono::Utc::now().date_naive();
-    let case = match intake::log_by_staff(
-        &mut app.conn(),
-        &Actor::system("test"),
-        &ComplaintForm::from_pairs(&fields),
-        &[],
-        today,
-    )
-    .unwrap()
-    {
-        Logged::Created(c) => *c,
-        Logged::ChooseCase(_) => panic!("a new case"),
-    };
+    let case = CaseBuilder::new()
+        .member(f.member, f.council)
+        .platform(f.platform)
+        .url(&format!("https://example.org/post/{n}"))
+        .source(f.source)
+        .conduct(f.received - chrono::Duration::days(2))
+        .received(f.received)
+        .complainant(&format!("Jo Public{n}"), &format!("jo{n}@example.com"))
+        .log(app);
     case_rows::update(
         &mut app.conn(),
         &case.id,
@@ -219,15 +194,7 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
     assert_eq!(figure(&rows, ack, "percent within target"), ("66.7", "100"));
 
     // One council only: the parish's complaint alone.
-    let northfield: String = {
-        use diesel::prelude::*;
-        use standards_desk::db::schema::authorities;
-        authorities::table
-            .filter(authorities::slug.eq("northfield"))
-            .select(authorities::id)
-            .first(&mut app.conn())
-            .unwrap()
-    };
+    let northfield = app.authority_id("northfield");
     let parish =
         csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}&authorities={northfield}")).await.ok_body());
     assert_eq!(figure(&parish, "Summary", "Complaints received"), ("1", "0"));
@@ -317,14 +284,7 @@ async fn a_snapshot_never_changes_after_the_cases_do() {
         .assert_contains("presented to Standards Committee on 14 October 2025");
 
     // Tampering with the stored copy is detected.
-    {
-        use diesel::prelude::*;
-        use standards_desk::db::schema::report_snapshots;
-        diesel::update(report_snapshots::table)
-            .set(report_snapshots::figures_csv.eq("section,measure\r\n"))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
+    crate::rows::overwrite_snapshot_figures(&app, "section,measure\r\n");
     officer.get(&path).await.assert_status(200).assert_contains("no longer matches its SHA-256");
 
     // Only staff who work cases present reports; committee members read them.

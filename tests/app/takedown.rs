@@ -1,11 +1,10 @@
-use crate::fixtures::{complaint, submit_public, with, PNG};
+use crate::fixtures::{complaint, submit_public, CaseBuilder, PNG};
 use crate::harness::TestApp;
+use crate::rows;
 use chrono::NaiveDate;
-use diesel::prelude::*;
-use standards_desk::db::schema::{evidence_items, takedown_rechecks};
 use standards_desk::models::case::{self as case_rows, Case};
-use standards_desk::models::takedown::{self as rows, TakedownFigures};
-use standards_desk::models::user::{self as users, User};
+use standards_desk::models::takedown::{self as takedown_rows, TakedownFigures};
+use standards_desk::models::user::User;
 use standards_desk::services::audit::Actor;
 use standards_desk::services::evidence::StoredUpload;
 use standards_desk::services::takedown::{self, RequestInput, Verification};
@@ -15,7 +14,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn officer(app: &TestApp) -> (User, Actor) {
-    let u = users::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap();
+    let u = app.user("officer@southvale.example");
     let a = Actor::user(&u.id, &u.name, None);
     (u, a)
 }
@@ -25,11 +24,7 @@ async fn case_with_post(app: &TestApp) -> Case {
 }
 
 fn item_ids(app: &TestApp, case: &Case) -> Vec<String> {
-    evidence_items::table
-        .filter(evidence_items::case_id.eq(&case.id))
-        .select(evidence_items::id)
-        .load(&mut app.conn())
-        .unwrap()
+    rows::evidence_item_ids(app, &case.id)
 }
 
 fn input(app: &TestApp, case: &Case, kind: &str, channel: &str) -> RequestInput {
@@ -95,7 +90,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     let refused =
         browser.post_multipart(&format!("{path}/update"), &[("status", "removed"), ("note", "Gone")], &[]).await;
     refused.assert_status(422).assert_contains("only verified with evidence");
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status, "requested", "nothing changed");
 
     let recapture: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRrecapture-page-not-found";
@@ -107,7 +102,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
         )
         .await;
     ok.assert_status(303);
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status, "removed");
     assert!(t.resolved_on.is_some());
     let items_after = standards_desk::models::evidence::list_items(&mut app.conn(), &case.id).unwrap();
@@ -116,11 +111,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     let capture = items_after.iter().find(|i| i.source == "officer").unwrap();
     let files = standards_desk::models::evidence::files(&mut app.conn(), &capture.id).unwrap();
     assert_eq!(files[0].sha256, standards_desk::services::auth::sha256_hex(recapture));
-    let checks: Vec<NaiveDate> = takedown_rechecks::table
-        .select(takedown_rechecks::due_on)
-        .order(takedown_rechecks::due_on.asc())
-        .load(&mut app.conn())
-        .unwrap();
+    let checks = rows::recheck_due_dates(&app);
     let today = chrono::Utc::now().date_naive();
     assert_eq!(checks, vec![today + chrono::Duration::days(7), today + chrono::Duration::days(30)]);
     browser.get(&path).await.assert_status(200).assert_contains("verified by").assert_contains("Removed (verified)");
@@ -191,7 +182,7 @@ async fn a_reinstated_post_reopens_the_request() {
         today,
     )
     .unwrap();
-    let checks = rows::rechecks(&mut app.conn(), &t.id).unwrap();
+    let checks = takedown_rows::rechecks(&mut app.conn(), &t.id).unwrap();
     takedown::recheck(
         &mut app.conn(),
         &actor,
@@ -202,7 +193,7 @@ async fn a_reinstated_post_reopens_the_request() {
         today,
     )
     .unwrap();
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status, "reinstated", "the request is open again");
     assert!(t.resolved_on.is_none());
     assert!(t.due_on > today, "with a new due date");
@@ -244,7 +235,7 @@ fn stored(app: &TestApp, bytes: &[u8]) -> String {
 async fn completing_every_agreed_action_allows_closing_as_resolved() {
     let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
-    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let mo = app.user("mo@southvale.example");
     let actor = Actor::user(&mo.id, &mo.name, None);
     let member = standards_desk::services::intake::members_of_case(&mut app.conn(), &case.id).unwrap()[0].id.clone();
     let mut answers = standards_desk::services::assessment::AnswerInput::default();
@@ -300,7 +291,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
         .assert_status(200)
         .assert_contains("These actions are not done yet: Delete the post; Written apology to the officer");
     assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status, "informal-resolution");
-    for a in rows::actions(&mut app.conn(), &case.id).unwrap() {
+    for a in takedown_rows::actions(&mut app.conn(), &case.id).unwrap() {
         browser.post_form(&format!("{path}/informal/actions/{}/done", a.id), &[("note", "")]).await.assert_status(303);
     }
     browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
@@ -313,7 +304,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
 async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
     let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
-    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let mo = app.user("mo@southvale.example");
     let actor = Actor::user(&mo.id, &mo.name, None);
     let c = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
     standards_desk::services::cases::transition(
@@ -350,23 +341,14 @@ async fn takedown_figures_over_a_set_of_requests_are_right() {
     // Each request on a case of its own, with a post on the given platform.
     let mut make = |platform: &str, kind: &str, requested: NaiveDate| {
         n += 1;
-        let fields = with(
-            &with(&complaint(&app), "platform", platform),
-            "post_urls",
-            &format!("https://example.org/{platform}/{n}"),
-        );
-        let fields = with(
-            &with(&with(&with(&fields, "source", "email"), "received_day", "2"), "received_month", "11"),
-            "received_year",
-            "2026",
-        );
-        let form = standards_desk::services::intake::ComplaintForm::from_pairs(&with(&fields, "case_choice", "new"));
-        let standards_desk::services::intake::Logged::Created(case) =
-            standards_desk::services::intake::log_by_staff(&mut app.conn(), &actor, &form, &[], d(2026, 11, 20))
-                .unwrap()
-        else {
-            panic!()
-        };
+        let case = CaseBuilder::new()
+            .platform(platform)
+            .url(&format!("https://example.org/{platform}/{n}"))
+            .source("email")
+            .received(d(2026, 11, 2))
+            .by(&actor)
+            .on(d(2026, 11, 20))
+            .log(&app);
         let item_sha = stored(&app, format!("\x7fplaceholder{n}").as_bytes());
         let evidence_form = standards_desk::services::evidence::EvidenceForm {
             kind: "post".into(),
