@@ -10,7 +10,7 @@ use actix_web::test;
 use diesel::prelude::*;
 use diesel::{Connection, PgConnection};
 use standards_desk::config::Config;
-use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
+use standards_desk::db::{self, Backend, DatabaseUrl, DbConnection, DbManager};
 use standards_desk::models::user::{self as user_rows, Role, User};
 use standards_desk::{build_app, AppState};
 use std::cell::RefCell;
@@ -26,6 +26,11 @@ pub use template_db::Seed;
 pub const PASSWORD: &str = "correct horse battery";
 pub const DEFAULT_PEER: &str = "203.0.113.7:40000";
 
+/// The PostgreSQL server URL tests run against, if any.
+fn test_database_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
 /// A database of its own for one test, removed afterwards. On PostgreSQL it commits without
 /// waiting for the disk (`synchronous_commit = off`: what a transaction sees is unchanged; only
 /// durability after a server crash is given up, which a test database never needs).
@@ -38,17 +43,27 @@ pub struct TestDb {
 impl TestDb {
     /// An empty database: no migrations, no data (for the migration checks).
     pub fn empty() -> Self {
-        Self::create(None)
+        Self::create(None, test_database_url())
+    }
+
+    /// An empty database of this backend, whatever TEST_DATABASE_URL says; None for PostgreSQL
+    /// when TEST_DATABASE_URL is not set.
+    pub fn empty_of(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::create(None, None)),
+            Backend::Postgres => test_database_url().map(|url| Self::create(None, Some(url))),
+        }
     }
 
     /// A copy of the migrated, seeded template (see [`template_db`]).
     pub fn from_template(seed: Seed) -> Self {
-        Self::create(Some(seed))
+        Self::create(Some(seed), test_database_url())
     }
 
-    fn create(template: Option<Seed>) -> Self {
+    /// On PostgreSQL when `admin_url` is given, else SQLite.
+    fn create(template: Option<Seed>, admin_url: Option<String>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match admin_url {
             Some(admin_url) => {
                 let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");

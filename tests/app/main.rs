@@ -19,5 +19,6 @@ mod intake;
 mod mail;
 mod pages;
 mod reports;
+mod schema_drift;
 mod smtp;
 mod takedown;
