@@ -11,6 +11,7 @@ use standards_desk::models::user::{Role, User};
 use standards_desk::models::{new_id, now};
 use standards_desk::services::assessment;
 use standards_desk::services::audit::Actor;
+use standards_desk::services::auth;
 use standards_desk::services::intake::{self, ComplaintForm, Logged};
 use standards_desk::services::users::{self as user_service, UserInput};
 
@@ -100,7 +101,21 @@ impl UserBuilder {
             role: self.role.as_str().into(),
             password: PASSWORD.into(),
         };
-        user_service::create(&mut app.conn(), &Actor::system("test"), &input).expect("user created")
+        user_service::create_with_hasher(&mut app.conn(), &Actor::system("test"), &input, hash_password)
+            .expect("user created")
+    }
+}
+
+/// Argon2id is slow on purpose: the test password is hashed once per process (by the app's own
+/// `hash_password`, with its production settings) and that hash reused; any other password is
+/// hashed afresh.
+fn hash_password(password: &str) -> Result<String, String> {
+    static TEST_PASSWORD_HASH: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| auth::hash_password(PASSWORD).expect("argon2 hashes the test password"));
+    if password == PASSWORD {
+        Ok(TEST_PASSWORD_HASH.clone())
+    } else {
+        auth::hash_password(password)
     }
 }
 
