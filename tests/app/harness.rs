@@ -31,9 +31,7 @@ fn test_database_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
 }
 
-/// A database of its own for one test, removed afterwards. On PostgreSQL it commits without
-/// waiting for the disk (`synchronous_commit = off`: what a transaction sees is unchanged; only
-/// durability after a server crash is given up, which a test database never needs).
+/// A database of its own for one test, removed afterwards.
 pub struct TestDb {
     pub url: DatabaseUrl,
     pub dir: tempfile::TempDir,
@@ -71,9 +69,7 @@ impl TestDb {
                     Some(seed) => template_db::pg_create_from_template(&admin_url, seed, &name),
                     None => format!("CREATE DATABASE {name}"),
                 };
-                for sql in [create, format!("ALTER DATABASE {name} SET synchronous_commit TO off")] {
-                    diesel::sql_query(&sql).execute(&mut admin).unwrap_or_else(|e| panic!("{sql}: {e}"));
-                }
+                diesel::sql_query(&create).execute(&mut admin).unwrap_or_else(|e| panic!("{create}: {e}"));
                 let url = DatabaseUrl::parse(&template_db::pg_url(&admin_url, &name)).expect("postgres url");
                 TestDb { url, dir, pg_admin: Some((admin_url, name)) }
             }

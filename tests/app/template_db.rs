@@ -178,24 +178,20 @@ fn ensure_pg_template(
 struct PgTemplates {
     reference: String,
     demo: String,
-    /// PostgreSQL 15 and later can copy the template's files (`STRATEGY FILE_COPY`) instead of
-    /// writing every block through the WAL and the buffer cache (the default, `WAL_LOG`). Each
-    /// DROP DATABASE forces a checkpoint, which must then write out all those buffers: with
-    /// FILE_COPY the suite ran in about half the time.
-    file_copy: bool,
 }
 
 static PG: OnceLock<PgTemplates> = OnceLock::new();
 
-/// `CREATE DATABASE name` as a copy of the template for `seed` (built first if needed).
+/// `CREATE DATABASE name` as a copy of the template for `seed` (built first if needed). The
+/// default strategy (WAL_LOG) is kept: FILE_COPY adds a checkpoint to every copy, and with other
+/// databases busy on the server it made the suite about twice as slow.
 pub fn pg_create_from_template(admin_url: &str, seed: Seed, name: &str) -> String {
     let t = pg_templates(admin_url);
     let template = match seed {
         Seed::Reference => &t.reference,
         Seed::Demo => &t.demo,
     };
-    let strategy = if t.file_copy { " STRATEGY FILE_COPY" } else { "" };
-    format!("CREATE DATABASE {name} TEMPLATE {template}{strategy}")
+    format!("CREATE DATABASE {name} TEMPLATE {template}")
 }
 
 fn pg_templates(admin_url: &str) -> &'static PgTemplates {
@@ -215,10 +211,6 @@ fn pg_templates(admin_url: &str) -> &'static PgTemplates {
             .bind::<BigInt, _>(TEMPLATE_LOCK)
             .execute(&mut admin)
             .expect("template unlock");
-        let version = diesel::sql_query("SELECT current_setting('server_version_num')::bigint AS n")
-            .get_result::<Count>(&mut admin)
-            .expect("server version")
-            .n;
-        PgTemplates { reference, demo, file_copy: version >= 150000 }
+        PgTemplates { reference, demo }
     })
 }
