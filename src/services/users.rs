@@ -177,6 +177,17 @@ pub fn add(conn: &mut DbConnection, actor: &Actor, admin: &User, input: &UserInp
 
 /// Creates an account. For the command line and [`add`]: it does not check who asks.
 pub fn create(conn: &mut DbConnection, actor: &Actor, input: &UserInput) -> ServiceResult<User> {
+    create_with_hasher(conn, actor, input, hash_password)
+}
+
+/// [`create`], with the password hashed by `hash` instead of [`hash_password`] (the tests reuse
+/// one argon2id hash of their test password, made once per process by `hash_password`).
+pub fn create_with_hasher(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &UserInput,
+    hash: impl FnOnce(&str) -> Result<String, String>,
+) -> ServiceResult<User> {
     let mut errors = FieldErrors::default();
     let email = input.email.trim().to_lowercase();
     if email.is_empty() {
@@ -195,7 +206,7 @@ pub fn create(conn: &mut DbConnection, actor: &Actor, input: &UserInput) -> Serv
     }
     errors.into_result()?;
     let (name, role) = (name.unwrap_or_default(), role.unwrap_or(Role::CaseOfficer));
-    let hash = hash_password(&input.password).map_err(ServiceError::Internal)?;
+    let hash = hash(&input.password).map_err(ServiceError::Internal)?;
     let id = new_id();
     let t = now();
     conn.transaction(|conn| {

@@ -1,6 +1,5 @@
 use crate::harness::{TestApp, PASSWORD};
-use diesel::prelude::*;
-use standards_desk::db::schema::{audit_log, sessions, users};
+use crate::rows;
 use standards_desk::models::user::{self as user_rows, Role};
 
 #[actix_web::test]
@@ -20,17 +19,11 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
         )
         .await;
     res.assert_status(303);
-    app.follow(&res).await.assert_contains("Iris Penrose can now sign in as iris@council.example");
+    app.follow(&res).await.assert_status(200).assert_contains("Iris Penrose can now sign in as iris@council.example");
     let user = user_rows::find_by_email(&mut app.conn(), "iris@council.example").unwrap().expect("stored");
     assert_eq!(user.role(), Some(Role::IndependentPerson));
     assert!(user.password_hash.starts_with("$argon2id$"), "argon2id hash, got {}", user.password_hash);
-    let audited: i64 = audit_log::table
-        .filter(audit_log::action.eq("user.created"))
-        .filter(audit_log::entity_id.eq(&user.id))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
-    assert_eq!(audited, 1);
+    assert_eq!(rows::audited_for(&app, "user.created", &user.id), 1);
     app.post_form("/logout", &[]).await;
     app.login("iris@council.example", "a long enough password").await.assert_status(303);
 }
@@ -53,8 +46,7 @@ async fn an_invalid_new_user_is_shown_again_with_every_value_kept() {
         .assert_contains("value=\"Sam Smith\"")
         .assert_contains("value=\"not-an-email\"")
         .assert_contains("href=\"#email\"");
-    let count: i64 = users::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(count, 1, "only the admin exists");
+    assert_eq!(rows::count(&app, "users"), 1, "only the admin exists");
     let dup = app
         .post_form(
             "/admin/users/new",
@@ -90,14 +82,12 @@ async fn changing_a_role_and_deactivating_take_effect_at_once() {
 
     let res = app.post_form(&format!("/admin/users/{}/deactivate", officer.id), &[]).await;
     res.assert_status(303);
-    app.follow(&res).await.assert_contains("Olive Officer has been deactivated and signed out");
-    let left: i64 =
-        sessions::table.filter(sessions::user_id.eq(&officer.id)).count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(left, 0);
+    app.follow(&res).await.assert_status(200).assert_contains("Olive Officer has been deactivated and signed out");
+    assert_eq!(rows::sessions_of(&app, &officer.id), 0);
     let bounced = other.get("/dashboard").await;
     bounced.assert_status(303);
     other.clear_cookies();
-    other.login("officer@council.example", PASSWORD).await.assert_status(403).assert_contains("deactivated");
+    other.try_login("officer@council.example", PASSWORD).await.assert_status(403).assert_contains("deactivated");
 
     app.post_form(&format!("/admin/users/{}/reactivate", officer.id), &[]).await.assert_status(303);
     other.login("officer@council.example", PASSWORD).await.assert_status(303);
@@ -190,10 +180,18 @@ async fn roles_are_shown_by_their_labels_and_the_own_account_cannot_be_deactivat
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     let ip = app.create_user(Role::IndependentPerson, "ip@council.example");
-    app.get("/admin/users").await.assert_contains("Independent Person").assert_lacks(">independent-person<");
+    app.get("/admin/users")
+        .await
+        .assert_status(200)
+        .assert_contains("Independent Person")
+        .assert_lacks(">independent-person<");
     app.get(&format!("/admin/users/{}", admin.id))
         .await
+        .assert_status(200)
         .assert_contains("You cannot deactivate your own account.")
         .assert_lacks("/deactivate\"");
-    app.get(&format!("/admin/users/{}", ip.id)).await.assert_contains(&format!("/admin/users/{}/deactivate", ip.id));
+    app.get(&format!("/admin/users/{}", ip.id))
+        .await
+        .assert_status(200)
+        .assert_contains(&format!("/admin/users/{}/deactivate", ip.id));
 }

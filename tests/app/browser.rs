@@ -237,8 +237,7 @@ async fn file_a_complaint(b: &Browser, app: &TestApp, upload: &str) -> String {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn a_member_of_the_public_files_a_complaint_with_a_screenshot() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let b = Browser::start(&app, true).await;
     let dir = tempfile::tempdir().unwrap();
     let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
@@ -250,8 +249,7 @@ async fn a_member_of_the_public_files_a_complaint_with_a_screenshot() {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn the_public_journey_works_without_javascript() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let b = Browser::start(&app, false).await;
     let dir = tempfile::tempdir().unwrap();
     let reference = file_a_complaint(&b, &app, &screenshot_file(dir.path())).await;
@@ -269,8 +267,7 @@ async fn sign_in(b: &Browser, email: &str) {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn officers_capture_assess_request_removal_and_the_mo_decides() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let dir = tempfile::tempdir().unwrap();
     let upload = screenshot_file(dir.path());
     let public = Browser::start(&app, true).await;
@@ -299,14 +296,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     assert!(b.text().await.contains("Verified"));
 
     // Assess capacity.
-    let member: String = {
-        use diesel::prelude::*;
-        standards_desk::db::schema::members::table
-            .filter(standards_desk::db::schema::members::full_name.eq("Alex Archer"))
-            .select(standards_desk::db::schema::members::id)
-            .first(&mut app.conn())
-            .unwrap()
-    };
+    let member = app.member_id("Alex Archer");
     b.goto(&format!("/cases/{reference}/assessments/new?member={member}")).await;
     for code in ["G1", "G2", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
         let answer = if ["G1", "G2", "C3", "C6"].contains(&code) { "yes" } else { "no" };
@@ -360,11 +350,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     mo.submit("form[action='/reports/snapshots'] button[type=submit]").await;
     assert!(mo.text().await.contains("Unchanged since it was saved"));
     // The figures saved are this journey's: one complaint, sent for investigation.
-    let saved: String = {
-        use diesel::prelude::*;
-        use standards_desk::db::schema::report_snapshots;
-        report_snapshots::table.select(report_snapshots::figures_csv).first(&mut app.conn()).unwrap()
-    };
+    let saved = crate::rows::snapshot_figures_csv(&app);
     assert!(saved.contains("Summary,Complaints received,1,0"), "{saved}");
     assert!(saved.contains("Initial assessment decisions,Investigation,1,0"), "{saved}");
     mo.shot("17-report-as-presented").await;
@@ -374,8 +360,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
 #[actix_web::test]
 #[ignore = "needs chromium and chromedriver"]
 async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = crate::hearing::at_hearing(&app).await;
     let reference = case.reference.clone();
 

@@ -81,6 +81,7 @@ async fn a_council_closure_day_added_by_an_admin_moves_deadlines() {
     res.assert_status(303);
     app.follow(&res)
         .await
+        .assert_status(200)
         .assert_contains("29 December 2025 added as a closure day")
         .assert_contains("Christmas closure");
     let calendar = Calendar::load(&mut app.conn()).unwrap();

@@ -1,8 +1,8 @@
 use crate::harness::{TestApp, TestDb};
+use crate::rows;
 use diesel::prelude::*;
-use standards_desk::db::schema::{capacity_questions, code_provisions, users};
 use standards_desk::db::{DatabaseUrl, DbError};
-use standards_desk::models::{authority, code, member};
+use standards_desk::models::{authority, case, code, member, user};
 use standards_desk::services::{demo, reference};
 
 fn table_exists(conn: &mut standards_desk::db::DbConnection, table: &str) -> bool {
@@ -24,7 +24,7 @@ fn table_exists(conn: &mut standards_desk::db::DbConnection, table: &str) -> boo
 
 #[test]
 fn migrations_run_up_down_and_up_again() {
-    let db = TestDb::new();
+    let db = TestDb::empty();
     let mut conn = db.connect();
     let names = conn.migration_names();
     assert!(!names.is_empty());
@@ -61,27 +61,21 @@ fn both_backends_have_the_same_migrations() {
 async fn reference_data_loads_once_and_again_changes_nothing() {
     let app = TestApp::spawn().await;
     let mut conn = app.conn();
-    let provisions: i64 = code_provisions::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(provisions, 10, "LGA model code obligations 1 to 10");
+    assert_eq!(rows::count(&app, "code_provisions"), 10, "LGA model code obligations 1 to 10");
     let lga = code::find_code_by_slug(&mut conn, "lga-model-code-2020").unwrap().expect("LGA code");
     let version = code::find_version(&mut conn, &lga.id, "2020").unwrap().unwrap();
     let headings: Vec<_> =
         code::list_provisions(&mut conn, &version.id).unwrap().into_iter().map(|p| p.heading).collect();
     assert_eq!(headings[0], "Respect");
     assert_eq!(headings[9], "Gifts and hospitality");
-    let codes: Vec<String> = capacity_questions::table
-        .order(capacity_questions::position.asc())
-        .select(capacity_questions::code)
-        .load(&mut conn)
-        .unwrap();
+    let codes = rows::capacity_question_codes(&app);
     assert_eq!(codes.first().map(String::as_str), Some("G1"));
     assert_eq!(codes.len(), 15, "G1, G2, C1 to C11, P1, P2");
     assert!(codes.contains(&"C11".to_string()) && codes.contains(&"P2".to_string()));
 
     let again = reference::load(&mut conn).unwrap();
     assert!(again.loaded.is_empty() && again.warnings.is_empty(), "{again:?}");
-    let provisions_after: i64 = code_provisions::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(provisions_after, 10);
+    assert_eq!(rows::count(&app, "code_provisions"), 10);
 }
 
 #[test]
@@ -98,7 +92,7 @@ async fn demo_data_loads_once_with_staff_of_every_role() {
     let report = demo::load(&mut conn).unwrap();
     assert!(!report.already_loaded);
     assert!(report.sign_in_details().contains("mo@southvale.example"));
-    let roles: Vec<String> = users::table.select(users::role).load(&mut conn).unwrap();
+    let roles: Vec<String> = user::list_all(&mut conn).unwrap().into_iter().map(|u| u.role).collect();
     for role in standards_desk::models::user::Role::ALL {
         assert!(roles.iter().any(|r| r == role.as_str()), "a demo user is {role}");
     }
@@ -108,14 +102,12 @@ async fn demo_data_loads_once_with_staff_of_every_role() {
     assert!(member::count(&mut conn).unwrap() >= 5);
     let today = chrono::Utc::now().date_naive();
     assert!(code::version_in_force(&mut conn, &parish.id, today).unwrap().is_some(), "the parish has a code in force");
-    let cases: i64 = standards_desk::db::schema::cases::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(cases, 4, "the demo cases are logged through intake");
+    assert_eq!(case::count(&mut conn).unwrap(), 4, "the demo cases are logged through intake");
     let again = demo::load(&mut conn).unwrap();
     assert!(again.already_loaded);
-    assert_eq!(standards_desk::db::schema::cases::table.count().get_result::<i64>(&mut conn).unwrap(), 4);
-    assert_eq!(users::table.count().get_result::<i64>(&mut conn).unwrap(), 9);
-    let linked: i64 = standards_desk::db::schema::user_members::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(linked, 3, "the committee members are councillors on the register");
+    assert_eq!(case::count(&mut conn).unwrap(), 4);
+    assert_eq!(rows::count(&app, "users"), 9);
+    assert_eq!(rows::count(&app, "user_members"), 3, "the committee members are councillors on the register");
 }
 
 #[test]

@@ -1,11 +1,9 @@
-use crate::fixtures::{complaint, submit_public, PNG};
+use crate::fixtures::{complaint, consult_ip, declare_conflict, submit_public, PNG};
 use crate::harness::TestApp;
-use diesel::prelude::*;
+use crate::rows;
 use sha2::{Digest, Sha256};
-use standards_desk::db::schema::{conflict_declarations, custody_log, evidence_items, stored_files};
 use standards_desk::models::case::Case;
-use standards_desk::models::evidence as rows;
-use standards_desk::models::{new_id, now};
+use standards_desk::models::evidence as evidence_rows;
 use std::io::{Read, Write};
 
 const HTML: &[u8] =
@@ -56,7 +54,6 @@ fn capture_fields() -> Vec<(&'static str, &'static str)> {
 }
 
 async fn case_with_officer(app: &TestApp) -> (Case, TestApp) {
-    app.seed_demo();
     let case = submit_public(app, &complaint(app), &[("files", "from-complainant.png", PNG)]).await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -73,7 +70,7 @@ async fn add_capture(officer: &TestApp, case: &Case, files: &[(&str, &str, &[u8]
 
 #[actix_web::test]
 async fn files_are_hashed_stored_once_and_logged_in_custody() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     // The complainant's screenshot became evidence E1, unverified.
     let e1 = officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await;
@@ -94,38 +91,30 @@ async fn files_are_hashed_stored_once_and_logged_in_custody() {
     .await;
     assert_eq!(at, format!("/cases/{}/evidence/E2", case.reference));
     let page = officer.get(&at).await;
-    page.assert_contains("Evidence E2 added")
+    page.assert_status(200)
+        .assert_contains("Evidence E2 added")
         .assert_contains(&hex(PNG))
         .assert_contains(&hex(HTML))
         .assert_contains(&hex(&warc))
         .assert_contains(&hex(&wacz))
         .assert_contains("Captured by an officer")
         .assert_contains("Web archive (WACZ)");
-    let stored: i64 = stored_files::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(stored, 4, "the PNG already sent by the complainant is stored once");
-    let item: String = evidence_items::table
-        .filter(evidence_items::number.eq(2))
-        .select(evidence_items::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let actions: Vec<String> = custody_log::table
-        .filter(custody_log::item_id.eq(&item))
-        .order(custody_log::seq.asc())
-        .select(custody_log::action)
-        .load(&mut app.conn())
-        .unwrap();
+    assert_eq!(rows::count(&app, "stored_files"), 4, "the PNG already sent by the complainant is stored once");
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    let actions = rows::custody_actions(&app, &item);
     assert_eq!(actions, vec!["created", "uploaded", "uploaded", "uploaded", "uploaded", "viewed"][..5].to_vec());
     // The case page shows thumbnails and hashes.
     officer
         .get(&format!("/cases/{}", case.reference))
         .await
+        .assert_status(200)
         .assert_contains("class=\"sd-thumb\"")
         .assert_contains(&hex(HTML));
 }
 
 #[actix_web::test]
 async fn an_executable_renamed_png_is_refused_and_nothing_else_is_lost() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     officer.get(&format!("/cases/{}/evidence/new", case.reference)).await;
     let res = officer
@@ -139,15 +128,13 @@ async fn an_executable_renamed_png_is_refused_and_nothing_else_is_lost() {
         .assert_contains("screenshot.png must be a screenshot")
         .assert_contains("value=\"Facebook post calling an officer a liar\"")
         .assert_contains("The planning officer is incompetent and a liar.</textarea>");
-    let items: i64 = evidence_items::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(items, 1, "only the complainant's item");
-    let stored: i64 = stored_files::table.count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(stored, 1);
+    assert_eq!(rows::count(&app, "evidence_items"), 1, "only the complainant's item");
+    assert_eq!(rows::count(&app, "stored_files"), 1);
 }
 
 #[actix_web::test]
 async fn a_file_altered_on_disk_is_reported_by_verify_and_by_the_command() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
     let ok = officer.post_form(&format!("/cases/{}/evidence/E2/verify", case.reference), &[]).await;
@@ -171,7 +158,11 @@ async fn a_file_altered_on_disk_is_reported_by_verify_and_by_the_command() {
     let out = String::from_utf8_lossy(&cli.stdout);
     assert!(out.contains(&format!("MISMATCH {}/E2", case.reference)) && out.contains("changed on disk"), "{out}");
     // The failed check is on the case timeline.
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("Verification of E2 found problems");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Verification of E2 found problems");
 }
 
 fn verify_command(app: &TestApp) -> std::process::Output {
@@ -191,47 +182,34 @@ fn verify_command(app: &TestApp) -> std::process::Output {
 
 #[actix_web::test]
 async fn an_edited_or_deleted_custody_entry_breaks_the_chain() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
-    let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
-    diesel::update(custody_log::table.filter(custody_log::item_id.eq(&item)).filter(custody_log::seq.eq(1)))
-        .set(custody_log::actor_label.eq("Someone else"))
-        .execute(&mut app.conn())
-        .unwrap();
+    let item = rows::evidence_item_id(&app, &case.id, 1);
+    rows::alter_custody_entry(&app, &item, 1, "Someone else");
     let res = officer.post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[]).await;
-    res.assert_contains("Verification failed").assert_contains("custody entry 1 (created) has been altered");
+    res.assert_status(200)
+        .assert_contains("Verification failed")
+        .assert_contains("custody entry 1 (created) has been altered");
     assert_eq!(verify_command(&app).status.code(), Some(1));
 
     // Deleting the newest entries is caught too.
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
-    let item: String = evidence_items::table.select(evidence_items::id).first(&mut app.conn()).unwrap();
-    let last: i32 = custody_log::table
-        .filter(custody_log::item_id.eq(&item))
-        .select(diesel::dsl::max(custody_log::seq))
-        .first::<Option<i32>>(&mut app.conn())
-        .unwrap()
-        .unwrap();
-    diesel::delete(custody_log::table.filter(custody_log::item_id.eq(&item)).filter(custody_log::seq.eq(last)))
-        .execute(&mut app.conn())
-        .unwrap();
+    let item = rows::evidence_item_id(&app, &case.id, 1);
+    rows::delete_newest_custody_entry(&app, &item);
     officer
         .post_form(&format!("/cases/{}/evidence/E1/verify", case.reference), &[])
         .await
+        .assert_status(200)
         .assert_contains("entries are missing");
 }
 
 #[actix_web::test]
 async fn files_are_404_for_users_who_may_not_see_the_case() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
-    let file_id: String = rows::files(
-        &mut app.conn(),
-        &evidence_items::table.select(evidence_items::id).first::<String>(&mut app.conn()).unwrap(),
-    )
-    .unwrap()[0]
-        .id
-        .clone();
+    let file_id: String =
+        evidence_rows::files(&mut app.conn(), &rows::evidence_item_id(&app, &case.id, 1)).unwrap()[0].id.clone();
     let path = format!("/cases/{}/evidence/E1/files/{file_id}", case.reference);
     officer.get(&path).await.assert_status(200);
     let ip = app.new_browser();
@@ -242,32 +220,17 @@ async fn files_are_404_for_users_who_may_not_see_the_case() {
     let res = anonymous.get(&path).await;
     res.assert_status(303);
     // A declared conflict removes access too.
-    let officer_id =
-        standards_desk::models::user::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap().id;
-    diesel::insert_into(conflict_declarations::table)
-        .values((
-            conflict_declarations::id.eq(new_id()),
-            conflict_declarations::case_id.eq(&case.id),
-            conflict_declarations::user_id.eq(officer_id),
-            conflict_declarations::reason.eq("Family"),
-            conflict_declarations::declared_at.eq(now()),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    declare_conflict(&app, &case, &app.user("officer@southvale.example").id, "Family");
     officer.get(&path).await.assert_status(404);
 }
 
 #[actix_web::test]
 async fn saved_html_is_served_sandboxed_and_images_inline() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
-    let item: String = evidence_items::table
-        .filter(evidence_items::number.eq(2))
-        .select(evidence_items::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let f = &rows::files(&mut app.conn(), &item).unwrap()[0];
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    let f = &evidence_rows::files(&mut app.conn(), &item).unwrap()[0];
     let res = officer.get(&format!("/cases/{}/evidence/E2/files/{}", case.reference, f.id)).await;
     res.assert_status(200);
     let csp = res.header("content-security-policy").unwrap();
@@ -277,26 +240,21 @@ async fn saved_html_is_served_sandboxed_and_images_inline() {
     assert!(res.header("content-disposition").unwrap().starts_with("inline"));
     assert_eq!(res.body.as_bytes(), HTML);
     let dl = officer.get(&format!("/cases/{}/evidence/E2/files/{}?download=1", case.reference, f.id)).await;
+    dl.assert_status(200);
     assert!(dl.header("content-disposition").unwrap().starts_with("attachment; filename=\"page.html\""));
-    let actions: Vec<String> = custody_log::table
-        .filter(custody_log::item_id.eq(&item))
-        .order(custody_log::seq.asc())
-        .select(custody_log::action)
-        .load(&mut app.conn())
-        .unwrap();
+    let actions = rows::custody_actions(&app, &item);
     assert_eq!(&actions[actions.len() - 2..], &["viewed".to_string(), "downloaded".to_string()]);
 }
 
 #[actix_web::test]
 async fn the_export_bundle_manifest_matches_the_files() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML), ("files", "shot.png", PNG)]).await;
     let res = officer.get(&format!("/cases/{}/evidence.zip", case.reference)).await;
     res.assert_status(200);
     assert_eq!(res.header("content-type"), Some("application/zip"));
-    let bytes = officer_bytes(&officer, &format!("/cases/{}/evidence.zip", case.reference)).await;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes.clone())).unwrap();
     let mut manifest = String::new();
     zip.by_name("manifest.json").unwrap().read_to_string(&mut manifest).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
@@ -321,17 +279,9 @@ async fn the_export_bundle_manifest_matches_the_files() {
     assert!(zip.by_name("custody/E2.json").is_ok());
 
     // An Independent Person consulted on the case sees it, but the service refuses them a bundle.
-    let ip = standards_desk::models::user::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap();
-    diesel::insert_into(standards_desk::db::schema::case_participants::table)
-        .values((
-            standards_desk::db::schema::case_participants::id.eq(new_id()),
-            standards_desk::db::schema::case_participants::case_id.eq(&case.id),
-            standards_desk::db::schema::case_participants::user_id.eq(&ip.id),
-            standards_desk::db::schema::case_participants::part.eq("independent-person"),
-            standards_desk::db::schema::case_participants::granted_at.eq(now()),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    let ip = app.user("ip@southvale.example");
+    consult_ip(&app, &case, "Is the evidence enough to go on?");
+    assert!(standards_desk::services::access::can_view_case(&mut app.conn(), &ip, &case.id).unwrap());
     let out = std::fs::File::create(app.db.dir.path().join("ip.zip")).unwrap();
     let refused = standards_desk::services::evidence::export(
         &mut app.conn(),
@@ -344,21 +294,9 @@ async fn the_export_bundle_manifest_matches_the_files() {
     assert!(matches!(refused, Err(standards_desk::services::ServiceError::Forbidden)));
 }
 
-async fn officer_bytes(officer: &TestApp, path: &str) -> Vec<u8> {
-    // The harness reads bodies as text; fetch raw bytes through the same app.
-    let app = actix_web::test::init_service(standards_desk::build_app!(officer.state)).await;
-    let cookie = officer.cookie_header();
-    let req = actix_web::test::TestRequest::get()
-        .uri(path)
-        .peer_addr(crate::harness::DEFAULT_PEER.parse().unwrap())
-        .insert_header(("cookie", cookie))
-        .to_request();
-    actix_web::test::call_and_read_body(&app, req).await.to_vec()
-}
-
 #[actix_web::test]
 async fn a_correction_adds_a_version_and_keeps_the_original() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
     let path = format!("/cases/{}/evidence/E2/correct", case.reference);
@@ -371,13 +309,12 @@ async fn a_correction_adds_a_version_and_keeps_the_original() {
     fields.push(("change_reason", "Transcribed the punctuation wrongly"));
     officer.post_form(&path, &fields).await.assert_status(303);
     let page = officer.get(&format!("/cases/{}/evidence/E2", case.reference)).await;
-    page.assert_contains("Details (version 2)").assert_contains("liar!!").assert_contains("Version 1,");
-    let item: String = evidence_items::table
-        .filter(evidence_items::number.eq(2))
-        .select(evidence_items::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let versions = rows::versions(&mut app.conn(), &item).unwrap();
+    page.assert_status(200)
+        .assert_contains("Details (version 2)")
+        .assert_contains("liar!!")
+        .assert_contains("Version 1,");
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    let versions = evidence_rows::versions(&mut app.conn(), &item).unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0].post_text.as_deref(), Some("The planning officer is incompetent and a liar."));
     assert_eq!(versions[1].change_reason.as_deref(), Some("Transcribed the punctuation wrongly"));
@@ -385,7 +322,7 @@ async fn a_correction_adds_a_version_and_keeps_the_original() {
 
 #[actix_web::test]
 async fn status_checks_are_recorded_in_custody() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     officer
         .post_form(
@@ -394,11 +331,11 @@ async fn status_checks_are_recorded_in_custody() {
         )
         .await
         .assert_status(303);
-    let item = evidence_items::table.select(evidence_items::id).first::<String>(&mut app.conn()).unwrap();
-    let found = rows::find_item(&mut app.conn(), &item).unwrap().unwrap();
+    let item = rows::evidence_item_id(&app, &case.id, 1);
+    let found = evidence_rows::find_item(&mut app.conn(), &item).unwrap().unwrap();
     assert_eq!(found.status.as_str(), "removed");
     assert!(found.status_checked_at.is_some());
-    let last = rows::last_custody(&mut app.conn(), &item).unwrap().unwrap();
+    let last = evidence_rows::last_custody(&mut app.conn(), &item).unwrap().unwrap();
     assert_eq!(last.action, "status_changed");
     assert!(last.details.contains("\"to\":\"removed\""));
     officer
@@ -410,7 +347,7 @@ async fn status_checks_are_recorded_in_custody() {
 
 #[actix_web::test]
 async fn a_form_shown_again_keeps_its_uploads_until_the_item_is_saved() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let (case, officer) = case_with_officer(&app).await;
     let path = format!("/cases/{}/evidence/new", case.reference);
     officer.get(&path).await.assert_status(200);
@@ -439,12 +376,8 @@ async fn a_form_shown_again_keeps_its_uploads_until_the_item_is_saved() {
     let res = officer.post_multipart(&path, &fields, &[]).await;
     res.assert_status(303);
     assert_eq!(res.location(), Some(format!("/cases/{}/evidence/E2", case.reference).as_str()));
-    let item: String = evidence_items::table
-        .filter(evidence_items::number.eq(2))
-        .select(evidence_items::id)
-        .first(&mut app.conn())
-        .unwrap();
-    let files = rows::files(&mut app.conn(), &item).unwrap();
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    let files = evidence_rows::files(&mut app.conn(), &item).unwrap();
     assert_eq!(files.iter().map(|f| f.original_name.as_str()).collect::<Vec<_>>(), ["page.html"]);
     // The draft is spent: sending it again does not bring its files back.
     let again = officer.post_multipart(&path, &fields, &[]).await;

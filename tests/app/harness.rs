@@ -1,22 +1,35 @@
 //! `TestApp`: the real application on its own database (a temporary SQLite file, or a fresh
-//! PostgreSQL database when `TEST_DATABASE_URL` is set), driven through actix's test service with
-//! a cookie jar, as a browser would.
+//! PostgreSQL database when `TEST_DATABASE_URL` is set), copied from a migrated, seeded template
+//! (see `template_db.rs`), driven through actix's test service with a cookie jar, as a browser
+//! would.
 
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::test;
 use diesel::prelude::*;
 use diesel::{Connection, PgConnection};
 use standards_desk::config::Config;
-use standards_desk::db::{self, DatabaseUrl, DbConnection, DbManager};
-use standards_desk::models::user::{Role, User};
-use standards_desk::services::audit::Actor;
-use standards_desk::services::users::{self as user_service, UserInput};
-use standards_desk::{build_app, prepare_database, AppState};
+use standards_desk::db::{self, Backend, DatabaseUrl, DbConnection, DbManager};
+use standards_desk::models::user::{self as user_rows, Role, User};
+use standards_desk::{build_app, AppState};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+#[path = "template_db.rs"]
+pub mod template_db;
+pub use template_db::Seed;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const DEFAULT_PEER: &str = "203.0.113.7:40000";
+
+/// The PostgreSQL server URL tests run against, if any.
+fn test_database_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
 
 /// A database of its own for one test, removed afterwards.
 pub struct TestDb {
@@ -26,19 +39,45 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    pub fn new() -> Self {
+    /// An empty database: no migrations, no data (for the migration checks).
+    pub fn empty() -> Self {
+        Self::create(None, test_database_url())
+    }
+
+    /// An empty database of this backend, whatever TEST_DATABASE_URL says; None for PostgreSQL
+    /// when TEST_DATABASE_URL is not set.
+    pub fn empty_of(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::create(None, None)),
+            Backend::Postgres => test_database_url().map(|url| Self::create(None, Some(url))),
+        }
+    }
+
+    /// A copy of the migrated, seeded template (see [`template_db`]).
+    pub fn from_template(seed: Seed) -> Self {
+        Self::create(Some(seed), test_database_url())
+    }
+
+    /// On PostgreSQL when `admin_url` is given, else SQLite.
+    fn create(template: Option<Seed>, admin_url: Option<String>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match admin_url {
             Some(admin_url) => {
                 let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("TEST_DATABASE_URL ends in /dbname");
-                let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("postgres url");
+                let create = match template {
+                    Some(seed) => template_db::pg_create_from_template(&admin_url, seed, &name),
+                    None => format!("CREATE DATABASE {name}"),
+                };
+                diesel::sql_query(&create).execute(&mut admin).unwrap_or_else(|e| panic!("{create}: {e}"));
+                let url = DatabaseUrl::parse(&template_db::pg_url(&admin_url, &name)).expect("postgres url");
                 TestDb { url, dir, pg_admin: Some((admin_url, name)) }
             }
             None => {
                 let path = dir.path().join("test.db");
+                if let Some(seed) = template {
+                    template_db::copy_sqlite_template(seed, &path);
+                }
                 let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("sqlite url");
                 TestDb { url, dir, pg_admin: None }
             }
@@ -64,7 +103,12 @@ impl Drop for TestDb {
 pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
+    /// The body as text (lossily decoded), and as sent.
     pub body: String,
+    pub bytes: Vec<u8>,
+    /// Set by [`Response::assert_status`]: content checks refuse to run before it, so a page is
+    /// never judged by its text alone (an error page can contain the text looked for, or lack it).
+    status_checked: std::cell::Cell<bool>,
 }
 
 impl Response {
@@ -79,17 +123,38 @@ impl Response {
     #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body:\n{}", self.body);
+        self.status_checked.set(true);
         self
     }
 
     #[track_caller]
+    fn require_status_checked(&self) {
+        assert!(
+            self.status_checked.get(),
+            "assert the status ({}) before the content of a response",
+            self.status.as_u16()
+        );
+    }
+
+    /// The body of a 200 response, the status asserted first.
+    #[track_caller]
+    pub fn ok_body(self) -> String {
+        self.assert_status(200);
+        self.body
+    }
+
+    /// The page contains `text`. Call [`Response::assert_status`] first.
+    #[track_caller]
     pub fn assert_contains(&self, text: &str) -> &Self {
+        self.require_status_checked();
         assert!(self.body.contains(text), "expected {text:?} in the page:\n{}", self.body);
         self
     }
 
+    /// The page does not contain `text`. Call [`Response::assert_status`] first.
     #[track_caller]
     pub fn assert_lacks(&self, text: &str) -> &Self {
+        self.require_status_checked();
         assert!(!self.body.contains(text), "did not expect {text:?} in the page:\n{}", self.body);
         self
     }
@@ -101,36 +166,86 @@ impl Response {
     }
 }
 
+/// The application's service, initialised once and shared by a test's browsers (type-erased:
+/// the service type `init_service` returns cannot be named).
+type Service = Rc<dyn Fn(test::TestRequest) -> Pin<Box<dyn Future<Output = ServiceResponse<BoxBody>>>>>;
+
+async fn init_service(state: &AppState) -> Service {
+    let service = Rc::new(test::init_service(build_app!(state)).await);
+    Rc::new(move |req: test::TestRequest| {
+        let service = service.clone();
+        Box::pin(async move { test::call_service(&*service, req.to_request()).await.map_into_boxed_body() })
+    })
+}
+
 pub struct TestApp {
+    // Fields drop in declaration order: the service and the state (each holding the pool) go
+    // before the database, so no connection is left open when it is dropped.
+    service: Service,
     pub state: AppState,
-    pub db: std::rc::Rc<TestDb>,
     cookies: RefCell<BTreeMap<String, String>>,
     csrf: RefCell<Option<String>>,
     /// The client address requests come from.
     pub peer: RefCell<String>,
+    pub db: Rc<TestDb>,
 }
 
-impl TestApp {
-    pub async fn spawn() -> Self {
-        Self::spawn_with(|_| {}).await
+type Configure = Box<dyn FnOnce(&mut Config)>;
+
+/// How a [`TestApp`] starts: `TestApp::builder().demo().configure(|c| …).spawn().await`.
+#[must_use]
+pub struct TestAppBuilder {
+    seed: Seed,
+    configure: Vec<Configure>,
+}
+
+impl TestAppBuilder {
+    /// With the demo council, members and staff (not the demo cases).
+    pub fn demo(mut self) -> Self {
+        self.seed = Seed::Demo;
+        self
     }
 
     /// With changes to the configuration (smaller upload limit, an SMTP server, …).
-    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let db = TestDb::new();
-        let mut conn = db.connect();
-        prepare_database(&mut conn).expect("migrations and reference data");
+    pub fn configure(mut self, f: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db = TestDb::from_template(self.seed);
         let pool = db::build_pool(&db.url, 4).expect("pool");
         let mut config = Config::for_database(db.url.clone(), db.dir.path().join("data"));
-        configure(&mut config);
+        for f in self.configure {
+            f(&mut config);
+        }
         config.prepare_data_dir().expect("data dir");
+        let state = AppState::new(pool, config).expect("app state");
         TestApp {
-            state: AppState::new(pool, config).expect("app state"),
-            db: std::rc::Rc::new(db),
+            service: init_service(&state).await,
+            state,
+            db: Rc::new(db),
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
         }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder { seed: Seed::Reference, configure: Vec::new() }
+    }
+
+    /// Migrated, with the reference data and no one in it.
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// With the demo council, members and staff (`…@southvale.example`, password
+    /// `demo-password`), not the demo cases.
+    pub async fn spawn_demo() -> Self {
+        Self::builder().demo().spawn().await
     }
 
     /// A second browser on the same application and database (its own cookies).
@@ -138,6 +253,7 @@ impl TestApp {
         TestApp {
             state: self.state.clone(),
             db: self.db.clone(),
+            service: self.service.clone(),
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
@@ -149,7 +265,6 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Response {
-        let app = test::init_service(build_app!(self.state)).await;
         let cookie_header =
             self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let mut req = test::TestRequest::default()
@@ -162,7 +277,7 @@ impl TestApp {
         if let Some((content_type, bytes)) = body {
             req = req.insert_header((header::CONTENT_TYPE, content_type)).set_payload(bytes);
         }
-        let res = test::call_service(&app, req.to_request()).await;
+        let res = (self.service)(req).await;
         let status = res.status();
         let headers = res.headers().clone();
         for value in headers.get_all(header::SET_COOKIE) {
@@ -176,7 +291,13 @@ impl TestApp {
             }
         }
         let bytes = test::read_body(res).await;
-        let response = Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        let response = Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+            status_checked: Default::default(),
+        };
         if let Some(t) = response.csrf_token() {
             *self.csrf.borrow_mut() = Some(t);
         }
@@ -253,11 +374,6 @@ impl TestApp {
         standards_desk::models::outbox::list_all(&mut self.conn()).expect("outbox")
     }
 
-    /// Loads the demo council, members and staff (not the demo cases).
-    pub fn seed_demo(&self) {
-        standards_desk::services::demo::load_with(&mut self.conn(), false).expect("demo data");
-    }
-
     /// The membership id (the form's value) of a demo member on a council.
     pub fn membership(&self, member: &str, council_slug: &str) -> String {
         use standards_desk::db::schema::{authorities, members, memberships};
@@ -268,12 +384,32 @@ impl TestApp {
             .filter(authorities::slug.eq(council_slug))
             .select(memberships::id)
             .first(&mut self.conn())
-            .expect("membership")
+            .unwrap_or_else(|e| panic!("membership of {member} on {council_slug}: {e}"))
     }
 
-    /// The Cookie header this browser would send.
-    pub fn cookie_header(&self) -> String {
-        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    /// The id of a member on the register, by full name.
+    pub fn member_id(&self, full_name: &str) -> String {
+        use standards_desk::db::schema::members;
+        members::table
+            .filter(members::full_name.eq(full_name))
+            .select(members::id)
+            .first(&mut self.conn())
+            .unwrap_or_else(|e| panic!("member {full_name}: {e}"))
+    }
+
+    /// The id of a council, by slug.
+    pub fn authority_id(&self, slug: &str) -> String {
+        standards_desk::models::authority::find_by_slug(&mut self.conn(), slug)
+            .expect("authority lookup")
+            .unwrap_or_else(|| panic!("no council {slug}"))
+            .id
+    }
+
+    /// A user, by email.
+    pub fn user(&self, email: &str) -> User {
+        user_rows::find_by_email(&mut self.conn(), email)
+            .expect("user lookup")
+            .unwrap_or_else(|| panic!("no user {email}"))
     }
 
     pub fn has_cookie(&self, name: &str) -> bool {
@@ -285,35 +421,38 @@ impl TestApp {
         *self.csrf.borrow_mut() = None;
     }
 
-    /// Creates a user with the role (password [`PASSWORD`]).
+    /// Creates a user with the role (password [`PASSWORD`]) through the users service.
     pub fn create_user(&self, role: Role, email: &str) -> User {
-        let input = UserInput {
-            email: email.into(),
-            name: format!("Test {}", role.label()),
-            role: role.as_str().into(),
-            password: PASSWORD.into(),
-        };
-        user_service::create(&mut self.conn(), &Actor::system("test"), &input).expect("user created")
+        crate::fixtures::UserBuilder::new(role).email(email).create(self)
     }
 
-    /// Signs in; on success the browser goes on to the next page (so it holds the session's
-    /// CSRF token), and the sign-in response itself is returned.
+    /// Signs in and checks that it worked: a 303 to the dashboard, and the dashboard then shows
+    /// this user signed in. The browser ends on that page (so it holds the session's CSRF token);
+    /// the sign-in response itself is returned. Use [`TestApp::try_login`] for sign-ins meant to fail.
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.get("/login").await;
-        let res = self.post_form("/login", &[("email", email), ("password", password)]).await;
-        if res.status == StatusCode::SEE_OTHER {
-            self.follow(&res).await;
-        }
+        let res = self.try_login(email, password).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in as {email} failed:\n{}", res.body);
+        assert_eq!(res.location(), Some("/dashboard"), "sign-in as {email} went elsewhere");
+        let user = user_rows::find_by_email(&mut self.conn(), &email.trim().to_lowercase())
+            .expect("user lookup")
+            .unwrap_or_else(|| panic!("{email} signed in but is not a user"));
+        let role = user.role().map(|r| r.label()).unwrap_or("Unknown role");
+        let page = self.follow(&res).await;
+        page.assert_status(200).assert_contains(&format!("Signed in as {} ({role}).", user.name));
         res
+    }
+
+    /// Posts the sign-in form (after opening it, for its CSRF token) and returns the response,
+    /// whatever it is: for tests of refused sign-ins.
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.get("/login").await.assert_status(200);
+        self.post_form("/login", &[("email", email), ("password", password)]).await
     }
 
     /// Creates a user with the role and signs in as them.
     pub async fn login_as(&self, role: Role) -> User {
-        let email = format!("{}@council.example", role.as_str());
-        let user = self.create_user(role, &email);
-        let res = self.login(&email, PASSWORD).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in failed:\n{}", res.body);
-        self.get("/dashboard").await.assert_status(200);
+        let user = crate::fixtures::UserBuilder::new(role).create(self);
+        self.login(&user.email, PASSWORD).await;
         user
     }
 }

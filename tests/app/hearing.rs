@@ -3,12 +3,9 @@
 
 use crate::fixtures::{complaint, submit_public, with, PDF, PNG};
 use crate::harness::TestApp;
-use diesel::prelude::*;
-use standards_desk::db::schema::{
-    authorities, case_participants, decision_notices, evidence_files, members, sanctions,
-};
+use crate::rows;
 use standards_desk::models::case::{self as case_rows, Case};
-use standards_desk::models::user::{self as users, User};
+use standards_desk::models::user::User;
 use standards_desk::services::access::{self, Part};
 use standards_desk::services::assessment::{self, AnswerInput};
 use standards_desk::services::audit::Actor;
@@ -16,7 +13,7 @@ use standards_desk::services::decisions::{self, DecisionInput};
 use standards_desk::services::hearing::{self, AppointInput, HearingInput, PostDecisionInput};
 
 fn user(app: &TestApp, email: &str) -> User {
-    users::find_by_email(&mut app.conn(), email).unwrap().unwrap()
+    app.user(email)
 }
 
 fn actor(u: &User) -> Actor {
@@ -24,7 +21,7 @@ fn actor(u: &User) -> Actor {
 }
 
 fn member_id(app: &TestApp, name: &str) -> String {
-    members::table.filter(members::full_name.eq(name)).select(members::id).first(&mut app.conn()).unwrap()
+    app.member_id(name)
 }
 
 fn status(app: &TestApp, case: &Case) -> String {
@@ -50,11 +47,7 @@ async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
     }
     let a = assessment::assess(&mut app.conn(), &actor(&mo), &mo, &case.reference, &member_id(app, member), &answers)
         .unwrap();
-    let authority: String = authorities::table
-        .filter(authorities::slug.eq(council))
-        .select(authorities::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let authority = app.authority_id(council);
     assessment::conclude(&mut app.conn(), &actor(&mo), &mo, &a.id, "OFFICIAL", &authority, "").unwrap();
     let input =
         DecisionInput { outcome: "investigation".into(), reasons: "Needs investigating.".into(), ..Default::default() };
@@ -186,8 +179,7 @@ pub(crate) async fn at_hearing(app: &TestApp) -> Case {
 
 #[actix_web::test]
 async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accepted_with_one() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -219,7 +211,7 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
         )
         .await
         .assert_status(303);
-    officer.get(&path).await.assert_contains("R. Fairweather, Wyre Forest Legal (external)");
+    officer.get(&path).await.assert_status(200).assert_contains("R. Fairweather, Wyre Forest Legal (external)");
     officer
         .get(&format!("/cases/{}/hearing", case.reference))
         .await
@@ -227,7 +219,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
         .assert_contains("This case has not been referred to a hearing.");
     // The investigation cannot end without a final report.
     let res = officer.post_form(&format!("{path}/complete"), &[]).await;
-    officer.follow(&res).await.assert_contains("Upload the final report before ending the investigation");
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("Upload the final report before ending the investigation");
     assert_eq!(status(&app, &case), "investigation");
     let today = chrono::Utc::now().date_naive();
     officer
@@ -266,11 +262,11 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
 
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
-    mo.get(&path).await.assert_contains("must be sought and recorded");
+    mo.get(&path).await.assert_status(200).assert_contains("must be sought and recorded");
     let decide = format!("{path}/decision");
     let refused = mo.post_form(&decide, &[("outcome", "hearing"), ("reasons", "Serious.")]).await;
     refused.assert_status(303);
-    mo.follow(&refused).await.assert_contains("Localism Act 2011, section 28(7)");
+    mo.follow(&refused).await.assert_status(200).assert_contains("Localism Act 2011, section 28(7)");
     assert_eq!(status(&app, &case), "post-investigation");
     assert!(standards_desk::models::assessment::decisions_for_case(&mut app.conn(), &case.id)
         .unwrap()
@@ -305,13 +301,16 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
     ok.assert_status(303);
     assert!(ok.location().unwrap().contains("/notices"));
     assert_eq!(status(&app, &case), "hearing");
-    mo.follow(&ok).await.assert_contains("(independent-person)").assert_contains("considered the investigation report");
+    mo.follow(&ok)
+        .await
+        .assert_status(200)
+        .assert_contains("(independent-person)")
+        .assert_contains("considered the investigation report");
 }
 
 #[actix_web::test]
 async fn an_investigator_sees_only_their_case() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let mine = investigated(&app, "Alex Archer", "southvale").await;
     let other = investigated(&app, "Dave Dunn", "southvale").await;
     let inv = app.new_browser();
@@ -328,7 +327,7 @@ async fn an_investigator_sees_only_their_case() {
         .assert_contains("Add to the investigation");
     inv.get(&format!("/cases/{}", other.reference)).await.assert_status(404);
     inv.get(&format!("/cases/{}/investigation", other.reference)).await.assert_status(404);
-    inv.get("/cases").await.assert_contains(&mine.reference).assert_lacks(&other.reference);
+    inv.get("/cases").await.assert_status(200).assert_contains(&mine.reference).assert_lacks(&other.reference);
     let today = chrono::Utc::now().date_naive();
     let note = [
         ("kind", "interview"),
@@ -346,6 +345,7 @@ async fn an_investigator_sees_only_their_case() {
         .assert_status(303);
     inv.get(&format!("/cases/{}/investigation", mine.reference))
         .await
+        .assert_status(200)
         .assert_contains("She confirmed the post was about her.");
     // The investigator cannot work the rest of the case.
     inv.post_form(&format!("/cases/{}/notes", mine.reference), &[("note", "x")]).await.assert_status(403);
@@ -353,8 +353,7 @@ async fn an_investigator_sees_only_their_case() {
 
 #[actix_web::test]
 async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_hearing_is_fixed() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -368,7 +367,8 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     officer.post_form(&path, &refs).await.assert_status(303);
     let page = officer.get(&path).await;
-    page.assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
+    page.assert_status(200)
+        .assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
         .assert_lacks("Cam Reid</strong> (Panel member)");
     let refused = officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await;
     refused.assert_status(422).assert_contains("The conflict check flagged Pat Quinn");
@@ -377,7 +377,7 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     let fields = arrange(&app, &["committee@southvale.example", "committee3@southvale.example"]);
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     officer.post_form(&path, &refs).await.assert_status(303);
-    officer.get(&path).await.assert_contains("No conflicts found");
+    officer.get(&path).await.assert_status(200).assert_contains("No conflicts found");
     officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await.assert_status(303);
     let notices: Vec<_> = app.emails().into_iter().filter(|m| m.template == "hearing_notice").collect();
     let to: Vec<&str> = notices.iter().map(|m| m.to_address.as_str()).collect();
@@ -395,13 +395,12 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     // A bad arrangement is refused with messages and keeps the values typed.
     let bad = officer.post_form(&path, &[("time", "2pm"), ("venue", "The Guildhall")]).await;
     bad.assert_status(303); // already fixed: refused, not re-rendered
-    officer.follow(&bad).await.assert_contains("The hearing has been fixed");
+    officer.follow(&bad).await.assert_status(200).assert_contains("The hearing has been fixed");
 }
 
 #[actix_web::test]
 async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -425,15 +424,9 @@ async fn a_bad_hearing_arrangement_shows_every_problem_and_keeps_the_values() {
 
 #[actix_web::test]
 async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = at_hearing(&app).await;
-    let hashes: Vec<String> = evidence_files::table
-        .inner_join(standards_desk::db::schema::evidence_items::table)
-        .filter(standards_desk::db::schema::evidence_items::case_id.eq(&case.id))
-        .select(evidence_files::sha256)
-        .load(&mut app.conn())
-        .unwrap();
+    let hashes = rows::evidence_file_hashes(&app, &case.id);
     assert!(!hashes.is_empty());
     let panel = app.new_browser();
     panel.login("committee3@southvale.example", "demo-password").await;
@@ -443,11 +436,7 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
         bundle.assert_contains(h);
     }
     bundle.assert_contains("The member was acting as a councillor.").assert_contains("Schedule 12A");
-    let report: String = standards_desk::db::schema::investigation_entries::table
-        .filter(standards_desk::db::schema::investigation_entries::kind.eq("final-report"))
-        .select(standards_desk::db::schema::investigation_entries::sha256.assume_not_null())
-        .first(&mut app.conn())
-        .unwrap();
+    let report = rows::final_report_sha256(&app);
     bundle.assert_contains(&report);
     // The panel reads the hearing page but is offered none of the officers' forms.
     panel
@@ -462,19 +451,12 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
     other.login("committee2@southvale.example", "demo-password").await;
     other.get(&format!("/cases/{}/hearing/bundle", case.reference)).await.assert_status(404);
     other.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
-    let parts: i64 = case_participants::table
-        .filter(case_participants::case_id.eq(&case.id))
-        .filter(case_participants::part.eq("panel-member"))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
-    assert_eq!(parts, 2);
+    assert_eq!(rows::participants(&app, &case.id, "panel-member"), 2);
 }
 
 #[actix_web::test]
 async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_case_to_closed() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = at_hearing(&app).await;
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -530,37 +512,37 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     issued.assert_status(303);
     assert_eq!(status(&app, &case), "decision-notice");
     let notices = officer.follow(&issued).await;
-    notices.assert_contains("(independent-person)").assert_contains("Publication version (anonymised)");
+    notices
+        .assert_status(200)
+        .assert_contains("(independent-person)")
+        .assert_contains("Publication version (anonymised)");
 
-    let publication: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("publication"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let publication = rows::notice_body(&app, "publication", "%");
     for secret in ["Jo Public", "Ms Public", "jo@example.com", "01234 567890", "Sam Neighbour"] {
         assert!(!publication.contains(secret), "{secret} in the publication version:\n{publication}");
     }
     assert!(publication.contains("Alex Archer"), "the member found in breach is named");
     assert!(publication.contains("[the complainant] showed the post"), "{publication}");
-    let member_notice: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("member"))
-        .filter(decision_notices::subject.like("Decision notice:%"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let member_notice = rows::notice_body(&app, "member", "Decision notice:%");
     assert!(member_notice.contains("Jo Public"), "the member's own notice is not anonymised");
 
     // Sending the notices moves the case on to the sanctions.
     let notices_path = issued.location().unwrap().to_string();
     officer.post_form(&notices_path, &[]).await.assert_status(303);
     assert_eq!(status(&app, &case), "sanctions");
-    officer.get("/dashboard").await.assert_contains("Sanctions to follow up").assert_contains("Apology (Alex Archer)");
+    officer
+        .get("/dashboard")
+        .await
+        .assert_status(200)
+        .assert_contains("Sanctions to follow up")
+        .assert_contains("Apology (Alex Archer)");
     let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "decision_notice").collect();
     assert!(sent.iter().all(|m| !m.to_address.is_empty()));
     assert!(sent.iter().any(|m| m.to_address == "ip@southvale.example"));
 
-    let ids: Vec<String> =
-        sanctions::table.filter(sanctions::case_id.eq(&case.id)).select(sanctions::id).load(&mut app.conn()).unwrap();
+    let sanctions = standards_desk::models::hearing::sanctions_for_case(&mut app.conn(), &case.id).unwrap();
+    let sanction = |kind: &str| sanctions.iter().find(|s| s.kind == kind).expect("sanction").id.clone();
+    let ids = [sanction("training"), sanction("apology")];
     officer
         .post_form(
             &format!("/cases/{}/sanctions/{}", case.reference, ids[0]),
@@ -577,10 +559,11 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
         )
         .await;
     again.assert_status(303);
-    officer.follow(&again).await.assert_contains("already been recorded");
+    officer.follow(&again).await.assert_status(200).assert_contains("already been recorded");
     officer
         .get(&path)
         .await
+        .assert_status(200)
         .assert_lacks(&format!("/sanctions/{}\"", ids[0]))
         .assert_contains(&format!("/sanctions/{}\"", ids[1]));
     officer
@@ -617,8 +600,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
 
 #[actix_web::test]
 async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_notice() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Bo Brennan", "northfield").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -660,22 +642,15 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
     .unwrap();
     assert!(s.recommended_to_authority_id.is_some(), "a recommendation to the parish council");
     hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference).unwrap();
-    let kinds: Vec<String> =
-        decision_notices::table.select(decision_notices::recipient_kind).load(&mut app.conn()).unwrap();
+    let kinds = rows::notice_recipient_kinds(&app);
     assert!(kinds.iter().any(|k| k == "parish-clerk"), "{kinds:?}");
-    let member: String = decision_notices::table
-        .filter(decision_notices::recipient_kind.eq("member"))
-        .filter(decision_notices::subject.like("%Decision notice%"))
-        .select(decision_notices::body)
-        .first(&mut app.conn())
-        .unwrap();
+    let member = rows::notice_body(&app, "member", "%Decision notice%");
     assert!(member.contains("a recommendation to Northfield"), "{member}");
 }
 
 #[actix_web::test]
 async fn taking_someone_off_the_panel_takes_away_the_access_it_gave() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     final_report(&app, &case).await;
@@ -696,20 +671,13 @@ async fn taking_someone_off_the_panel_takes_away_the_access_it_gave() {
     save(&["committee@southvale.example", "committee3@southvale.example"]);
     browser.get(&format!("/cases/{}", case.reference)).await.assert_status(404);
     browser.get(&format!("/cases/{}/hearing/bundle", case.reference)).await.assert_status(404);
-    let revoked: i64 = case_participants::table
-        .filter(case_participants::case_id.eq(&case.id))
-        .filter(case_participants::user_id.eq(&pat.id))
-        .filter(case_participants::revoked_at.is_not_null())
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let revoked = rows::revoked_participants(&app, &case.id, &pat.id);
     assert_eq!(revoked, 1);
 }
 
 #[actix_web::test]
 async fn the_case_page_links_offer_each_person_only_what_they_may_open() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let links = |email: &str, case: &Case| {
         let case = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
         hearing::case_links(&mut app.conn(), &user(&app, email), &case).unwrap()
@@ -742,14 +710,12 @@ async fn the_case_page_links_offer_each_person_only_what_they_may_open() {
 
 #[actix_web::test]
 async fn a_report_is_stored_only_when_its_entry_is_saved_and_a_note_keeps_no_file() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let case = investigated(&app, "Alex Archer", "southvale").await;
     appoint(&app, &case);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    let stored =
-        || -> i64 { standards_desk::db::schema::stored_files::table.count().get_result(&mut app.conn()).unwrap() };
+    let stored = || -> i64 { rows::count(&app, "stored_files") };
     let leftovers = || std::fs::read_dir(app.state.files.root().join("tmp")).map(|d| d.count()).unwrap_or(0);
     let before = stored();
     let path = format!("/cases/{}/investigation/entries", case.reference);

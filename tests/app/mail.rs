@@ -1,19 +1,21 @@
 use crate::fixtures::{complaint, submit_public, PNG};
 use crate::harness::TestApp;
+use crate::rows;
 use crate::smtp::SmtpServer;
-use diesel::prelude::*;
-use standards_desk::db::schema::outbox;
 use standards_desk::services::outbox::MAX_ATTEMPTS;
 
 #[actix_web::test]
 async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
     let smtp = SmtpServer::start();
-    let app = TestApp::spawn_with(|c| {
-        c.smtp_url = Some(smtp.url());
-        c.mail_from = "Southvale Standards <standards@southvale.example>".into();
-    })
-    .await;
-    app.seed_demo();
+    let smtp_url = smtp.url();
+    let app = TestApp::builder()
+        .demo()
+        .configure(|c| {
+            c.smtp_url = Some(smtp_url);
+            c.mail_from = "Southvale Standards <standards@southvale.example>".into();
+        })
+        .spawn()
+        .await;
     let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     let delivery = app.state.send_due_mail().await.expect("outbox runs");
     assert_eq!(delivery.sent, 1);
@@ -35,15 +37,22 @@ async fn the_acknowledgement_is_delivered_over_real_smtp_and_shown_as_sent() {
     assert_eq!(smtp.delivered().len(), 1);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("govuk-tag--green\">Sent</strong>");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("govuk-tag--green\">Sent</strong>");
 }
 
 #[actix_web::test]
 async fn undeliverable_mail_is_retried_then_marked_failed() {
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::spawn_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
-    app.seed_demo();
+    let app = TestApp::builder()
+        .demo()
+        .configure(move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .spawn()
+        .await;
     let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     let first = app.state.send_due_mail().await.unwrap();
     assert_eq!((first.sent, first.retrying), (0, 1));
@@ -54,20 +63,23 @@ async fn undeliverable_mail_is_retried_then_marked_failed() {
     // Not due yet: nothing is tried.
     assert_eq!(app.state.send_due_mail().await.unwrap(), Default::default());
     for _ in 1..MAX_ATTEMPTS {
-        diesel::update(outbox::table).set(outbox::next_attempt_at.eq(m.created_at)).execute(&mut app.conn()).unwrap();
+        rows::outbox_due_at(&app, m.created_at);
         app.state.send_due_mail().await.unwrap();
     }
     let m = &app.emails()[0];
     assert_eq!((m.status.as_str(), m.attempts), ("failed", MAX_ATTEMPTS));
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
-    officer.get(&format!("/cases/{}", case.reference)).await.assert_contains("Failed</strong> after 6 attempts");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("Failed</strong> after 6 attempts");
 }
 
 #[actix_web::test]
 async fn without_smtp_mail_is_written_to_files_in_the_data_directory() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
     assert_eq!(app.state.send_due_mail().await.unwrap().sent, 1);
     let dir = app.state.config.data_dir.join("mail");

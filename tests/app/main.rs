@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod harness;
+mod rows;
 
 mod admin;
 mod assessment;
@@ -18,5 +19,6 @@ mod intake;
 mod mail;
 mod pages;
 mod reports;
+mod schema_drift;
 mod smtp;
 mod takedown;

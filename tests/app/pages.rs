@@ -72,5 +72,5 @@ async fn the_dashboard_needs_sign_in_and_shows_deadlines() {
 async fn navigation_follows_the_role() {
     let app = TestApp::spawn().await;
     app.login_as(Role::Admin).await;
-    app.get("/dashboard").await.assert_contains("href=\"/admin\"");
+    app.get("/dashboard").await.assert_status(200).assert_contains("href=\"/admin\"");
 }

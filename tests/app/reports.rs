@@ -2,12 +2,11 @@
 //! medians and percentages on the page and in the CSV, snapshots that never change, and no
 //! complainant anywhere.
 
-use crate::fixtures::{complaint, with};
+use crate::fixtures::CaseBuilder;
 use crate::harness::TestApp;
 use chrono::NaiveDate;
 use standards_desk::models::case::{self as case_rows, Case, CaseChanges};
 use standards_desk::services::audit::Actor;
-use standards_desk::services::intake::{self, ComplaintForm, Logged};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -23,38 +22,15 @@ struct Fixed {
 }
 
 fn log(app: &TestApp, f: &Fixed, n: usize) -> Case {
-    let conduct = f.received - chrono::Duration::days(2);
-    let mut fields = complaint(app);
-    for (k, v) in [
-        ("councillor", app.membership(f.member, f.council)),
-        ("platform", f.platform.to_string()),
-        ("post_urls", format!("https://example.org/post/{n}")),
-        ("source", f.source.to_string()),
-        ("case_choice", "new".to_string()),
-        ("conduct_day", conduct.format("%-d").to_string()),
-        ("conduct_month", conduct.format("%-m").to_string()),
-        ("conduct_year", conduct.format("%Y").to_string()),
-        ("received_day", f.received.format("%-d").to_string()),
-        ("received_month", f.received.format("%-m").to_string()),
-        ("received_year", f.received.format("%Y").to_string()),
-        ("complainant_name", format!("Jo Public{n}")),
-        ("complainant_email", format!("jo{n}@example.com")),
-    ] {
-        fields = with(&fields, k, &v);
-    }
-    let today = chrono::Utc::now().date_naive();
-    let case = match intake::log_by_staff(
-        &mut app.conn(),
-        &Actor::system("test"),
-        &ComplaintForm::from_pairs(&fields),
-        &[],
-        today,
-    )
-    .unwrap()
-    {
-        Logged::Created(c) => *c,
-        Logged::ChooseCase(_) => panic!("a new case"),
-    };
+    let case = CaseBuilder::new()
+        .member(f.member, f.council)
+        .platform(f.platform)
+        .url(&format!("https://example.org/post/{n}"))
+        .source(f.source)
+        .conduct(f.received - chrono::Duration::days(2))
+        .received(f.received)
+        .complainant(&format!("Jo Public{n}"), &format!("jo{n}@example.com"))
+        .log(app);
     case_rows::update(
         &mut app.conn(),
         &case.id,
@@ -165,8 +141,7 @@ fn figure<'a>(rows: &'a [Vec<String>], section: &str, measure: &str) -> (&'a str
 
 #[actix_web::test]
 async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     fixed_cases(&app);
     let mo = app.new_browser();
     mo.login("mo@southvale.example", "demo-password").await;
@@ -220,20 +195,14 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
     assert_eq!(figure(&rows, ack, "percent within target"), ("66.7", "100"));
 
     // One council only: the parish's complaint alone.
-    let northfield: String = {
-        use diesel::prelude::*;
-        use standards_desk::db::schema::authorities;
-        authorities::table
-            .filter(authorities::slug.eq("northfield"))
-            .select(authorities::id)
-            .first(&mut app.conn())
-            .unwrap()
-    };
-    let parish = csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}&authorities={northfield}")).await.body);
+    let northfield = app.authority_id("northfield");
+    let parish =
+        csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}&authorities={northfield}")).await.ok_body());
     assert_eq!(figure(&parish, "Summary", "Complaints received"), ("1", "0"));
 
     // The closed cases, anonymised.
     let cases_csv = mo.get(&format!("/reports/cases.csv?period={Q2}")).await;
+    cases_csv.assert_status(200);
     let lines = csv_rows(&cases_csv.body);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1][3], "Northfield Parish Council");
@@ -253,13 +222,16 @@ async fn a_fixed_set_of_cases_gives_exact_figures_on_the_page_and_in_the_csv() {
         .assert_contains("There is a problem");
 
     // The dashboard shows the year to date from the same figures.
-    mo.get("/dashboard").await.assert_contains("This financial year so far").assert_contains("Complaints received");
+    mo.get("/dashboard")
+        .await
+        .assert_status(200)
+        .assert_contains("This financial year so far")
+        .assert_contains("Complaints received");
 }
 
 #[actix_web::test]
 async fn a_snapshot_never_changes_after_the_cases_do() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let cases = fixed_cases(&app);
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
@@ -284,39 +256,37 @@ async fn a_snapshot_never_changes_after_the_cases_do() {
     let path = saved.location().unwrap().to_string();
     let before = officer.get(&path).await;
     before.assert_status(200).assert_contains("Unchanged since it was saved").assert_contains("Standards Committee");
-    let figures_before = officer.get(&format!("{path}/figures.csv")).await.body;
-    let cases_before = officer.get(&format!("{path}/cases.csv")).await.body;
+    let figures_before = officer.get(&format!("{path}/figures.csv")).await.ok_body();
+    let cases_before = officer.get(&format!("{path}/cases.csv")).await.ok_body();
 
     // The cases change: another is closed within the period.
     close(&app, &cases[2], d(2025, 9, 15), "Resolved informally");
-    let live = csv_rows(&officer.get(&format!("/reports/figures.csv?period={Q2}")).await.body);
+    let live = csv_rows(&officer.get(&format!("/reports/figures.csv?period={Q2}")).await.ok_body());
     assert_eq!(figure(&live, "Summary", "Cases closed"), ("2", "0"));
 
     let after = officer.get(&path).await;
+    after.assert_status(200);
     assert_eq!(
         after.body.split("<div class=\"sd-report\">").nth(1),
         before.body.split("<div class=\"sd-report\">").nth(1),
         "the report as presented is unchanged"
     );
-    assert_eq!(officer.get(&format!("{path}/figures.csv")).await.body, figures_before);
-    assert_eq!(officer.get(&format!("{path}/cases.csv")).await.body, cases_before);
+    assert_eq!(officer.get(&format!("{path}/figures.csv")).await.ok_body(), figures_before);
+    assert_eq!(officer.get(&format!("{path}/cases.csv")).await.ok_body(), cases_before);
     let snapshot_rows = csv_rows(&figures_before);
     assert_eq!(figure(&snapshot_rows, "Summary", "Cases closed"), ("1", "0"));
     for body in [&after.body, &figures_before, &cases_before] {
         assert!(!body.contains("Jo Public"));
     }
-    officer.get("/reports").await.assert_contains("presented to Standards Committee on 14 October 2025");
+    officer
+        .get("/reports")
+        .await
+        .assert_status(200)
+        .assert_contains("presented to Standards Committee on 14 October 2025");
 
     // Tampering with the stored copy is detected.
-    {
-        use diesel::prelude::*;
-        use standards_desk::db::schema::report_snapshots;
-        diesel::update(report_snapshots::table)
-            .set(report_snapshots::figures_csv.eq("section,measure\r\n"))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
-    officer.get(&path).await.assert_contains("no longer matches its SHA-256");
+    crate::rows::overwrite_snapshot_figures(&app, "section,measure\r\n");
+    officer.get(&path).await.assert_status(200).assert_contains("no longer matches its SHA-256");
 
     // Only staff who work cases present reports; committee members read them.
     let committee = app.new_browser();
@@ -334,8 +304,7 @@ async fn report_reads_and_snapshots_are_refused_without_the_permission() {
     use standards_desk::models::user as user_rows;
     use standards_desk::services::reports::{self, Period, ReportQuery, SnapshotCsv, SnapshotInput};
     use standards_desk::services::ServiceError;
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     fixed_cases(&app);
     let user = |email: &str| user_rows::find_by_email(&mut app.conn(), email).unwrap().unwrap();
     let (ip, committee, officer) =

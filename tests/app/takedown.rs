@@ -1,12 +1,11 @@
-use crate::fixtures::{complaint, submit_public, with, PNG};
+use crate::fixtures::{complaint, submit_public, CaseBuilder, PNG};
 use crate::harness::TestApp;
+use crate::rows;
 use chrono::NaiveDate;
-use diesel::prelude::*;
-use standards_desk::db::schema::{evidence_items, takedown_rechecks};
 use standards_desk::models::case::{self as case_rows, Case};
 use standards_desk::models::evidence::{EvidenceSource, EvidenceStatus};
-use standards_desk::models::takedown as rows;
-use standards_desk::models::user::{self as users, User};
+use standards_desk::models::takedown::{self as takedown_rows};
+use standards_desk::models::user::User;
 use standards_desk::services::audit::Actor;
 use standards_desk::services::files::StoredUpload;
 use standards_desk::services::takedown::{self, RequestInput, Verification};
@@ -16,22 +15,17 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn officer(app: &TestApp) -> (User, Actor) {
-    let u = users::find_by_email(&mut app.conn(), "officer@southvale.example").unwrap().unwrap();
+    let u = app.user("officer@southvale.example");
     let a = Actor::user(&u.id, &u.name, None);
     (u, a)
 }
 
 async fn case_with_post(app: &TestApp) -> Case {
-    app.seed_demo();
     submit_public(app, &complaint(app), &[("files", "post.png", PNG)]).await
 }
 
 fn item_ids(app: &TestApp, case: &Case) -> Vec<String> {
-    evidence_items::table
-        .filter(evidence_items::case_id.eq(&case.id))
-        .select(evidence_items::id)
-        .load(&mut app.conn())
-        .unwrap()
+    rows::evidence_item_ids(app, &case.id)
 }
 
 fn input(app: &TestApp, case: &Case, kind: &str, channel: &str) -> RequestInput {
@@ -48,7 +42,7 @@ fn input(app: &TestApp, case: &Case, kind: &str, channel: &str) -> RequestInput 
 
 #[actix_web::test]
 async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     let t = takedown::request(
@@ -70,7 +64,7 @@ async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
 
 #[actix_web::test]
 async fn removal_needs_verification_evidence_and_schedules_rechecks() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let browser = app.new_browser();
     browser.login("officer@southvale.example", "demo-password").await;
@@ -92,12 +86,12 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     res.assert_status(303);
     let path = res.location().unwrap().to_string();
     assert_eq!(path, format!("/cases/{}/takedowns/T1", case.reference));
-    browser.get(&path).await.assert_contains("Requested");
+    browser.get(&path).await.assert_status(200).assert_contains("Requested");
 
     let refused =
         browser.post_multipart(&format!("{path}/update"), &[("status", "removed"), ("note", "Gone")], &[]).await;
     refused.assert_status(422).assert_contains("only verified with evidence");
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status.as_str(), "requested", "nothing changed");
 
     let recapture: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRrecapture-page-not-found";
@@ -109,7 +103,7 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
         )
         .await;
     ok.assert_status(303);
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status.as_str(), "removed");
     assert!(t.resolved_on.is_some());
     let items_after = standards_desk::models::evidence::list_items(&mut app.conn(), &case.id).unwrap();
@@ -118,19 +112,15 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     let capture = items_after.iter().find(|i| i.source == EvidenceSource::Officer).unwrap();
     let files = standards_desk::models::evidence::files(&mut app.conn(), &capture.id).unwrap();
     assert_eq!(files[0].sha256, standards_desk::services::auth::sha256_hex(recapture));
-    let checks: Vec<NaiveDate> = takedown_rechecks::table
-        .select(takedown_rechecks::due_on)
-        .order(takedown_rechecks::due_on.asc())
-        .load(&mut app.conn())
-        .unwrap();
+    let checks = rows::recheck_due_dates(&app);
     let today = chrono::Utc::now().date_naive();
     assert_eq!(checks, vec![today + chrono::Duration::days(7), today + chrono::Duration::days(30)]);
-    browser.get(&path).await.assert_contains("verified by").assert_contains("Removed (verified)");
+    browser.get(&path).await.assert_status(200).assert_contains("verified by").assert_contains("Removed (verified)");
 }
 
 #[actix_web::test]
 async fn the_overdue_reminder_is_queued_exactly_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     takedown::request(
@@ -153,14 +143,15 @@ async fn the_overdue_reminder_is_queued_exactly_once() {
     browser
         .get("/dashboard")
         .await
+        .assert_status(200)
         .assert_contains("Overdue takedown requests")
         .assert_contains(&format!("{} T1", case.reference));
-    browser.get(&format!("/cases/{}", case.reference)).await.assert_contains("Overdue");
+    browser.get(&format!("/cases/{}", case.reference)).await.assert_status(200).assert_contains("Overdue");
 }
 
 #[actix_web::test]
 async fn a_reinstated_post_reopens_the_request() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     let t = takedown::request(
@@ -192,7 +183,7 @@ async fn a_reinstated_post_reopens_the_request() {
         today,
     )
     .unwrap();
-    let checks = rows::rechecks(&mut app.conn(), &t.id).unwrap();
+    let checks = takedown_rows::rechecks(&mut app.conn(), &t.id).unwrap();
     takedown::recheck(
         &mut app.conn(),
         &actor,
@@ -203,7 +194,7 @@ async fn a_reinstated_post_reopens_the_request() {
         today,
     )
     .unwrap();
-    let t = rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
+    let t = takedown_rows::list_for_case(&mut app.conn(), &case.id).unwrap().remove(0);
     assert_eq!(t.status.as_str(), "reinstated", "the request is open again");
     assert!(t.resolved_on.is_none());
     assert!(t.due_on > today, "with a new due date");
@@ -243,9 +234,9 @@ fn stored(app: &TestApp, bytes: &[u8]) -> String {
 
 #[actix_web::test]
 async fn completing_every_agreed_action_allows_closing_as_resolved() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
-    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let mo = app.user("mo@southvale.example");
     let actor = Actor::user(&mo.id, &mo.name, None);
     let member = standards_desk::models::member::list_for_case(&mut app.conn(), &case.id).unwrap()[0].id.clone();
     let mut answers = standards_desk::services::assessment::AnswerInput::default();
@@ -287,7 +278,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
     browser.login("officer@southvale.example", "demo-password").await;
     let path = format!("/cases/{}", case.reference);
     browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
-    browser.get(&path).await.assert_contains("Record the agreed actions first");
+    browser.get(&path).await.assert_status(200).assert_contains("Record the agreed actions first");
     for (kind, what) in [("removal", "Delete the post"), ("apology", "Written apology to the officer")] {
         browser
             .post_form(&format!("{path}/informal/actions"), &[("kind", kind), ("description", what)])
@@ -298,9 +289,10 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
     browser
         .get(&path)
         .await
+        .assert_status(200)
         .assert_contains("These actions are not done yet: Delete the post; Written apology to the officer");
     assert_eq!(case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status.as_str(), "informal-resolution");
-    for a in rows::actions(&mut app.conn(), &case.id).unwrap() {
+    for a in takedown_rows::actions(&mut app.conn(), &case.id).unwrap() {
         browser.post_form(&format!("{path}/informal/actions/{}/done", a.id), &[("note", "")]).await.assert_status(303);
     }
     browser.post_form(&format!("{path}/informal/close"), &[]).await.assert_status(303);
@@ -311,9 +303,9 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
 
 #[actix_web::test]
 async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
-    let mo = users::find_by_email(&mut app.conn(), "mo@southvale.example").unwrap().unwrap();
+    let mo = app.user("mo@southvale.example");
     let actor = Actor::user(&mo.id, &mo.name, None);
     let c = case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap();
     standards_desk::services::cases::transition(
@@ -344,30 +336,20 @@ async fn a_member_who_refuses_sends_the_case_back_for_a_decision() {
 
 #[actix_web::test]
 async fn the_committee_report_counts_takedowns_by_platform() {
-    let app = TestApp::spawn().await;
-    app.seed_demo();
+    let app = TestApp::spawn_demo().await;
     let (user, actor) = officer(&app);
     let mut n = 0;
     // Each request on a case of its own, with a post on the given platform.
     let mut make = |platform: &str, kind: &str, requested: NaiveDate| {
         n += 1;
-        let fields = with(
-            &with(&complaint(&app), "platform", platform),
-            "post_urls",
-            &format!("https://example.org/{platform}/{n}"),
-        );
-        let fields = with(
-            &with(&with(&with(&fields, "source", "email"), "received_day", "2"), "received_month", "11"),
-            "received_year",
-            "2026",
-        );
-        let form = standards_desk::services::intake::ComplaintForm::from_pairs(&with(&fields, "case_choice", "new"));
-        let standards_desk::services::intake::Logged::Created(case) =
-            standards_desk::services::intake::log_by_staff(&mut app.conn(), &actor, &form, &[], d(2026, 11, 20))
-                .unwrap()
-        else {
-            panic!()
-        };
+        let case = CaseBuilder::new()
+            .platform(platform)
+            .url(&format!("https://example.org/{platform}/{n}"))
+            .source("email")
+            .received(d(2026, 11, 2))
+            .by(&actor)
+            .on(d(2026, 11, 20))
+            .log(&app);
         let item_sha = stored(&app, format!("\x7fplaceholder{n}").as_bytes());
         let evidence_form = standards_desk::services::evidence::EvidenceForm {
             kind: "post".into(),
@@ -486,7 +468,7 @@ fn takedown_row(page: &str, platform: &str) -> Vec<i64> {
 async fn the_case_page_sections_offer_what_the_rules_allow() {
     use standards_desk::models::case::CaseStatus;
     use standards_desk::services::{cases, evidence, ServiceError};
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let case = case_with_post(&app).await;
     let (user, actor) = officer(&app);
     let today = chrono::Utc::now().date_naive();
@@ -504,7 +486,7 @@ async fn the_case_page_sections_offer_what_the_rules_allow() {
     assert!(!td.actions.can_add_informal_action && !td.actions.shows_informal_resolution);
 
     // An Independent Person not consulted on the case does not see it.
-    let ip = users::find_by_email(&mut app.conn(), "ip@southvale.example").unwrap().unwrap();
+    let ip = app.user("ip@southvale.example");
     assert!(matches!(evidence::case_section(&mut app.conn(), &ip, &case), Err(ServiceError::NotFound)));
     assert!(matches!(takedown::case_section(&mut app.conn(), &ip, &case, today), Err(ServiceError::NotFound)));
 

@@ -48,10 +48,9 @@ async fn time_get(app: &TestApp, name: &str, path: &str, n: usize) {
 
 #[actix_web::main]
 async fn main() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let backend = format!("{:?}", app.db.url.backend);
     println!("Standards Desk intake benchmark on {backend}");
-    app.seed_demo();
     let t = Instant::now();
     standards_desk::services::generate::generate(&mut app.conn(), CASES, 7, |_| {}).expect("generate");
     println!(

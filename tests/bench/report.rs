@@ -49,10 +49,9 @@ async fn time_get(app: &TestApp, name: &str, path: &str, n: usize) -> usize {
 #[actix_web::main]
 async fn main() {
     let cases: usize = std::env::var("REPORT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_demo().await;
     let backend = format!("{:?}", app.db.url.backend);
     println!("Standards Desk report benchmark on {backend}");
-    app.seed_demo();
     let t = Instant::now();
     let mut conn = app.conn();
     if backend == "Postgres" {
