@@ -1,7 +1,410 @@
-//! The file store, where the other domains (intake, hearing, the CLI) find it. It lives with the
-//! evidence it mostly holds: [`crate::services::evidence::store`].
+//! The file store: every uploaded file is hashed
+//! (SHA-256) as it streams in, its type is sniffed from its bytes, and it is kept under its hash,
+//! written once and never overwritten. The same bytes uploaded twice are stored once.
 
-pub use crate::services::evidence::store::{
-    clean_file_name, commit_all, sniff, sniff_file, FileStore, Kind, Received, StoredUpload, UploadError, UploadSink,
-    ALL_KINDS, COMPLAINT_KINDS, EVIDENCE_KINDS,
-};
+use crate::db::DbConnection;
+use crate::models::file::{self as rows, StoredFile};
+use crate::models::now;
+use crate::services::auth::{hex, random_token};
+use crate::services::ServiceResult;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// How many leading bytes are kept to sniff the type.
+const SNIFF_BYTES: usize = 8192;
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+/// Kinds of file, by what their bytes say they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Png,
+    Jpeg,
+    Webp,
+    Gif,
+    Pdf,
+    /// A saved web page.
+    Html,
+    /// A saved page with its resources (MIME multipart/related).
+    Mhtml,
+    /// A web archive (WARC 1.0/1.1, plain or gzip-compressed).
+    Warc,
+    /// A web archive collection (WACZ: a zip with datapackage.json).
+    Wacz,
+}
+
+impl Kind {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Kind::Png => "image/png",
+            Kind::Jpeg => "image/jpeg",
+            Kind::Webp => "image/webp",
+            Kind::Gif => "image/gif",
+            Kind::Pdf => "application/pdf",
+            Kind::Html => "text/html",
+            Kind::Mhtml => "multipart/related",
+            Kind::Warc => "application/warc",
+            Kind::Wacz => "application/wacz",
+        }
+    }
+
+    pub fn from_media_type(media_type: &str) -> Option<Kind> {
+        ALL_KINDS.iter().copied().find(|k| k.media_type() == media_type)
+    }
+
+    pub fn is_image(self) -> bool {
+        matches!(self, Kind::Png | Kind::Jpeg | Kind::Webp | Kind::Gif)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Png | Kind::Jpeg | Kind::Webp | Kind::Gif => "Screenshot",
+            Kind::Pdf => "PDF",
+            Kind::Html => "Saved web page",
+            Kind::Mhtml => "Saved web page (MHTML)",
+            Kind::Warc => "Web archive (WARC)",
+            Kind::Wacz => "Web archive (WACZ)",
+        }
+    }
+}
+
+pub const ALL_KINDS: &[Kind] =
+    &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf, Kind::Html, Kind::Mhtml, Kind::Warc, Kind::Wacz];
+
+/// Screenshots and documents accepted with a complaint.
+pub const COMPLAINT_KINDS: &[Kind] = &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf];
+/// What officers may attach to a captured post.
+pub const EVIDENCE_KINDS: &[Kind] = ALL_KINDS;
+
+/// What the leading bytes say, before looking inside containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Is(Kind),
+    Gzip,
+    Zip,
+}
+
+fn starts_with_ci(text: &[u8], prefix: &[u8]) -> bool {
+    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+fn sniff_head(head: &[u8]) -> Option<Head> {
+    if let Some(t) = infer::get(head) {
+        match t.mime_type() {
+            "image/png" => return Some(Head::Is(Kind::Png)),
+            "image/jpeg" => return Some(Head::Is(Kind::Jpeg)),
+            "image/webp" => return Some(Head::Is(Kind::Webp)),
+            "image/gif" => return Some(Head::Is(Kind::Gif)),
+            "application/pdf" => return Some(Head::Is(Kind::Pdf)),
+            "application/gzip" => return Some(Head::Gzip),
+            "application/zip" => return Some(Head::Zip),
+            _ => {}
+        }
+    }
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let text = &text[start..];
+    if text.starts_with(b"WARC/1.") {
+        return Some(Head::Is(Kind::Warc));
+    }
+    if starts_with_ci(text, b"<!doctype html") || starts_with_ci(text, b"<html") {
+        return Some(Head::Is(Kind::Html));
+    }
+    // MHTML: MIME headers, then multipart/related.
+    let lower = String::from_utf8_lossy(&text[..text.len().min(4096)]).to_ascii_lowercase();
+    if (lower.starts_with("from:")
+        || lower.starts_with("mime-version:")
+        || lower.starts_with("snapshot-content-location:")
+        || lower.starts_with("subject:")
+        || lower.starts_with("date:"))
+        && lower.contains("content-type: multipart/related")
+    {
+        return Some(Head::Is(Kind::Mhtml));
+    }
+    if starts_with_ci(text, b"<!--") && lower.contains("<html") {
+        return Some(Head::Is(Kind::Html));
+    }
+    None
+}
+
+/// What the bytes are, whatever the file's name says (leading bytes only: containers such as
+/// WACZ and compressed WARC need [`sniff_file`]).
+pub fn sniff(head: &[u8]) -> Option<Kind> {
+    match sniff_head(head)? {
+        Head::Is(k) => Some(k),
+        Head::Gzip | Head::Zip => None,
+    }
+}
+
+/// Sniffs a whole file: a gzip must hold a WARC, a zip must be a WACZ (with datapackage.json).
+pub fn sniff_file(head: &[u8], path: &Path) -> Option<Kind> {
+    match sniff_head(head)? {
+        Head::Is(k) => Some(k),
+        Head::Gzip => {
+            use std::io::Read;
+            let mut inner = [0u8; 8];
+            let file = std::fs::File::open(path).ok()?;
+            flate2::read::MultiGzDecoder::new(file).read_exact(&mut inner).ok()?;
+            inner.starts_with(b"WARC/1.").then_some(Kind::Warc)
+        }
+        Head::Zip => {
+            let file = std::fs::File::open(path).ok()?;
+            let archive = zip::ZipArchive::new(file).ok()?;
+            let has_package = archive.file_names().filter_map(Result::ok).any(|n| n == "datapackage.json");
+            has_package.then_some(Kind::Wacz)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum UploadError {
+    #[error("{name} is larger than {limit_mb} MB")]
+    TooLarge { name: String, limit_mb: u64 },
+    #[error("{name} must be a PNG, JPEG, WebP or GIF image, or a PDF")]
+    WrongType { name: String },
+    #[error("{name} must be a screenshot (PNG, JPEG, WebP, GIF), a PDF, a saved page (HTML or MHTML) or a web archive (WARC or WACZ)")]
+    WrongEvidenceType { name: String },
+    #[error("{name} is empty")]
+    Empty { name: String },
+    #[error("the file could not be saved: {0}")]
+    Io(String),
+}
+
+/// A file being received: bytes go to a temporary file while the hash is computed.
+pub struct UploadSink {
+    tmp_path: PathBuf,
+    file: tokio::fs::File,
+    hasher: Sha256,
+    head: Vec<u8>,
+    size: u64,
+    limit: u64,
+    name: String,
+    exceeded: bool,
+}
+
+/// A received file, hashed and sniffed, not yet in the store. Its temporary file is deleted when
+/// it is dropped without being committed, so a refused or failed submission stores nothing.
+#[derive(Debug)]
+pub struct Received {
+    pub tmp_path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub kind: Kind,
+    pub original_name: String,
+}
+
+impl Received {
+    /// Deletes the temporary file (a refused submission stores nothing).
+    pub fn discard(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        // Committed files have been moved into the store: nothing is left to remove then.
+        let _ = std::fs::remove_file(&self.tmp_path);
+    }
+}
+
+impl UploadSink {
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), UploadError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            self.exceeded = true;
+            return Ok(()); // the rest of the field is read and dropped
+        }
+        if self.head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).await.map_err(|e| UploadError::Io(e.to_string()))
+    }
+
+    /// Checks size and type; on any refusal the temporary file is removed.
+    pub async fn finish(mut self, allowed: &[Kind]) -> Result<Received, UploadError> {
+        let refuse = |e: UploadError, path: &Path| {
+            let _ = std::fs::remove_file(path);
+            Err(e)
+        };
+        if self.exceeded {
+            return refuse(
+                UploadError::TooLarge { name: self.name.clone(), limit_mb: self.limit / (1024 * 1024) },
+                &self.tmp_path,
+            );
+        }
+        if self.size == 0 {
+            return refuse(UploadError::Empty { name: self.name.clone() }, &self.tmp_path);
+        }
+        if let Err(e) = self.file.flush().await {
+            return refuse(UploadError::Io(e.to_string()), &self.tmp_path);
+        }
+        let (head, path) = (std::mem::take(&mut self.head), self.tmp_path.clone());
+        let kind = tokio::task::spawn_blocking(move || sniff_file(&head, &path)).await.ok().flatten();
+        let Some(kind) = kind.filter(|k| allowed.contains(k)) else {
+            let all_documents = allowed.contains(&Kind::Html);
+            let name = self.name.clone();
+            let error =
+                if all_documents { UploadError::WrongEvidenceType { name } } else { UploadError::WrongType { name } };
+            return refuse(error, &self.tmp_path);
+        };
+        Ok(Received {
+            tmp_path: self.tmp_path,
+            sha256: hex(&self.hasher.finalize()),
+            size: self.size,
+            kind,
+            original_name: self.name,
+        })
+    }
+}
+
+/// A file already in the store, to attach to an item.
+#[derive(Debug, Clone)]
+pub struct StoredUpload {
+    pub sha256: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+}
+
+fn stored_row(received: &Received) -> StoredFile {
+    StoredFile {
+        sha256: received.sha256.clone(),
+        size_bytes: received.size as i64,
+        media_type: received.kind.media_type().to_string(),
+        created_at: now(),
+    }
+}
+
+/// Moves received files into the store and records them, inside the caller's transaction: how a
+/// service attaches the files of a form (evidence, re-captures, complaints) to what it saves.
+/// `Received` in, `StoredUpload` (what items and complaints refer to) out. If the transaction
+/// rolls back, the bytes stay in the store unrecorded; the same bytes arriving again are recorded
+/// then.
+pub fn commit_all(
+    conn: &mut DbConnection,
+    store: &FileStore,
+    received: &[Received],
+) -> ServiceResult<Vec<StoredUpload>> {
+    let mut out = Vec::with_capacity(received.len());
+    for r in received {
+        store.place(r).map_err(crate::services::ServiceError::Internal)?;
+        let row = stored_row(r);
+        rows::insert_stored_if_missing(conn, &row)?;
+        out.push(StoredUpload {
+            sha256: row.sha256,
+            original_name: r.original_name.clone(),
+            media_type: row.media_type,
+            size_bytes: row.size_bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// A file name safe to show and to offer as a download name.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>')).take(200).collect();
+    if cleaned.trim().is_empty() {
+        "file".into()
+    } else {
+        cleaned.trim().to_string()
+    }
+}
+
+impl FileStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the bytes with this hash live: `ab/cd/abcd…`.
+    pub fn path_for(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
+    }
+
+    pub async fn begin(&self, original_name: &str, limit: u64) -> Result<UploadSink, UploadError> {
+        let tmp_dir = self.root.join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir).await.map_err(|e| UploadError::Io(e.to_string()))?;
+        let tmp_path = tmp_dir.join(format!("upload-{}", &random_token()[..32]));
+        let file = tokio::fs::File::create(&tmp_path).await.map_err(|e| UploadError::Io(e.to_string()))?;
+        Ok(UploadSink {
+            tmp_path,
+            file,
+            hasher: Sha256::new(),
+            head: Vec::with_capacity(SNIFF_BYTES),
+            size: 0,
+            limit,
+            name: clean_file_name(original_name),
+            exceeded: false,
+        })
+    }
+
+    /// Moves a received file into the store under its hash (unless those bytes are already
+    /// there: nothing is ever overwritten) and records it. Blocking: call from the blocking pool.
+    /// Services attach files with [`commit_all`].
+    pub fn commit(&self, conn: &mut DbConnection, received: &Received) -> Result<StoredFile, String> {
+        self.place(received)?;
+        let row = stored_row(received);
+        rows::insert_stored_if_missing(conn, &row).map_err(|e| e.to_string())?;
+        Ok(row)
+    }
+
+    /// Puts the received bytes at their place in the store (read-only), or drops them when the
+    /// same bytes are there already.
+    fn place(&self, received: &Received) -> Result<(), String> {
+        let dest = self.path_for(&received.sha256);
+        if dest.exists() {
+            let _ = std::fs::remove_file(&received.tmp_path);
+            return Ok(());
+        }
+        let parent = dest.parent().expect("hash path has a parent");
+        std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+        std::fs::rename(&received.tmp_path, &dest).map_err(|e| format!("storing {}: {e}", dest.display()))?;
+        let mut perms = std::fs::metadata(&dest).map_err(|e| e.to_string())?.permissions();
+        perms.set_readonly(true);
+        let _ = std::fs::set_permissions(&dest, perms);
+        Ok(())
+    }
+
+    pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.path_for(sha256))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_goes_by_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(Kind::Png));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some(Kind::Pdf));
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None, "a Windows executable is not accepted");
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), None);
+        assert_eq!(sniff(b"hello"), None);
+        assert_eq!(sniff(b"<!DOCTYPE html><html><body>x"), Some(Kind::Html));
+        assert_eq!(sniff(b"\n  <html lang=en>"), Some(Kind::Html));
+        assert_eq!(sniff(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n"), Some(Kind::Warc));
+        assert_eq!(
+            sniff(b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\ttype=\"text/html\""),
+            Some(Kind::Mhtml)
+        );
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_file_name("C:\\Users\\me\\shot.png"), "shot.png");
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\"b<c>.png"), "abc.png");
+        assert_eq!(clean_file_name(""), "file");
+    }
+}

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod decisions;
 pub mod demo;
+pub mod drafts;
 pub mod evidence;
 pub mod files;
 pub mod generate;

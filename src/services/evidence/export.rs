@@ -3,7 +3,6 @@
 
 use super::custody::{self, append_custody, with_retry, CustodyAction};
 use super::rules;
-use super::store::FileStore;
 use crate::db::DbConnection;
 use crate::models::evidence::{
     self as rows, CustodyEntry, EvidenceKind, EvidenceSource, EvidenceStatus, EvidenceVersion,
@@ -12,6 +11,7 @@ use crate::models::now;
 use crate::models::user::User;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
+use crate::services::files::FileStore;
 use crate::services::{ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
 use serde::Serialize;

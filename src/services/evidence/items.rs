@@ -6,7 +6,6 @@ use super::custody::{self, append_custody, with_retry, CustodyAction, GENESIS};
 use super::drafts::{self, Keep};
 use super::form::{check, Checked, EvidenceForm};
 use super::rules;
-use super::store::{commit_all, FileStore, Kind, Received, StoredUpload, UploadError};
 use crate::db::DbConnection;
 use crate::models::case::Case;
 use crate::models::complaint as complaint_rows;
@@ -17,6 +16,7 @@ use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
+use crate::services::files::{commit_all, FileStore, Kind, Received, StoredUpload, UploadError};
 use crate::services::{clean, urls, FieldError, FieldErrors, ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveTime};
 use diesel::prelude::*;
@@ -197,7 +197,7 @@ pub fn submit(
     actor: &Actor,
     user: &User,
     reference: &str,
-    s: Submission,
+    mut s: Submission,
     today: NaiveDate,
 ) -> ServiceResult<Submitted> {
     let case = cases::find_visible(conn, user, reference)?;
@@ -206,7 +206,7 @@ pub fn submit(
         draft_id: s.draft_id.as_deref().filter(|d| !d.is_empty()),
         owner: &s.owner,
         form: &s.form,
-        received: &s.uploads.received,
+        received: std::mem::take(&mut s.uploads.received),
         removals: &s.remove_files,
     };
     let (draft_id, files) = drafts::keep(conn, store, keep)?;

@@ -7,7 +7,7 @@
 //!   shown again.
 //! - [`custody`]: the hash chain; [`verify`]: re-hashing files and re-walking chains;
 //!   [`export`]: the case's evidence bundle.
-//! - [`store`]: the file store (also `crate::services::files`).
+//! - the file store is `crate::services::files`.
 //! - [`rules`]: who may change or export evidence; [`pages`]: what the pages show.
 
 pub mod custody;
@@ -17,9 +17,9 @@ pub mod form;
 pub mod items;
 pub mod pages;
 pub mod rules;
-pub mod store;
 pub mod verify;
 
+pub use crate::services::files::StoredUpload;
 pub use custody::{append_custody, with_retry, CustodyAction};
 pub use drafts::owner_of as draft_owner;
 pub use export::{export, Manifest, ManifestFile, ManifestItem};
@@ -32,5 +32,4 @@ pub use pages::{
     case_section, correction_page, item_page, new_page, Choice, CorrectionPage, EvidenceActions, EvidenceRow,
     EvidenceSection, ItemPage, NewEvidencePage, Resubmitted, Tag,
 };
-pub use store::StoredUpload;
 pub use verify::{check_item, hash_stored, verify, verify_all, VerifyReport};

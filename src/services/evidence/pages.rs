@@ -5,7 +5,6 @@ use super::drafts;
 use super::form::EvidenceForm;
 use super::items::{self, find, view, ItemView};
 use super::rules;
-use super::store::Kind;
 use super::verify::VerifyReport;
 use crate::db::DbConnection;
 use crate::models::case::Case;
@@ -15,6 +14,7 @@ use crate::models::evidence::{
 use crate::models::file::DraftFile;
 use crate::models::now;
 use crate::models::user::User;
+use crate::services::files::Kind;
 use crate::services::{access, cases, vocab, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;

@@ -4,12 +4,12 @@
 
 use super::custody::{self, append_custody, chain_hash, with_retry, CustodyAction, GENESIS};
 use super::items::find;
-use super::store::FileStore;
 use crate::db::DbConnection;
 use crate::models::case::Case;
 use crate::models::evidence::{self as rows, EvidenceItem};
 use crate::models::user::User;
 use crate::services::audit::{self, Actor, Event};
+use crate::services::files::FileStore;
 use crate::services::ServiceResult;
 use diesel::prelude::*;
 use serde::Serialize;

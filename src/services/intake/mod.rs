@@ -11,7 +11,7 @@ pub mod public;
 pub mod staff;
 
 pub use create::matching_cases;
-pub use drafts::{find_draft, open_draft, owner_hash, purge_stale_drafts, save_draft, save_draft_data, Attachments};
+pub use drafts::{find_draft, open_draft, owner_hash, purge_stale_drafts, Attachments};
 pub use form::{
     authority_choices, check, provision_choices, register_choices, Channel, Checked, Choice, ComplaintForm,
 };
