@@ -120,3 +120,53 @@ pub fn clean(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant of `ServiceError` is produced somewhere in the services: the match below
+    /// fails to compile when a variant is added, and each variant's constructor must appear in
+    /// the service code outside this file (Db through `?` on a diesel error, by `#[from]`).
+    #[test]
+    fn every_service_error_variant_is_produced_somewhere() {
+        fn constructors(e: &ServiceError) -> &'static [&'static str] {
+            match e {
+                ServiceError::Invalid(_) => &["ServiceError::Invalid(", "ServiceError::invalid(", ".into_result()"],
+                ServiceError::Refused(_) => &["ServiceError::Refused(", "ServiceError::refused("],
+                ServiceError::NotFound => &["ServiceError::NotFound"],
+                ServiceError::Forbidden => &["ServiceError::Forbidden"],
+                ServiceError::Db(_) => &["QueryResult<"],
+                ServiceError::Template { .. } => &["ServiceError::template("],
+                ServiceError::Internal(_) => &["ServiceError::Internal("],
+            }
+        }
+        let every = [
+            ServiceError::Invalid(FieldErrors::default()),
+            ServiceError::Refused(String::new()),
+            ServiceError::NotFound,
+            ServiceError::Forbidden,
+            ServiceError::Db(diesel::result::Error::NotFound),
+            ServiceError::Template { name: String::new(), message: String::new() },
+            ServiceError::Internal(String::new()),
+        ];
+        let mut sources = String::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/services"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("services directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("services/mod.rs") {
+                    sources.push_str(&std::fs::read_to_string(&path).expect("source"));
+                }
+            }
+        }
+        for e in &every {
+            assert!(
+                constructors(e).iter().any(|c| sources.contains(c)),
+                "no service produces {e:?}: use it or remove the variant"
+            );
+        }
+    }
+}

@@ -37,13 +37,6 @@ pub const PLATFORMS: [(&str, &str); 10] = [
 pub const COMPLAINT_SOURCES: [(&str, &str); 5] =
     [("web", "Online form"), ("email", "Email"), ("post", "Post"), ("phone", "Telephone"), ("in-person", "In person")];
 
-// Evidence
-pub const EVIDENCE_KINDS: [(&str, &str); 2] =
-    [("post", "A post"), ("profile", "An account profile (name, handle, bio, logos)")];
-pub const EVIDENCE_SOURCES: [(&str, &str); 2] =
-    [("officer", "Captured by an officer"), ("complainant", "Supplied by the complainant (not verified)")];
-pub const EVIDENCE_STATUSES: [(&str, &str); 3] = [("live", "Live"), ("removed", "Removed"), ("unknown", "Unknown")];
-
 // Capacity, Article 10 and the initial assessment
 pub const CAPACITY_OUTCOMES: [(&str, &str); 4] = [
     ("OFFICIAL", "Official capacity: the code applies"),
