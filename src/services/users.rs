@@ -31,12 +31,7 @@ pub fn may_deactivate(admin: &User, target: &User) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-/// A choice in the user forms' lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
+pub use crate::services::vocab::Choice;
 
 /// Every role, by its label.
 pub fn role_choices() -> Vec<Choice> {

@@ -3,6 +3,25 @@
 //! code.
 
 use chrono::NaiveDate;
+use serde::Serialize;
+
+/// One option of a select, radios or checkboxes: the code sent and the words shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { value: value.into(), label: label.into() }
+    }
+
+    /// The options of a code list.
+    pub fn list(codes: &[(&str, &str)]) -> Vec<Choice> {
+        codes.iter().map(|(v, l)| Choice::new(*v, *l)).collect()
+    }
+}
 
 /// The words for a code; "Unknown" for a code the list does not hold.
 pub fn label<'a>(list: &'a [(&'a str, &'a str)], code: &str) -> &'a str {

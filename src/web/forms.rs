@@ -33,8 +33,8 @@ pub fn today() -> chrono::NaiveDate {
 }
 
 /// (value, label) pairs as the `options` of the GOV.UK components.
-pub fn choices(list: &[(&str, &str)]) -> Vec<serde_json::Value> {
-    list.iter().map(|(v, l)| serde_json::json!({ "value": v, "label": l })).collect()
+pub fn choices(list: &[(&str, &str)]) -> Vec<crate::services::vocab::Choice> {
+    crate::services::vocab::Choice::list(list)
 }
 
 /// 303 See Other with a message for the next page.

@@ -4,6 +4,25 @@ pub use crate::templates::{url_encode, TEMPLATES};
 use crate::web::context::RequestContext;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use serde::Serialize;
+
+/// The signed-in user, as the layout shows them.
+#[derive(Serialize)]
+struct CurrentUser<'a> {
+    id: &'a str,
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    role_label: &'static str,
+}
+
+/// A link of the navigation, marked when the page is under it.
+#[derive(Serialize)]
+struct NavLink {
+    href: &'static str,
+    label: &'static str,
+    active: bool,
+}
 
 /// The values every page's layout needs.
 pub fn base_context(ctx: &RequestContext) -> tera::Context {
@@ -16,29 +35,27 @@ pub fn base_context(ctx: &RequestContext) -> tera::Context {
             let user = &auth.user;
             c.insert(
                 "current_user",
-                &serde_json::json!({
-                    "id": user.id,
-                    "name": user.name,
-                    "email": user.email,
-                    "role": user.role,
-                    "role_label": user.role().map(|r| r.label()).unwrap_or("Unknown role"),
-                }),
+                &CurrentUser {
+                    id: &user.id,
+                    name: &user.name,
+                    email: &user.email,
+                    role: &user.role,
+                    role_label: user.role().map(|r| r.label()).unwrap_or("Unknown role"),
+                },
             );
-            let nav: Vec<_> = crate::services::access::navigation(user)
+            let nav: Vec<NavLink> = crate::services::access::navigation(user)
                 .into_iter()
-                .map(|(href, label)| {
-                    serde_json::json!({
-                        "href": href,
-                        "label": label,
-                        "active": ctx.path == href || ctx.path.starts_with(&format!("{href}/")),
-                    })
+                .map(|(href, label)| NavLink {
+                    href,
+                    label,
+                    active: ctx.path == href || ctx.path.starts_with(&format!("{href}/")),
                 })
                 .collect();
             c.insert("nav", &nav);
         }
         None => {
-            c.insert("current_user", &serde_json::Value::Null);
-            c.insert("nav", &Vec::<serde_json::Value>::new());
+            c.insert("current_user", &None::<CurrentUser>);
+            c.insert("nav", &Vec::<NavLink>::new());
         }
     }
     c

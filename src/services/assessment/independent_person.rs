@@ -1,7 +1,6 @@
 //! Independent Person consultations: an officer asks (by email) and the IP then sees this case,
 //! and only it; the IP records their view.
 
-use super::choice::Choice;
 use super::rules;
 use crate::db::DbConnection;
 use crate::emails;
@@ -13,6 +12,7 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
 use crate::services::outbox::{self, To};
 use crate::services::vocab;
+use crate::services::vocab::Choice;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use diesel::Connection;
 use serde::Serialize;

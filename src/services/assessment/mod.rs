@@ -8,12 +8,10 @@
 //! - `capacity`: assessing and concluding
 //! - `article10`, `independent_person`: the other parts of the stage
 //! - `pages`, `summary`: the typed views (the assessment pages; the case page's section)
-//! - `choice`: the options of selects and radios
 //! - `rules`: who may do what, used by the actions to refuse and by the views for their flags
 
 pub mod article10;
 pub mod capacity;
-pub mod choice;
 pub mod engaged;
 pub mod engine;
 pub mod independent_person;
@@ -23,9 +21,9 @@ pub mod summary;
 
 /// Moved to `vocab` (beside `stage_outcome_label`); kept here for callers of the old path.
 pub use crate::services::vocab::decision_label;
+pub use crate::services::vocab::Choice;
 pub use article10::{record_article10, Article10Input, Article10View};
 pub use capacity::{assess, conclude, definition, AnswerInput, ConcludeInput};
-pub use choice::Choice;
 pub use engaged::{engaged_authority, EngagedAuthority};
 pub use independent_person::{record_ip_view, request_ip_view, request_page, IpRequestInput, IpRequestPage};
 pub use pages::{detail, form_data, AssessmentDetail, AssessmentForm, DetailForms};

@@ -3,7 +3,6 @@
 
 use super::article10::{Article10Input, Article10View};
 use super::capacity::{current_test, definition, AnswerInput, ConcludeInput};
-use super::choice::Choice;
 use super::engaged::engaged_authority;
 use super::engine::{self, Answer, Suggestion};
 use super::rules;
@@ -15,6 +14,7 @@ use crate::models::user::{self as user_rows, User};
 use crate::services::access::Permission;
 use crate::services::cases;
 use crate::services::vocab;
+use crate::services::vocab::Choice;
 use crate::services::{ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
 use serde::Serialize;

@@ -32,23 +32,7 @@ pub fn refresh_search_text(conn: &mut DbConnection, case_id: &str) -> QueryResul
     Ok(())
 }
 
-/// A choice in a form's list (the `options` of the GOV.UK components).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
-
-impl Choice {
-    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { value: value.into(), label: label.into() }
-    }
-
-    /// The choices of a code list (`services::vocab`).
-    pub fn list(codes: &[(&str, &str)]) -> Vec<Choice> {
-        codes.iter().map(|(v, l)| Choice::new(*v, *l)).collect()
-    }
-}
+pub use crate::services::vocab::Choice;
 
 /// Filters and sorting for the case list (from the query string).
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]

@@ -20,18 +20,7 @@ use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use serde::Serialize;
 
-/// One option of a radio group, checkbox group or select.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
-
-impl Choice {
-    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
-        Choice { value: value.into(), label: label.into() }
-    }
-}
+pub use crate::services::vocab::Choice;
 
 /// A vocabulary list as options.
 pub fn choices(list: &[(&str, &str)]) -> Vec<Choice> {

@@ -6,20 +6,8 @@ use crate::models::user::{self as user_rows, Role};
 use crate::services::{vocab, FieldErrors};
 use chrono::NaiveDate;
 use diesel::QueryResult;
-use serde::Serialize;
 
-/// One option of a select, radios or checkboxes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
-
-impl Choice {
-    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { value: value.into(), label: label.into() }
-    }
-}
+pub use crate::services::vocab::Choice;
 
 /// Active users of a role, as options.
 pub fn user_choices(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<Choice>> {

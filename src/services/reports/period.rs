@@ -65,12 +65,7 @@ pub fn financial_year_of(day: NaiveDate) -> Period {
     Period { from, to: NaiveDate::from_ymd_opt(start_year + 1, 3, 31).expect("31 March") }
 }
 
-/// A choice in the report form's lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
+pub use crate::services::vocab::Choice;
 
 /// The value of the period choice that uses the dates given.
 pub const CUSTOM_PERIOD: &str = "custom";
