@@ -2,7 +2,7 @@
 //! or published. Shared by the initial-assessment, post-investigation and hearing decisions.
 
 use crate::db::DbConnection;
-use crate::emails::Email;
+use crate::emails::{self, Email};
 use crate::models::assessment::{self as assessment_rows, Decision, DecisionNotice};
 use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::case::Case;
@@ -55,6 +55,29 @@ pub fn parties_and_participants(conn: &mut DbConnection, case: &Case) -> QueryRe
         out.push(Recipient { kind: "parish-clerk", name, address: authority.clerk_email.clone() });
     }
     Ok(out)
+}
+
+/// Drafts the notices of an initial-assessment or post-investigation decision (`stage`), whose
+/// outcome reads `label`.
+pub fn draft_decision(
+    conn: &mut DbConnection,
+    case: &Case,
+    decision: &Decision,
+    recipients: Vec<Recipient>,
+    stage: &'static str,
+    label: &str,
+) -> ServiceResult<()> {
+    let decided_on = emails::long_date(decision.decided_at.date());
+    draft(conn, case, decision, recipients, false, |r| emails::DecisionNotice {
+        name: r.name.clone(),
+        recipient: r.kind,
+        reference: case.reference.clone(),
+        decided_on: decided_on.clone(),
+        stage,
+        decision: label.to_string(),
+        outcome: decision.outcome.clone(),
+        reasons: decision.reasons.clone(),
+    })
 }
 
 /// Drafts a notice per recipient from `letter` (given the recipient) and, when asked, the

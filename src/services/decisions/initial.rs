@@ -2,7 +2,6 @@
 //! member's capacity is concluded; it moves the case and drafts the notices for review.
 
 use crate::db::DbConnection;
-use crate::emails;
 use crate::models::assessment::{self as rows, Decision};
 use crate::models::case::{self as case_rows, CaseChanges, CaseStatus};
 use crate::models::member as member_rows;
@@ -140,18 +139,8 @@ pub fn decide(
             &case.id,
             &CaseChanges { assessed_on: Some(Some(today)), updated_at: Some(now()), ..Default::default() },
         )?;
-        let (reference, decided_on) = (case.reference.clone(), emails::long_date(decision.decided_at.date()));
         let recipients = notices::parties(conn, &case)?;
-        notices::draft(conn, &case, &decision, recipients, false, |r| emails::DecisionNotice {
-            name: r.name.clone(),
-            recipient: r.kind,
-            reference: reference.clone(),
-            decided_on: decided_on.clone(),
-            stage: INITIAL_STAGE,
-            decision: label.to_string(),
-            outcome: decision.outcome.clone(),
-            reasons: decision.reasons.clone(),
-        })?;
+        notices::draft_decision(conn, &case, &decision, recipients, INITIAL_STAGE, label)?;
         audit::record(
             conn,
             actor,

@@ -4,7 +4,6 @@
 
 use super::rules::{ip_view_recorded, may_decide, STAGE};
 use crate::db::DbConnection;
-use crate::emails;
 use crate::models::assessment::{self as assessment_rows, Decision};
 use crate::models::case::CaseStatus;
 use crate::models::user::User;
@@ -67,18 +66,8 @@ pub fn decide_after_investigation(
         let (to, why) = next_status(&decision.outcome);
         cases::transition(conn, actor, &case, to, why)?;
         let label = vocab::label(&vocab::POST_INVESTIGATION_OUTCOMES, &decision.outcome);
-        let (reference, decided_on) = (case.reference.clone(), emails::long_date(decision.decided_at.date()));
         let recipients = notices::parties_and_participants(conn, &case)?;
-        notices::draft(conn, &case, &decision, recipients, false, |r| emails::DecisionNotice {
-            name: r.name.clone(),
-            recipient: r.kind,
-            reference: reference.clone(),
-            decided_on: decided_on.clone(),
-            stage: STAGE,
-            decision: label.to_string(),
-            outcome: decision.outcome.clone(),
-            reasons: decision.reasons.clone(),
-        })?;
+        notices::draft_decision(conn, &case, &decision, recipients, STAGE, label)?;
         audit::record(
             conn,
             actor,
