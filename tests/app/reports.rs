@@ -339,3 +339,25 @@ async fn report_reads_and_snapshots_are_refused_without_the_permission() {
     assert!(reports::page(conn, &officer, today, query, SnapshotInput::default(), Default::default())
         .is_ok_and(|p| p.actions.can_present));
 }
+
+#[actix_web::test]
+async fn csv_cells_starting_with_a_tab_or_carriage_return_are_neutralised() {
+    let app = TestApp::spawn_demo().await;
+    let f = Fixed {
+        member: "Alex Archer",
+        council: "southvale",
+        source: "email",
+        platform: "facebook",
+        received: d(2025, 8, 1),
+        acknowledged: d(2025, 8, 4),
+    };
+    close(&app, &log(&app, &f, 1), d(2025, 8, 20), "\t=HYPERLINK(\"http://evil.example\")");
+    close(&app, &log(&app, &f, 2), d(2025, 8, 21), "\r=1+1");
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    let csv = mo.get(&format!("/reports/cases.csv?period={Q2}")).await;
+    csv.assert_status(200);
+    assert!(csv.body.contains("'\t=HYPERLINK"), "a leading tab is neutralised:\n{}", csv.body);
+    assert!(csv.body.contains("\"'\r=1+1\""), "a leading carriage return is neutralised:\n{}", csv.body);
+    assert!(!csv.body.contains(",\t=") && !csv.body.contains(",\"\r="), "no cell starts with a raw tab or CR");
+}

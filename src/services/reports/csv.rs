@@ -19,8 +19,9 @@ pub struct CsvFile {
 }
 
 fn csv_field(s: &str) -> String {
-    // Spreadsheet formula injection: a leading =, +, - or @ is neutralised.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    // Spreadsheet formula injection: a leading =, +, - or @, or a tab or carriage return (which
+    // spreadsheets skip before reading a formula), is neutralised with a leading apostrophe.
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -157,5 +158,7 @@ mod tests {
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
     }
 }
