@@ -206,6 +206,24 @@ pub fn custody(conn: &mut DbConnection, item_id: &str) -> QueryResult<Vec<Custod
         .load(conn)
 }
 
+/// Whether the user has a custody entry of `action` on the item since the time.
+pub fn has_custody_since(
+    conn: &mut DbConnection,
+    item_id: &str,
+    user_id: &str,
+    action: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n: i64 = custody_log::table
+        .filter(custody_log::item_id.eq(item_id))
+        .filter(custody_log::actor_user_id.eq(user_id))
+        .filter(custody_log::action.eq(action))
+        .filter(custody_log::occurred_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 pub fn last_custody(conn: &mut DbConnection, item_id: &str) -> QueryResult<Option<CustodyEntry>> {
     custody_log::table
         .filter(custody_log::item_id.eq(item_id))

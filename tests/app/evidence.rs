@@ -1,4 +1,4 @@
-use crate::fixtures::{complaint, consult_ip, declare_conflict, submit_public, PNG};
+use crate::fixtures::{complaint, consult_ip, declare_conflict, submit_public, PDF, PNG};
 use crate::harness::TestApp;
 use crate::rows;
 use sha2::{Digest, Sha256};
@@ -382,4 +382,32 @@ async fn a_form_shown_again_keeps_its_uploads_until_the_item_is_saved() {
     // The draft is spent: sending it again does not bring its files back.
     let again = officer.post_multipart(&path, &fields, &[]).await;
     again.assert_status(422).assert_contains("Attach at least one file");
+}
+
+#[actix_web::test]
+async fn a_view_is_recorded_once_per_user_item_and_day_and_every_download_is() {
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "one.png", PNG), ("files", "two.pdf", PDF)]).await;
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    let files = evidence_rows::files(&mut app.conn(), &item).unwrap();
+    let image = files.iter().find(|f| f.original_name == "one.png").unwrap();
+    let count = |action: &str| rows::custody_actions(&app, &item).iter().filter(|a| *a == action).count();
+    // The case page shows the thumbnail on every visit; the image is opened again too.
+    for _ in 0..3 {
+        officer.get(&format!("/cases/{}", case.reference)).await.assert_status(200);
+        officer.get(&format!("/cases/{}/evidence/E2/files/{}", case.reference, image.id)).await.assert_status(200);
+    }
+    assert_eq!(count("viewed"), 1, "one view today for this officer and item");
+    // Another user's view is their own event.
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    mo.get(&format!("/cases/{}/evidence/E2/files/{}", case.reference, image.id)).await.assert_status(200);
+    assert_eq!(count("viewed"), 2);
+    // Downloads are always recorded.
+    for _ in 0..2 {
+        let dl = officer.get(&format!("/cases/{}/evidence/E2/files/{}?download=1", case.reference, image.id)).await;
+        dl.assert_status(200);
+    }
+    assert_eq!(count("downloaded"), 2);
 }

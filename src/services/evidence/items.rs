@@ -458,7 +458,16 @@ pub fn access_file(
     let file = rows::files(conn, &item.id)?.into_iter().find(|f| f.id == file_id).ok_or(ServiceError::NotFound)?;
     let inline = !wants_download && shown_inline(&file.media_type);
     let action = if inline { CustodyAction::Viewed } else { CustodyAction::Downloaded };
-    let details = custody::FileAccessed { file: &file.original_name };
-    with_retry(conn, |conn| append_custody(conn, actor, &item.id, action, Some(&file.sha256), &details))?;
+    // A view (a thumbnail on the case page, an image opened) is recorded once per user, item and
+    // day, so the log keeps to real events; every download is recorded.
+    let day_start = now().date().and_hms_opt(0, 0, 0).expect("midnight");
+    let seen_today = match (&actor.user_id, inline) {
+        (Some(user_id), true) => rows::has_custody_since(conn, &item.id, user_id, action.as_str(), day_start)?,
+        _ => false,
+    };
+    if !seen_today {
+        let details = custody::FileAccessed { file: &file.original_name };
+        with_retry(conn, |conn| append_custody(conn, actor, &item.id, action, Some(&file.sha256), &details))?;
+    }
     Ok((file, inline))
 }
