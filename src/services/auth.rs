@@ -192,7 +192,7 @@ pub fn login(
         return Err(LoginError::Deactivated);
     }
 
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         rows::record_attempt(conn, &attempt)?;
         rows::clear_failures_for_email(conn, &email)?;
         let token = random_token();
@@ -252,7 +252,7 @@ pub fn load_session(conn: &mut DbConnection, token: &str, policy: SessionPolicy)
 }
 
 pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Option<String>) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         rows::delete(conn, &session.id)?;
         audit::record(
             conn,

@@ -10,7 +10,6 @@ use crate::services::settings::may_administer;
 use crate::services::vocab;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -278,7 +277,7 @@ pub fn add_closure_day(
     }
     errors.into_result()?;
     let day = day.expect("checked above");
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if closures::find_closure_day(conn, day)?.is_some() {
             return Err(ServiceError::invalid("closure", "That day is already a closure day"));
         }
@@ -301,7 +300,7 @@ pub fn add_closure_day(
 
 pub fn remove_closure_day(conn: &mut DbConnection, actor: &Actor, admin: &User, day: NaiveDate) -> ServiceResult<()> {
     may_administer(admin)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if closures::delete_closure_day(conn, day)? == 0 {
             return Err(ServiceError::NotFound);
         }

@@ -10,7 +10,6 @@ use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::hash_password;
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -136,7 +135,7 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
     }
     let hash = hash_password(&demo.password)?;
     let actor = Actor::system("demo data");
-    conn.transaction(|conn| -> diesel::QueryResult<()> {
+    crate::db::write(conn, |conn| -> diesel::QueryResult<()> {
         let t = now();
         let lga = codes::find_code_by_slug(conn, "lga-model-code-2020")?.ok_or(diesel::result::Error::NotFound)?;
         let version = codes::find_version(conn, &lga.id, "2020")?.ok_or(diesel::result::Error::NotFound)?;

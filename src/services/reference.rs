@@ -8,7 +8,6 @@ use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::sha256_hex;
 use chrono::NaiveDate;
-use diesel::Connection;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
@@ -140,56 +139,55 @@ pub fn load(conn: &mut DbConnection) -> Result<LoadReport, String> {
     let mut report = LoadReport::default();
     let actor = Actor::system("reference data");
     for seed in code_seeds()? {
-        let done = conn
-            .transaction(|conn| -> diesel::QueryResult<bool> {
-                let code = match codes::find_code_by_slug(conn, &seed.slug)? {
-                    Some(c) => c,
-                    None => {
-                        let c = CodeOfConduct {
-                            id: new_id(),
-                            slug: seed.slug.clone(),
-                            title: seed.title.clone(),
-                            description: seed.description.clone(),
-                            created_at: now(),
-                        };
-                        codes::insert_code(conn, &c)?;
-                        c
-                    }
-                };
-                if codes::find_version(conn, &code.id, &seed.version)?.is_some() {
-                    return Ok(false);
+        let done = crate::db::write(conn, |conn| -> diesel::QueryResult<bool> {
+            let code = match codes::find_code_by_slug(conn, &seed.slug)? {
+                Some(c) => c,
+                None => {
+                    let c = CodeOfConduct {
+                        id: new_id(),
+                        slug: seed.slug.clone(),
+                        title: seed.title.clone(),
+                        description: seed.description.clone(),
+                        created_at: now(),
+                    };
+                    codes::insert_code(conn, &c)?;
+                    c
                 }
-                let version = CodeVersion {
-                    id: new_id(),
-                    code_id: code.id.clone(),
-                    version_label: seed.version.clone(),
-                    published_on: seed.published_on,
-                    source: seed.source.clone(),
-                    created_at: now(),
-                };
-                codes::insert_version(conn, &version)?;
-                for (i, p) in seed.provisions.iter().enumerate() {
-                    codes::insert_provision(
-                        conn,
-                        &CodeProvision {
-                            id: new_id(),
-                            code_version_id: version.id.clone(),
-                            number: p.number.clone(),
-                            heading: p.heading.clone(),
-                            summary: p.summary.clone(),
-                            position: i as i32 + 1,
-                        },
-                    )?;
-                }
-                audit::record(
+            };
+            if codes::find_version(conn, &code.id, &seed.version)?.is_some() {
+                return Ok(false);
+            }
+            let version = CodeVersion {
+                id: new_id(),
+                code_id: code.id.clone(),
+                version_label: seed.version.clone(),
+                published_on: seed.published_on,
+                source: seed.source.clone(),
+                created_at: now(),
+            };
+            codes::insert_version(conn, &version)?;
+            for (i, p) in seed.provisions.iter().enumerate() {
+                codes::insert_provision(
                     conn,
-                    &actor,
-                    Event::new("code.loaded", "code_version", &version.id)
-                        .summary(format!("{} (version {}) loaded from seeds", seed.title, seed.version)),
+                    &CodeProvision {
+                        id: new_id(),
+                        code_version_id: version.id.clone(),
+                        number: p.number.clone(),
+                        heading: p.heading.clone(),
+                        summary: p.summary.clone(),
+                        position: i as i32 + 1,
+                    },
                 )?;
-                Ok(true)
-            })
-            .map_err(|e| format!("loading {}: {e}", seed.slug))?;
+            }
+            audit::record(
+                conn,
+                &actor,
+                Event::new("code.loaded", "code_version", &version.id)
+                    .summary(format!("{} (version {}) loaded from seeds", seed.title, seed.version)),
+            )?;
+            Ok(true)
+        })
+        .map_err(|e| format!("loading {}: {e}", seed.slug))?;
         if done {
             report.loaded.push(format!("{} {}", seed.title, seed.version));
         }
@@ -197,53 +195,52 @@ pub fn load(conn: &mut DbConnection) -> Result<LoadReport, String> {
 
     for (def, text) in capacity_definitions()? {
         let checksum = sha256_hex(text.as_bytes());
-        let outcome = conn
-            .transaction(|conn| -> diesel::QueryResult<Result<bool, String>> {
-                if let Some(existing) = cap::find_version(conn, def.version)? {
-                    if existing.checksum == checksum {
-                        return Ok(Ok(false));
-                    }
-                    return Ok(Err(format!(
-                        "seeds/capacity_test version {} differs from the copy loaded on {}; a loaded version never \
+        let outcome = crate::db::write(conn, |conn| -> diesel::QueryResult<Result<bool, String>> {
+            if let Some(existing) = cap::find_version(conn, def.version)? {
+                if existing.checksum == checksum {
+                    return Ok(Ok(false));
+                }
+                return Ok(Err(format!(
+                    "seeds/capacity_test version {} differs from the copy loaded on {}; a loaded version never \
                              changes: add the change as a new version",
-                        def.version,
-                        existing.loaded_at.format("%-d %B %Y")
-                    )));
-                }
-                let version = CapacityTestVersion {
-                    id: new_id(),
-                    version: def.version,
-                    title: def.title.clone(),
-                    definition: text.clone(),
-                    checksum: checksum.clone(),
-                    loaded_at: now(),
-                };
-                cap::insert_version(conn, &version)?;
-                for (i, q) in def.questions.iter().enumerate() {
-                    cap::insert_question(
-                        conn,
-                        &CapacityQuestion {
-                            id: new_id(),
-                            test_version_id: version.id.clone(),
-                            code: q.code.clone(),
-                            position: i as i32 + 1,
-                            section: q.section.clone(),
-                            question: q.question.clone(),
-                            guidance: q.guidance.clone(),
-                            weight: q.weight.clone(),
-                            points_to: q.points_to.clone(),
-                        },
-                    )?;
-                }
-                audit::record(
+                    def.version,
+                    existing.loaded_at.format("%-d %B %Y")
+                )));
+            }
+            let version = CapacityTestVersion {
+                id: new_id(),
+                version: def.version,
+                title: def.title.clone(),
+                definition: text.clone(),
+                checksum: checksum.clone(),
+                loaded_at: now(),
+            };
+            cap::insert_version(conn, &version)?;
+            for (i, q) in def.questions.iter().enumerate() {
+                cap::insert_question(
                     conn,
-                    &actor,
-                    Event::new("capacity_test.loaded", "capacity_test_version", &version.id)
-                        .summary(format!("{} loaded from seeds", def.title)),
+                    &CapacityQuestion {
+                        id: new_id(),
+                        test_version_id: version.id.clone(),
+                        code: q.code.clone(),
+                        position: i as i32 + 1,
+                        section: q.section.clone(),
+                        question: q.question.clone(),
+                        guidance: q.guidance.clone(),
+                        weight: q.weight.clone(),
+                        points_to: q.points_to.clone(),
+                    },
                 )?;
-                Ok(Ok(true))
-            })
-            .map_err(|e| format!("loading capacity test {}: {e}", def.version))?;
+            }
+            audit::record(
+                conn,
+                &actor,
+                Event::new("capacity_test.loaded", "capacity_test_version", &version.id)
+                    .summary(format!("{} loaded from seeds", def.title)),
+            )?;
+            Ok(Ok(true))
+        })
+        .map_err(|e| format!("loading capacity test {}: {e}", def.version))?;
         match outcome {
             Ok(true) => report.loaded.push(def.title.clone()),
             Ok(false) => {}

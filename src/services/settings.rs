@@ -8,7 +8,7 @@ use crate::models::user::User;
 use crate::services::access::{can, Permission};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
-use diesel::{Connection, QueryResult};
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
 /// Users, authorities, settings and closure days are for administrators.
@@ -127,7 +127,7 @@ pub fn set_deadlines(
         }
     }
     errors.into_result()?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before = deadlines(conn)?;
         for (key, n) in &parsed {
             rows::put(conn, key, &n.to_string(), now(), actor.user_id.as_deref())?;

@@ -12,7 +12,6 @@ use crate::services::auth::{hash_password, MIN_PASSWORD_LENGTH};
 use crate::services::settings::may_administer;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
 
@@ -204,7 +203,7 @@ pub fn create_with_hasher(
     let hash = hash(&input.password).map_err(ServiceError::Internal)?;
     let id = new_id();
     let t = now();
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         users::insert(
             conn,
             &NewUser {
@@ -269,7 +268,7 @@ pub fn update(
     };
     errors.into_result()?;
     let (name, role) = (name.unwrap_or_default(), role.unwrap_or(Role::CaseOfficer));
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if user.role() == Some(Role::Admin)
             && role != Role::Admin
             && user.active
@@ -324,7 +323,7 @@ pub fn set_active(conn: &mut DbConnection, actor: &Actor, admin: &User, id: &str
     if !active {
         may_deactivate(admin, &user).map_err(|m| ServiceError::invalid("active", m))?;
     }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if !active
             && user.active
             && user.role() == Some(Role::Admin)
@@ -355,7 +354,7 @@ pub fn set_password(conn: &mut DbConnection, actor: &Actor, id: &str, password: 
     validate_password(password, &mut errors);
     errors.into_result()?;
     let hash = hash_password(password).map_err(ServiceError::Internal)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let n = users::update(
             conn,
             id,

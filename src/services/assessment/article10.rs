@@ -13,7 +13,6 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
-use diesel::Connection;
 use serde::Serialize;
 
 /// The Article 10 stage as submitted.
@@ -99,7 +98,7 @@ pub fn record_article10(
     assessment_id: &str,
     input: &Article10Input,
 ) -> ServiceResult<Article10> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let a = rows::find_assessment(conn, assessment_id)?.ok_or(ServiceError::NotFound)?;
         let case = case_rows::find(conn, &a.case_id)?.ok_or(ServiceError::NotFound)?;
         let case = cases::find_visible(conn, user, &case.reference)?;

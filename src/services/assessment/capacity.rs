@@ -17,7 +17,6 @@ use crate::services::cases;
 use crate::services::reference::CapacityDefinition;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
-use diesel::Connection;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -71,7 +70,7 @@ pub fn assess(
     member_id: &str,
     input: &AnswerInput,
 ) -> ServiceResult<CapacityAssessment> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::require(user, Permission::WorkCases)?;
         rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
@@ -169,7 +168,7 @@ pub fn conclude(
     reason: &str,
 ) -> ServiceResult<CapacityAssessment> {
     rules::require(user, Permission::SignOffDecisions)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let a = rows::find_assessment(conn, assessment_id)?.ok_or(ServiceError::NotFound)?;
         let case = case_rows::find(conn, &a.case_id)?.ok_or(ServiceError::NotFound)?;
         let case = cases::find_visible(conn, user, &case.reference)?;

@@ -14,7 +14,6 @@ use crate::services::outbox::{self, To};
 use crate::services::vocab;
 use crate::services::vocab::Choice;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
-use diesel::Connection;
 use serde::Serialize;
 
 /// The request as submitted.
@@ -63,7 +62,7 @@ pub fn request_ip_view(
     stage: &str,
     question: &str,
 ) -> ServiceResult<IpConsultation> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::require(user, Permission::WorkCases)?;
         rules::may_ask_ip(user, &case).map_err(ServiceError::Refused)?;
@@ -122,7 +121,7 @@ pub fn record_ip_view(
     consultation_id: &str,
     view: &str,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let c = rows::find_consultation(conn, &case.id, consultation_id)?.ok_or(ServiceError::NotFound)?;
         if c.ip_user_id != user.id {

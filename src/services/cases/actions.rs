@@ -19,7 +19,6 @@ use crate::services::cases::rules::{
 use crate::services::cases::state::transition;
 use crate::services::outbox::{self, To};
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
-use diesel::Connection;
 
 pub fn assign(
     conn: &mut DbConnection,
@@ -28,7 +27,7 @@ pub fn assign(
     reference: &str,
     assignee_id: &str,
 ) -> ServiceResult<Case> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = find_visible(conn, user, reference)?;
         may_assign(user, &case)?;
         let assignee = match assignee_id.trim() {
@@ -84,7 +83,7 @@ pub fn add_note(
     if body.chars().count() > 20_000 {
         return Err(ServiceError::Invalid(FieldErrors::single("note", "Use 20,000 characters or fewer")));
     }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = find_visible(conn, user, reference)?;
         may_add_note(user, &case)?;
         let note = CaseNote {
@@ -113,7 +112,7 @@ pub fn acknowledge_complaint(
     complaint_id: &str,
     by_post: bool,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = find_workable(conn, user, reference)?;
         let (complaint, complainant) = complaint_rows::list_for_case(conn, &case.id)?
             .into_iter()
@@ -183,7 +182,7 @@ pub fn notify_member(
     reference: &str,
     member_id: &str,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = find_workable(conn, user, reference)?;
         let member = member_rows::list_for_case(conn, &case.id)?
             .into_iter()
@@ -241,7 +240,7 @@ pub fn move_complaint(
     complaint_id: &str,
     target_reference: &str,
 ) -> ServiceResult<Case> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let source = find_workable(conn, user, reference)?;
         let target = find_workable(conn, user, target_reference)?;
         may_move(user, &source, &target)?;

@@ -16,7 +16,6 @@ use crate::services::notices;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Serialize;
 
 /// The decision as submitted.
@@ -92,7 +91,7 @@ pub fn decide(
     today: NaiveDate,
 ) -> ServiceResult<Decision> {
     rules::require(user, Permission::SignOffDecisions)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let decided = rows::decisions_for_case(conn, &case.id)?;
         rules::may_decide(user, &case, &decided).map_err(|m| ServiceError::invalid("outcome", m))?;

@@ -11,7 +11,6 @@ use crate::services::cases;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Serialize;
 
 /// The review request as submitted.
@@ -35,7 +34,7 @@ pub fn record_review(
     input: &ReviewInput,
     today: NaiveDate,
 ) -> ServiceResult<ReviewRequest> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::require(user, Permission::WorkCases)?;
         rules::may_record_review(user).map_err(ServiceError::Refused)?;

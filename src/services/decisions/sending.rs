@@ -13,7 +13,6 @@ use crate::services::cases;
 use crate::services::outbox::{self, To};
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::Serialize;
 
 /// An edited notice as submitted (`subject_<id>`, `body_<id>`).
@@ -137,7 +136,7 @@ pub fn send_notices(
     edits: &[NoticeEdit],
 ) -> ServiceResult<usize> {
     rules::require(user, Permission::WorkCases)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let decision = rows::find_decision(conn, &case.id, decision_id)?.ok_or(ServiceError::NotFound)?;
         let drafts: Vec<_> = rows::notices(conn, &decision.id)?.into_iter().filter(is_draft).collect();

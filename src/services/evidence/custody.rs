@@ -105,7 +105,7 @@ pub fn with_retry<T>(
     use diesel::result::{DatabaseErrorKind, Error};
     let mut attempt = 0;
     loop {
-        match conn.transaction(&mut f) {
+        match crate::db::write(conn, &mut f) {
             Err(Error::DatabaseError(kind, info))
                 if attempt < 5
                     && (matches!(

@@ -157,7 +157,7 @@ pub fn add(
     files: &[StoredUpload],
     today: NaiveDate,
 ) -> ServiceResult<EvidenceItem> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::may_change(user, &case)?;
         add_to_case(conn, actor, &case, form, files, today)
@@ -231,7 +231,7 @@ pub fn submit(
             size_bytes: f.size_bytes,
         })
         .collect();
-    let added = conn.transaction(|conn| {
+    let added = crate::db::write(conn, |conn| {
         let item = add_to_case(conn, actor, &case, &s.form, &uploads, today)?;
         drafts::mark_submitted(conn, &draft_id, &format!("E{}", item.number))?;
         Ok(item)
@@ -325,7 +325,7 @@ pub fn add_files(
     number: &str,
     uploads: Uploads,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, item) = find(conn, user, reference, number)?;
         rules::may_change(user, &case)?;
         if !uploads.refused.is_empty() {
@@ -359,7 +359,7 @@ pub fn correct(
     form: &EvidenceForm,
     today: NaiveDate,
 ) -> ServiceResult<EvidenceItem> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, item) = find(conn, user, reference, number)?;
         rules::may_change(user, &case)?;
         let allegations = case_allegation_ids(conn, &case.id)?;
@@ -404,7 +404,7 @@ pub fn set_status(
     status: &str,
     note: &str,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, item) = find(conn, user, reference, number)?;
         rules::may_change(user, &case)?;
         let status = EvidenceStatus::parse(status)

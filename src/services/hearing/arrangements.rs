@@ -101,7 +101,7 @@ pub fn save_hearing(
     input: &HearingInput,
     today: NaiveDate,
 ) -> ServiceResult<Hearing> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let existing = rows::hearing_for_case(conn, &case.id)?;
         may_save_hearing(user, &case, existing.as_ref())?;
@@ -325,7 +325,7 @@ pub fn fix_hearing(
     reference: &str,
     considered: &str,
 ) -> ServiceResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let found = rows::hearing_for_case(conn, &case.id)?;
         may_fix(user, &case, found.as_ref())?;

@@ -81,7 +81,7 @@ pub fn record_findings(
     reference: &str,
     input: &[FindingInput],
 ) -> ServiceResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
         may_record_findings(user, &case, hearing.as_ref(), &findings)?;
         let hearing = hearing.expect("checked by the rule");
@@ -166,7 +166,7 @@ pub fn add_sanction(
     input: &SanctionInput,
     today: NaiveDate,
 ) -> ServiceResult<Sanction> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
         may_add_sanction(user, &case, hearing.as_ref(), &findings)?;
         let hearing = hearing.expect("checked by the rule");
@@ -245,7 +245,7 @@ fn sanction_lines(conn: &mut DbConnection, sanctions: &[Sanction]) -> QueryResul
 /// Issues the hearing decision: drafts the decision notices (member, complainants, IP, parish
 /// clerk) and the anonymised publication version, and moves the case to the decision notice.
 pub fn issue_decision(conn: &mut DbConnection, actor: &Actor, user: &User, reference: &str) -> ServiceResult<Decision> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
         may_issue_decision(user, &case, hearing.as_ref(), &findings)?;
         let hearing = hearing.expect("checked by the rule");
@@ -351,7 +351,7 @@ pub fn record_compliance(
     (compliance, note): (&str, &str),
     today: NaiveDate,
 ) -> ServiceResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         may_follow_up(user, &case)?;
         let sanction = rows::sanctions_for_case(conn, &case.id)?

@@ -16,7 +16,6 @@ use crate::services::rate_limit;
 use crate::services::vocab;
 use crate::services::{FieldError, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Serialize;
 
 /// Who is sending the form: their address (for the rate limits) and their browser (whose drafts
@@ -232,7 +231,7 @@ pub fn submit_public(
     owner: &str,
     today: NaiveDate,
 ) -> ServiceResult<Case> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (draft, form) = find_draft(conn, draft_id, owner)?.ok_or(ServiceError::NotFound)?;
         if let Some(reference) = draft.case_reference {
             return case_rows::find_by_reference(conn, &reference)?.ok_or(ServiceError::NotFound);

@@ -16,7 +16,6 @@ use crate::services::intake::page::{self, FormPage};
 use crate::services::intake::public::FormPost;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::Connection;
 
 /// The officer's form, empty (received today) or continuing this browser's draft.
 pub fn form_page(
@@ -60,7 +59,7 @@ pub fn receive(
     let FormPost { form, attachments, file_errors, .. } = post;
     let (draft_id, files) = keep(conn, store, owner, &form, attachments)?;
     let logged = if file_errors.is_empty() {
-        conn.transaction(|conn| {
+        crate::db::write(conn, |conn| {
             let logged = log_by_staff(conn, actor, &form, &files, today)?;
             if let Logged::Created(case) = &logged {
                 file_rows::mark_draft_submitted(conn, &draft_id, &case.reference, now())?;
@@ -110,7 +109,7 @@ pub fn log_by_staff(
     files: &[DraftFile],
     today: NaiveDate,
 ) -> ServiceResult<Logged> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let checked = check(conn, form, Channel::Staff, files.len(), today)?;
         let matches = matching_cases(conn, &checked, None)?;
         let into = match form.case_choice.as_str() {

@@ -13,7 +13,6 @@ use crate::services::cases;
 use crate::services::outbox::{self, To};
 use crate::services::{clean, FieldErrors, ServiceResult};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -37,7 +36,7 @@ pub fn appoint(
     input: &AppointInput,
     today: NaiveDate,
 ) -> ServiceResult<Investigation> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         may_appoint(user, &case, rows::investigation_for_case(conn, &case.id)?.as_ref())?;
         let mut e = FieldErrors::default();

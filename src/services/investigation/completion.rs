@@ -10,7 +10,6 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
 use crate::services::{ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 
 /// Ends the investigation once the final report is in: the case goes to the post-investigation
 /// decision.
@@ -21,7 +20,7 @@ pub fn complete(
     reference: &str,
     today: NaiveDate,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let inv = rows::investigation_for_case(conn, &case.id)?.ok_or(ServiceError::NotFound)?;
         may_complete(user, &case, &inv, &rows::entries(conn, &inv.id)?)?;

@@ -13,7 +13,6 @@ use crate::services::cases;
 use crate::services::notices;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceResult};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -41,7 +40,7 @@ pub fn decide_after_investigation(
     reference: &str,
     input: &PostDecisionInput,
 ) -> ServiceResult<Decision> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         may_decide(user, &case, ip_view_recorded(conn, &case.id, STAGE)?)?;
         let mut e = FieldErrors::default();

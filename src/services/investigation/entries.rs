@@ -14,7 +14,6 @@ use crate::services::files::{FileStore, Received, UploadError};
 use crate::services::vocab;
 use crate::services::{clean, FieldError, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -81,7 +80,7 @@ pub fn add_entry(
     today: NaiveDate,
 ) -> ServiceResult<InvestigationEntry> {
     let EntryFiles { received, refused } = files;
-    let result = conn.transaction(|conn| {
+    let result = crate::db::write(conn, |conn| {
         let (case, inv) = workable(conn, user, reference)?;
         let mut e = FieldErrors::default();
         if !vocab::is_code(&vocab::INVESTIGATION_ENTRY_KINDS, &input.kind) {

@@ -12,7 +12,6 @@ use crate::services::reports::report::{assemble, Report};
 use crate::services::reports::rules::{may_present, may_view};
 use crate::services::{clean, vocab, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 /// The template a report is rendered with, on the page and in a snapshot.
@@ -96,7 +95,7 @@ pub fn save_snapshot(
         created_by_user_id: user.id.clone(),
         created_at: now(),
     };
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         rows::insert_snapshot(conn, &snapshot)?;
         audit::record(
             conn,

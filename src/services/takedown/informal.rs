@@ -14,7 +14,6 @@ use crate::services::cases;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 
 /// Informal resolution: the agreed actions, each tracked to done.
 pub fn add_action(
@@ -26,7 +25,7 @@ pub fn add_action(
     description: &str,
     due: Option<NaiveDate>,
 ) -> ServiceResult<InformalAction> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::may_work_informal(user, &case)?;
         let mut e = FieldErrors::default();
@@ -71,7 +70,7 @@ pub fn complete_action(
     on: NaiveDate,
     note: &str,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::may_work_informal(user, &case)?;
         let a = rows::actions(conn, &case.id)?.into_iter().find(|a| a.id == action_id).ok_or(ServiceError::NotFound)?;
@@ -92,7 +91,7 @@ pub fn complete_action(
 
 /// Closes the case as resolved: only when every agreed action is done.
 pub fn close_resolved(conn: &mut DbConnection, actor: &Actor, user: &User, reference: &str) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::may_work_informal(user, &case)?;
         let actions = rows::actions(conn, &case.id)?;
@@ -116,7 +115,7 @@ pub fn member_refused(
     reference: &str,
     note: &str,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         rules::may_work_informal(user, &case)?;
         let note = clean(note)

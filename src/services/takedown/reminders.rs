@@ -18,7 +18,7 @@ use serde::Serialize;
 /// Queues one reminder per request that has passed its due date (run by the background worker;
 /// the claim makes it once, however often it runs).
 pub fn queue_overdue_reminders(conn: &mut DbConnection, today: NaiveDate) -> ServiceResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let claimed = rows::claim_overdue(conn, today, now())?;
         let actor = Actor::system("takedown reminders");
         for r in &claimed {

@@ -21,7 +21,6 @@ use crate::services::outbox::{self, To};
 use crate::services::vocab;
 use crate::services::{clean, settings, FieldErrors, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The request form, as typed.
@@ -75,7 +74,7 @@ pub fn request(
     input: &RequestInput,
     today: NaiveDate,
 ) -> ServiceResult<TakedownRequest> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
         let items = evidence_rows::list_items(conn, &case.id)?;
         rules::may_request(user, &case, items.len() as i64)?;
@@ -203,7 +202,7 @@ pub fn update(
     today: NaiveDate,
 ) -> ServiceResult<TakedownRequest> {
     let Change { to, note, verification } = change;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, r) = find(conn, user, at.reference, at.number)?;
         rules::may_work(user, &case)?;
         let Some(to) = TakedownStatus::parse(to) else {
@@ -290,15 +289,27 @@ pub fn update(
         )?;
         if to.is_removal() {
             for days in [7, 30] {
-                rows::insert_recheck(conn, &Recheck { id: new_id(), request_id: r.id.clone(), due_on: today + Duration::days(days), done_on: None, result: None })?;
+                rows::insert_recheck(
+                    conn,
+                    &Recheck {
+                        id: new_id(),
+                        request_id: r.id.clone(),
+                        due_on: today + Duration::days(days),
+                        done_on: None,
+                        result: None,
+                    },
+                )?;
             }
         }
         audit::record(
             conn,
             actor,
-            Event::new("takedown.updated", "takedown_request", &r.id)
-                .case(&case.id)
-                .summary(format!("Takedown T{}: {} → {}", r.number, r.status.label(), to.label())),
+            Event::new("takedown.updated", "takedown_request", &r.id).case(&case.id).summary(format!(
+                "Takedown T{}: {} → {}",
+                r.number,
+                r.status.label(),
+                to.label()
+            )),
         )?;
         rows::find_by_number(conn, &case.id, r.number)?.ok_or(ServiceError::NotFound)
     })
@@ -326,7 +337,7 @@ pub fn record(
     outcome: Outcome,
     today: NaiveDate,
 ) -> ServiceResult<TakedownRequest> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, _) = find(conn, user, at.reference, at.number)?;
         rules::may_work(user, &case)?;
         if !outcome.recapture.refused.is_empty() {
@@ -354,7 +365,7 @@ pub fn recheck(
     still_removed: bool,
     today: NaiveDate,
 ) -> ServiceResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (case, r) = find(conn, user, at.reference, at.number)?;
         rules::may_work(user, &case)?;
         let c = rows::rechecks(conn, &r.id)?.into_iter().find(|c| c.id == recheck_id).ok_or(ServiceError::NotFound)?;
