@@ -98,7 +98,10 @@ async fn the_honeypot_refuses_without_storing_anything() {
     let fields = with(&complaint(&app), "website", "http://spam.example");
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
-    res.assert_status(422).assert_contains("must be empty").assert_contains("value=\"Jo Public\"");
+    res.assert_status(422).assert_contains("Your complaint was not sent").assert_contains("value=\"Jo Public\"");
+    // The message says nothing about which field gave the bot away.
+    res.assert_lacks("must be empty").assert_lacks("href=\"#website\"");
+    assert_eq!(res.body.matches("Leave this field empty").count(), 1, "only the hidden field's own label names it");
     assert_eq!(rows::count(&app, "stored_files"), 0);
     assert_eq!(rows::count(&app, "complaint_drafts"), 0);
     assert_eq!(rows::count(&app, "cases"), 0);
