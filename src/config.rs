@@ -19,8 +19,10 @@ pub struct Config {
     pub session_absolute_hours: i64,
     pub db_pool_size: u32,
     pub log_requests: bool,
-    /// Take the client address from X-Forwarded-For / Forwarded (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// How many proxies of ours stand in front of the app (0: none, use the peer address). The
+    /// client address is the one the outermost of them added to `X-Forwarded-For`: the entry this
+    /// many places from the right (1 = the right-most). Entries further left are the client's own.
+    pub trust_forwarded_for: u8,
     pub max_upload_bytes: u64,
     /// Where evidence files are stored (by content hash).
     pub evidence_dir: PathBuf,
@@ -54,6 +56,15 @@ fn var(name: &str) -> Option<String> {
 
 fn flag(name: &str) -> bool {
     var(name).is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes"))
+}
+
+/// `TRUST_FORWARDED_FOR`: a number of proxies (0 to 10); `true`/`yes` mean one, as `1` does.
+fn proxy_hops() -> Result<u8, ConfigError> {
+    match var("TRUST_FORWARDED_FOR") {
+        Some(v) if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes") => Ok(1),
+        Some(v) if v.eq_ignore_ascii_case("false") || v.eq_ignore_ascii_case("no") => Ok(0),
+        _ => Ok(number("TRUST_FORWARDED_FOR", 0, 0, 10)? as u8),
+    }
 }
 
 fn number(name: &'static str, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
@@ -99,7 +110,7 @@ impl Config {
             session_absolute_hours: number("SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,
             db_pool_size: number("DB_POOL_SIZE", 8, 1, 256)? as u32,
             log_requests: flag("LOG_REQUESTS"),
-            trust_forwarded_for: flag("TRUST_FORWARDED_FOR"),
+            trust_forwarded_for: proxy_hops()?,
             max_upload_bytes: number("MAX_UPLOAD_MB", 25, 1, 2048)? as u64 * 1024 * 1024,
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
@@ -138,7 +149,7 @@ impl Config {
             session_absolute_hours: 12,
             db_pool_size: 4,
             log_requests: false,
-            trust_forwarded_for: false,
+            trust_forwarded_for: 0,
             max_upload_bytes: 25 * 1024 * 1024,
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use include_dir::{include_dir, Dir};
 use std::sync::LazyLock;
-use tera::{Kwargs, State, Tera};
+use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 static TEMPLATE_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -36,6 +36,8 @@ pub fn build_tera() -> tera::TeraResult<Tera> {
     tera.register_filter("datetime", datetime_filter);
     tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| url_encode(s));
     tera.register_filter("filesize", |n: i64, _: Kwargs, _: &State| filesize(n));
+    // Replaces Tera's own, whose `<br>`s were escaped again after it ran.
+    tera.register_filter("newlines_to_br", newlines_to_br);
     tera.add_raw_templates(template_sources())?;
     Ok(tera)
 }
@@ -88,4 +90,11 @@ fn datetime_filter(s: &str, _: Kwargs, _: &State) -> String {
         Some((d, None)) => d.format("%-d %B %Y").to_string(),
         None => s.to_string(),
     }
+}
+
+/// `{{ text | newlines_to_br }}`: escapes the text (when the template escapes), then turns each
+/// line break into `<br>` and marks the result safe, so the breaks show and the text cannot.
+fn newlines_to_br(val: Value, _: Kwargs, state: &State) -> TeraResult<Value> {
+    let escaped = state.escape_if_needed(&val)?;
+    Ok(Value::safe_string(&escaped.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")))
 }

@@ -17,13 +17,25 @@ pub fn form_context<T: Serialize>(values: &T) -> tera::Context {
     c
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
+/// Only local paths are followed after sign-in (no open redirects). `next` is resolved as a
+/// browser would (the WHATWG URL rules: tabs and newlines dropped, `\\` read as `/`) against a
+/// fixed origin, and kept only if it stays on that origin; the resolved path and query are
+/// returned (percent-encoded), never the raw string. Anything else goes to the dashboard.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => {
-            n.to_string()
+    const DASHBOARD: &str = "/dashboard";
+    static BASE: std::sync::LazyLock<url::Url> =
+        std::sync::LazyLock::new(|| url::Url::parse("https://standards-desk.invalid/").expect("a valid base URL"));
+    let Some(next) = next else { return DASHBOARD.into() };
+    match BASE.join(next) {
+        Ok(joined)
+            if joined.origin() == BASE.origin() && joined.username().is_empty() && joined.password().is_none() =>
+        {
+            match joined.query() {
+                Some(q) => format!("{}?{q}", joined.path()),
+                None => joined.path().to_string(),
+            }
         }
-        _ => "/dashboard".to_string(),
+        _ => DASHBOARD.into(),
     }
 }
 

@@ -42,19 +42,27 @@ fn valid_token_shape(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn client_ip(req: &ServiceRequest, trust_forwarded: bool) -> String {
-    let info = req.connection_info();
-    let addr = if trust_forwarded { info.realip_remote_addr() } else { info.peer_addr() };
-    addr.map(|a| {
-        // Strip a port: "1.2.3.4:5678" or "[::1]:5678".
-        match a.rsplit_once(':') {
-            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(':') => {
-                host.trim_start_matches('[').trim_end_matches(']').to_string()
-            }
-            _ => a.to_string(),
-        }
-    })
-    .unwrap_or_else(|| "unknown".into())
+/// The client's address: the peer's, or behind `hops` proxies of ours the address the outermost
+/// of them added to `X-Forwarded-For` (`hops` places from the right; anything further left was
+/// sent by the client and is not believed). A header too short or not an address: the peer's.
+fn client_ip(req: &ServiceRequest, hops: u8) -> String {
+    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    if hops == 0 {
+        return peer;
+    }
+    let entries: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    entries
+        .len()
+        .checked_sub(hops as usize)
+        .and_then(|i| entries[i].parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_string())
+        .unwrap_or(peer)
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -187,6 +187,8 @@ pub struct TestApp {
     csrf: RefCell<Option<String>>,
     /// The client address requests come from.
     pub peer: RefCell<String>,
+    /// Headers sent with every request (as a proxy in front of the app would add them).
+    pub headers: RefCell<Vec<(String, String)>>,
     pub db: Rc<TestDb>,
 }
 
@@ -228,6 +230,7 @@ impl TestAppBuilder {
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
+            headers: RefCell::default(),
         }
     }
 }
@@ -257,6 +260,7 @@ impl TestApp {
             cookies: RefCell::default(),
             csrf: RefCell::default(),
             peer: RefCell::new(DEFAULT_PEER.into()),
+            headers: RefCell::default(),
         }
     }
 
@@ -271,6 +275,9 @@ impl TestApp {
             .method(method)
             .uri(path)
             .peer_addr(self.peer.borrow().parse().expect("address"));
+        for (name, value) in self.headers.borrow().iter() {
+            req = req.insert_header((name.as_str(), value.as_str()));
+        }
         if !cookie_header.is_empty() {
             req = req.insert_header((header::COOKIE, cookie_header));
         }

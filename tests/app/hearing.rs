@@ -36,7 +36,12 @@ fn future(days: i64) -> (String, String, String) {
 /// A public complaint about `member` (with a screenshot), assessed as official and sent for
 /// investigation by the Monitoring Officer.
 async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
-    let fields = with(&complaint(app), "councillor", &app.membership(member, council));
+    investigated_with(app, member, council, &complaint(app)).await
+}
+
+/// A case from a public complaint with these answers, assessed and decided for investigation.
+async fn investigated_with(app: &TestApp, member: &str, council: &str, answers: &[(String, String)]) -> Case {
+    let fields = with(answers, "councillor", &app.membership(member, council));
     let fields = with(&fields, "post_urls", &format!("https://example.org/{}", member.replace(' ', "-")));
     let case = submit_public(app, &fields, &[("files", "post.png", PNG)]).await;
     let mo = user(app, "mo@southvale.example");
@@ -746,4 +751,69 @@ async fn a_report_is_stored_only_when_its_entry_is_saved_and_a_note_keeps_no_fil
     ];
     officer.post_multipart(&path, &report, &[("file", "report.pdf", PDF)]).await.assert_status(303);
     assert_eq!((stored(), leftovers()), (before + 1, 0));
+}
+
+/// Text with markup and line breaks, and how every page must show it: escaped, with real breaks.
+const MULTILINE: &str = "Line one <script>alert(1)</script>\nLine two";
+
+#[track_caller]
+fn shows_multiline(page: &crate::harness::Response) {
+    page.assert_status(200)
+        .assert_contains("Line one &lt;script&gt;alert(1)&lt;")
+        .assert_contains("<br>Line two")
+        .assert_lacks("<script>alert(1)")
+        .assert_lacks("&lt;br&gt;");
+}
+
+#[actix_web::test]
+async fn multi_line_text_shows_its_line_breaks_and_none_of_its_markup_on_every_page() {
+    let app = TestApp::spawn_demo().await;
+    // Check answers: the complainant's own text before sending.
+    let fields = with(&complaint(&app), "what_happened", MULTILINE);
+    let fields = with(&fields, "councillor", &app.membership("Alex Archer", "southvale"));
+    app.get("/complaints/new").await.assert_status(200);
+    let res = app.post_multipart("/complaints/new", &crate::fixtures::refs(&fields), &[("files", "p.png", PNG)]).await;
+    res.assert_status(303);
+    shows_multiline(&app.follow(&res).await);
+
+    let complainant = app.new_browser();
+    let case = investigated_with(&complainant, "Alex Archer", "southvale", &fields).await;
+    // The case page (what happened) and a note.
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}", case.reference);
+    officer
+        .post_form(&format!("{path}/notes"), &[("note", "Note <script>alert(1)</script>\nLine two")])
+        .await
+        .assert_status(303);
+    let page = officer.get(&path).await;
+    shows_multiline(&page);
+    page.assert_contains("Note &lt;script&gt;alert(1)&lt;");
+
+    // The bundle (what happened) and the findings.
+    appoint(&app, &case);
+    final_report(&app, &case).await;
+    ip_view(&app, &case, "post-investigation");
+    refer_to_hearing(&app, &case);
+    let o = user(&app, "officer@southvale.example");
+    let input =
+        HearingInput::from_pairs(&arrange(&app, &["committee@southvale.example", "committee3@southvale.example"]));
+    let today = chrono::Utc::now().date_naive();
+    hearing::save_hearing(&mut app.conn(), &actor(&o), &o, &case.reference, &input, today).unwrap();
+    hearing::fix_hearing(&mut app.conn(), &actor(&o), &o, &case.reference, "").unwrap();
+    let panel = app.new_browser();
+    panel.login("committee3@southvale.example", "demo-password").await;
+    shows_multiline(&panel.get(&format!("{path}/hearing/bundle")).await);
+    let findings: Vec<_> = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id)
+        .unwrap()
+        .into_iter()
+        .map(|a| hearing::FindingInput {
+            allegation_id: a.id,
+            finding: "breach".into(),
+            reasons: MULTILINE.into(),
+            article10: "Proportionate.".into(),
+        })
+        .collect();
+    hearing::record_findings(&mut app.conn(), &actor(&o), &o, &case.reference, &findings).unwrap();
+    shows_multiline(&officer.get(&format!("{path}/hearing")).await);
 }

@@ -98,7 +98,10 @@ async fn the_honeypot_refuses_without_storing_anything() {
     let fields = with(&complaint(&app), "website", "http://spam.example");
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
-    res.assert_status(422).assert_contains("must be empty").assert_contains("value=\"Jo Public\"");
+    res.assert_status(422).assert_contains("Your complaint was not sent").assert_contains("value=\"Jo Public\"");
+    // The message says nothing about which field gave the bot away.
+    res.assert_lacks("must be empty").assert_lacks("href=\"#website\"");
+    assert_eq!(res.body.matches("Leave this field empty").count(), 1, "only the hidden field's own label names it");
     assert_eq!(rows::count(&app, "stored_files"), 0);
     assert_eq!(rows::count(&app, "complaint_drafts"), 0);
     assert_eq!(rows::count(&app, "cases"), 0);
@@ -276,4 +279,31 @@ async fn staff_logged_complaints_run_their_deadlines_from_the_date_received() {
         .await
         .assert_status(422)
         .assert_contains("must be today or in the past");
+}
+
+/// Behind `TRUST_FORWARDED_FOR` proxies, the address counted is the one the outermost proxy of
+/// ours added (that many places from the right of `X-Forwarded-For`), never one the client wrote.
+#[actix_web::test]
+async fn behind_a_proxy_the_limit_counts_the_address_the_proxy_added_not_the_clients_claim() {
+    for hops in [1u8, 2] {
+        let app = TestApp::builder().demo().configure(move |c| c.trust_forwarded_for = hops).spawn().await;
+        let real = "198.51.100.9";
+        for _ in 0..rate_limit::COMPLAINT_FORM_POSTS.max {
+            rate_limit::record(&mut app.conn(), rate_limit::COMPLAINT_FORM_POSTS, real).unwrap();
+        }
+        // The client claims another address on the left; the proxies append what they saw.
+        let header =
+            if hops == 1 { format!("203.0.113.50, {real}") } else { format!("203.0.113.50, {real}, 10.0.0.2") };
+        app.headers.borrow_mut().push(("X-Forwarded-For".into(), header));
+        let fields = complaint(&app);
+        app.get("/complaints/new").await;
+        let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
+        res.assert_status(429).assert_contains("too many times");
+        assert_eq!(rows::count(&app, "complaint_drafts"), 0, "hops = {hops}");
+        // A header shorter than the chain of proxies is not believed: the peer address counts.
+        app.headers.borrow_mut().clear();
+        app.headers.borrow_mut().push(("X-Forwarded-For".into(), if hops == 1 { String::new() } else { real.into() }));
+        let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
+        res.assert_status(303);
+    }
 }

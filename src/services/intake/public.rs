@@ -102,9 +102,10 @@ pub fn receive(
         let (why, errors) = if honeypot {
             (
                 Again::Honeypot,
+                // Nothing that tells a bot which field gave it away.
                 FieldErrors::single(
-                    "website",
-                    "Your complaint was not sent: the field 'Leave this field empty' must be empty. Clear it and send the form again",
+                    "complainant_name",
+                    "Your complaint was not sent. Check your answers and send the form again, or phone the council",
                 ),
             )
         } else {
