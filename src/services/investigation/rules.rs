@@ -14,15 +14,7 @@ use diesel::QueryResult;
 pub const STAGE: &str = "post-investigation";
 
 /// Officers work open cases: anyone else is forbidden, and a closed case refuses.
-pub fn may_work(user: &User, case: &Case) -> ServiceResult<()> {
-    if !access::can(user, Permission::WorkCases) {
-        return Err(ServiceError::Forbidden);
-    }
-    if !case.status.is_open() {
-        return Err(ServiceError::Refused(format!("Case {} is closed", case.reference)));
-    }
-    Ok(())
-}
+pub use crate::services::cases::rules::may_work;
 
 /// Whether the user is the investigator appointed (an account, not an external investigator).
 pub fn is_investigator(user: &User, investigation: &Investigation) -> bool {
