@@ -3,10 +3,12 @@
 
 use crate::error::AppError;
 use crate::services::auth::{self, tokens_match, SessionLookup};
-use crate::web::context::{AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE, SESSION_COOKIE};
+use crate::web::context::{
+    app_cookie, cookie_name, removal_cookie, AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE,
+    SESSION_COOKIE,
+};
 use crate::AppState;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -98,13 +100,15 @@ pub async fn session_layer(
 
     // Static files and the health check need no session.
     if path.starts_with("/static/") || path == "/healthz" {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        let mut res = next.call(req).await?;
+        add_hsts(&mut res, secure);
+        return Ok(res.map_into_left_body());
     }
 
     let mut session_expired = false;
     let mut clear_session_cookie = false;
     let mut auth = None;
-    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    if let Some(token) = req.cookie(cookie_name(SESSION_COOKIE, secure)).map(|c| c.value().to_string()) {
         if valid_token_shape(&token) {
             let policy = state.session_policy;
             let lookup = state.db(move |conn| Ok(auth::load_session(conn, &token, policy)?)).await;
@@ -126,7 +130,8 @@ pub async fn session_layer(
     }
 
     // The CSRF token: the session's when signed in, else a random per-browser cookie.
-    let anon_cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
+    let anon_cookie =
+        req.cookie(cookie_name(CSRF_COOKIE, secure)).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
     let mut new_anon_cookie = None;
     let csrf_token = match (&auth, &anon_cookie) {
         (Some(a), _) => a.session.csrf_token.clone(),
@@ -170,8 +175,8 @@ pub async fn session_layer(
         }
     }
 
-    let flash = req.cookie(FLASH_COOKIE).and_then(|c| Flash::from_cookie_value(c.value()));
-    let had_flash = req.cookie(FLASH_COOKIE).is_some();
+    let flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).and_then(|c| Flash::from_cookie_value(c.value()));
+    let had_flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).is_some();
     req.extensions_mut().insert(RequestContext {
         auth,
         csrf_token,
@@ -185,15 +190,25 @@ pub async fn session_layer(
     let mut res = next.call(req).await?;
     let sets = |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
     if let Some(t) = new_anon_cookie {
-        let cookie =
-            Cookie::build(CSRF_COOKIE, t).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+        let cookie = app_cookie(CSRF_COOKIE, t, secure).finish();
         res.response_mut().add_cookie(&cookie).map_err(actix_web::Error::from)?;
     }
-    if clear_session_cookie && !sets(&res, SESSION_COOKIE) {
-        res.response_mut().add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())?;
+    if clear_session_cookie && !sets(&res, cookie_name(SESSION_COOKIE, secure)) {
+        res.response_mut().add_removal_cookie(&removal_cookie(SESSION_COOKIE, secure))?;
     }
-    if had_flash && !sets(&res, FLASH_COOKIE) {
-        res.response_mut().add_removal_cookie(&Cookie::build(FLASH_COOKIE, "").path("/").finish())?;
+    if had_flash && !sets(&res, cookie_name(FLASH_COOKIE, secure)) {
+        res.response_mut().add_removal_cookie(&removal_cookie(FLASH_COOKIE, secure))?;
     }
+    add_hsts(&mut res, secure);
     Ok(res.map_into_left_body())
+}
+
+/// Over HTTPS, browsers are told to use nothing else for a year (OWASP ASVS 14.4.5).
+fn add_hsts<B>(res: &mut ServiceResponse<B>, secure: bool) {
+    if secure {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
 }

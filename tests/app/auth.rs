@@ -181,3 +181,52 @@ async fn a_next_that_a_browser_would_follow_off_site_goes_to_the_dashboard() {
         app.post_form("/logout", &[]).await.assert_status(303);
     }
 }
+
+/// Every Set-Cookie of a response.
+fn set_cookies(res: &crate::harness::Response) -> Vec<String> {
+    res.headers.get_all("set-cookie").map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
+/// Over HTTPS: HSTS on every response, and the session, CSRF and flash cookies (and their
+/// removals) carry the `__Host-` prefix with `Secure`, `Path=/` and no `Domain`. Over HTTP: neither.
+#[actix_web::test]
+async fn over_https_cookies_are_host_prefixed_and_secure_and_hsts_is_sent() {
+    let app = TestApp::builder().configure(|c| c.base_url = "https://standards.example".into()).spawn().await;
+    app.create_user(Role::Admin, "admin@council.example");
+    let mut seen = Vec::new();
+    let page = app.get("/login").await;
+    page.assert_status(200);
+    assert_eq!(page.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+    let css = app.get("/static/css/app.css").await;
+    css.assert_status(200);
+    assert!(css.header("strict-transport-security").is_some(), "static files too");
+    seen.extend(set_cookies(&page));
+    let res = app.login("admin@council.example", PASSWORD).await;
+    seen.extend(set_cookies(&res));
+    app.get("/dashboard").await.assert_status(200);
+    let out = app.post_form("/logout", &[]).await;
+    out.assert_status(303);
+    seen.extend(set_cookies(&out));
+    for name in ["sd_session", "sd_csrf", "sd_flash"] {
+        let with: Vec<_> = seen.iter().filter(|c| c.contains(name)).collect();
+        assert!(!with.is_empty(), "{name} was set: {seen:?}");
+        for c in with {
+            assert!(c.starts_with(&format!("__Host-{name}=")), "{c}");
+            assert!(c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain"), "{c}");
+        }
+    }
+    assert!(
+        out.headers.get_all("set-cookie").any(|v| v.to_str().unwrap().starts_with("__Host-sd_session=;")),
+        "the session cookie is removed"
+    );
+
+    let plain = TestApp::spawn().await;
+    let page = plain.get("/login").await;
+    page.assert_status(200);
+    assert!(page.header("strict-transport-security").is_none());
+    assert!(
+        set_cookies(&page).iter().all(|c| c.starts_with("sd_") && !c.contains("Secure")),
+        "{:?}",
+        set_cookies(&page)
+    );
+}
