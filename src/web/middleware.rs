@@ -89,6 +89,90 @@ async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>
     Ok(token)
 }
 
+/// The most read of a multipart body to find its first part (the CSRF token).
+const MAX_FIRST_PART_BYTES: usize = 8 * 1024;
+
+/// Reads a multipart body up to the end of its first part (bounded), returns that part's value if
+/// it is the CSRF field, and gives the handler a payload that replays the bytes read and then
+/// streams the rest (uploads are never buffered here).
+async fn csrf_from_multipart(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    let boundary = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_param("boundary").map(|b| b.as_str().to_string()))
+        .filter(|b| !b.is_empty() && b.len() <= 200);
+    let Some(boundary) = boundary else { return Ok(None) };
+    let mut payload = req.take_payload();
+    let mut head = web::BytesMut::new();
+    let mut token = None;
+    loop {
+        match first_part(&head, &boundary) {
+            FirstPart::Complete(t) => {
+                token = t;
+                break;
+            }
+            FirstPart::NotCsrf => break,
+            FirstPart::NeedMore if head.len() >= MAX_FIRST_PART_BYTES => break,
+            FirstPart::NeedMore => {}
+        }
+        match payload.next().await {
+            Some(chunk) => {
+                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+                head.extend_from_slice(&chunk);
+            }
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let replay = futures_util::stream::once(async move { Ok(head) }).chain(payload);
+    req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(replay) });
+    Ok(token)
+}
+
+enum FirstPart {
+    /// The first part was read: its value if it is the `_csrf` field.
+    Complete(Option<String>),
+    /// The body does not start with a `_csrf` part (no need to read on).
+    NotCsrf,
+    NeedMore,
+}
+
+/// Looks at the start of a multipart body: `--boundary`, the part's headers, its value, and the
+/// next delimiter.
+fn first_part(buf: &[u8], boundary: &str) -> FirstPart {
+    let opening = format!("--{boundary}\r\n");
+    let n = buf.len().min(opening.len());
+    if buf[..n] != opening.as_bytes()[..n] {
+        return FirstPart::NotCsrf;
+    }
+    let rest = &buf[n..];
+    let Some(headers_end) = find(rest, b"\r\n\r\n") else { return FirstPart::NeedMore };
+    let Ok(headers) = std::str::from_utf8(&rest[..headers_end]) else { return FirstPart::NotCsrf };
+    let is_csrf = headers.split("\r\n").any(|h| {
+        let Some((name, value)) = h.split_once(':') else { return false };
+        name.trim().eq_ignore_ascii_case("content-disposition")
+            && !value.contains("filename")
+            && value.split(';').any(|p| {
+                let p = p.trim();
+                p == format!("name=\"{CSRF_FIELD}\"") || p == format!("name={CSRF_FIELD}")
+            })
+    });
+    if !is_csrf {
+        return FirstPart::NotCsrf;
+    }
+    let body = &rest[headers_end + 4..];
+    let delimiter = format!("\r\n--{boundary}");
+    match find(body, delimiter.as_bytes()) {
+        Some(end) => FirstPart::Complete(std::str::from_utf8(&body[..end]).ok().map(str::to_string)),
+        None => FirstPart::NeedMore,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 pub async fn session_layer(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -158,13 +242,17 @@ pub async fn session_layer(
                 Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else if content_type == "multipart/form-data" {
-            // Checked by the multipart reader before it accepts any file.
-            match &expected {
-                Some(e) => {
-                    req.extensions_mut().insert(CsrfPending(e.clone()));
-                    true
-                }
-                None => false,
+            // Checked here, from the first part, whether or not the handler reads the body; the
+            // multipart reader checks it again before it accepts any file.
+            match csrf_from_multipart(&mut req).await {
+                Ok(sent) => match (&expected, &sent) {
+                    (Some(e), Some(s)) if tokens_match(e, s) => {
+                        req.extensions_mut().insert(CsrfPending(e.clone()));
+                        true
+                    }
+                    _ => false,
+                },
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else {
             false
