@@ -1,11 +1,11 @@
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, LoginError};
 use crate::services::FieldErrors;
-use crate::web::context::{Flash, RequestContext, SESSION_COOKIE};
+use crate::web::context::{app_cookie, removal_cookie, Flash, RequestContext, SESSION_COOKIE};
 use crate::web::forms::{insert_errors, safe_next};
 use crate::web::render;
 use crate::AppState;
-use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::cookie::time;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -65,11 +65,7 @@ pub async fn login(
         state.db(move |conn| Ok(auth::login(conn, &email, &password, &ip, user_agent.as_deref(), policy))).await?;
     let refusal = match outcome {
         Ok(new) => {
-            let cookie = Cookie::build(SESSION_COOKIE, new.token)
-                .path("/")
-                .http_only(true)
-                .secure(ctx.secure_cookies)
-                .same_site(SameSite::Lax)
+            let cookie = app_cookie(SESSION_COOKIE, new.token, ctx.secure_cookies)
                 .max_age(time::Duration::hours(state.config.session_absolute_hours))
                 .finish();
             let flash = Flash::success(format!("Signed in as {}", new.user.name));
@@ -99,6 +95,6 @@ pub async fn logout(ctx: RequestContext, state: web::Data<AppState>) -> AppResul
     res.insert_header((header::LOCATION, "/login"));
     res.cookie(Flash::success("You have signed out").cookie(ctx.secure_cookies));
     let mut res = res.finish();
-    res.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish()).map_err(AppError::internal)?;
+    res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
     Ok(res)
 }

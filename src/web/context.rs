@@ -15,6 +15,28 @@ use std::sync::Arc;
 pub const SESSION_COOKIE: &str = "sd_session";
 pub const CSRF_COOKIE: &str = "sd_csrf";
 pub const FLASH_COOKIE: &str = "sd_flash";
+
+/// A cookie's name as sent: over HTTPS with the `__Host-` prefix, which browsers accept only
+/// with `Secure`, `Path=/` and no `Domain` (so no subdomain can set or shadow it).
+pub fn cookie_name(name: &'static str, secure: bool) -> &'static str {
+    match (name, secure) {
+        (SESSION_COOKIE, true) => "__Host-sd_session",
+        (CSRF_COOKIE, true) => "__Host-sd_csrf",
+        (FLASH_COOKIE, true) => "__Host-sd_flash",
+        _ => name,
+    }
+}
+
+/// A cookie for this app: its name for the scheme, `Path=/`, `HttpOnly`, `SameSite=Lax`, and
+/// `Secure` over HTTPS.
+pub fn app_cookie(name: &'static str, value: String, secure: bool) -> actix_web::cookie::CookieBuilder<'static> {
+    Cookie::build(cookie_name(name, secure), value).path("/").http_only(true).secure(secure).same_site(SameSite::Lax)
+}
+
+/// The cookie that removes one of this app's cookies (same name, path and `Secure`).
+pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    Cookie::build(cookie_name(name, secure), "").path("/").secure(secure).finish()
+}
 pub const CSRF_FIELD: &str = "_csrf";
 
 #[derive(Debug)]
@@ -57,12 +79,7 @@ impl Flash {
     }
 
     pub fn cookie(&self, secure: bool) -> Cookie<'static> {
-        Cookie::build(FLASH_COOKIE, self.to_cookie_value())
-            .path("/")
-            .http_only(true)
-            .secure(secure)
-            .same_site(SameSite::Lax)
-            .finish()
+        app_cookie(FLASH_COOKIE, self.to_cookie_value(), secure).finish()
     }
 }
 

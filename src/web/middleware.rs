@@ -3,10 +3,12 @@
 
 use crate::error::AppError;
 use crate::services::auth::{self, tokens_match, SessionLookup};
-use crate::web::context::{AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE, SESSION_COOKIE};
+use crate::web::context::{
+    app_cookie, cookie_name, removal_cookie, AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE,
+    SESSION_COOKIE,
+};
 use crate::AppState;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -87,6 +89,90 @@ async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>
     Ok(token)
 }
 
+/// The most read of a multipart body to find its first part (the CSRF token).
+const MAX_FIRST_PART_BYTES: usize = 8 * 1024;
+
+/// Reads a multipart body up to the end of its first part (bounded), returns that part's value if
+/// it is the CSRF field, and gives the handler a payload that replays the bytes read and then
+/// streams the rest (uploads are never buffered here).
+async fn csrf_from_multipart(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    let boundary = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_param("boundary").map(|b| b.as_str().to_string()))
+        .filter(|b| !b.is_empty() && b.len() <= 200);
+    let Some(boundary) = boundary else { return Ok(None) };
+    let mut payload = req.take_payload();
+    let mut head = web::BytesMut::new();
+    let mut token = None;
+    loop {
+        match first_part(&head, &boundary) {
+            FirstPart::Complete(t) => {
+                token = t;
+                break;
+            }
+            FirstPart::NotCsrf => break,
+            FirstPart::NeedMore if head.len() >= MAX_FIRST_PART_BYTES => break,
+            FirstPart::NeedMore => {}
+        }
+        match payload.next().await {
+            Some(chunk) => {
+                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+                head.extend_from_slice(&chunk);
+            }
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let replay = futures_util::stream::once(async move { Ok(head) }).chain(payload);
+    req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(replay) });
+    Ok(token)
+}
+
+enum FirstPart {
+    /// The first part was read: its value if it is the `_csrf` field.
+    Complete(Option<String>),
+    /// The body does not start with a `_csrf` part (no need to read on).
+    NotCsrf,
+    NeedMore,
+}
+
+/// Looks at the start of a multipart body: `--boundary`, the part's headers, its value, and the
+/// next delimiter.
+fn first_part(buf: &[u8], boundary: &str) -> FirstPart {
+    let opening = format!("--{boundary}\r\n");
+    let n = buf.len().min(opening.len());
+    if buf[..n] != opening.as_bytes()[..n] {
+        return FirstPart::NotCsrf;
+    }
+    let rest = &buf[n..];
+    let Some(headers_end) = find(rest, b"\r\n\r\n") else { return FirstPart::NeedMore };
+    let Ok(headers) = std::str::from_utf8(&rest[..headers_end]) else { return FirstPart::NotCsrf };
+    let is_csrf = headers.split("\r\n").any(|h| {
+        let Some((name, value)) = h.split_once(':') else { return false };
+        name.trim().eq_ignore_ascii_case("content-disposition")
+            && !value.contains("filename")
+            && value.split(';').any(|p| {
+                let p = p.trim();
+                p == format!("name=\"{CSRF_FIELD}\"") || p == format!("name={CSRF_FIELD}")
+            })
+    });
+    if !is_csrf {
+        return FirstPart::NotCsrf;
+    }
+    let body = &rest[headers_end + 4..];
+    let delimiter = format!("\r\n--{boundary}");
+    match find(body, delimiter.as_bytes()) {
+        Some(end) => FirstPart::Complete(std::str::from_utf8(&body[..end]).ok().map(str::to_string)),
+        None => FirstPart::NeedMore,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 pub async fn session_layer(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -98,13 +184,15 @@ pub async fn session_layer(
 
     // Static files and the health check need no session.
     if path.starts_with("/static/") || path == "/healthz" {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        let mut res = next.call(req).await?;
+        add_hsts(&mut res, secure);
+        return Ok(res.map_into_left_body());
     }
 
     let mut session_expired = false;
     let mut clear_session_cookie = false;
     let mut auth = None;
-    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    if let Some(token) = req.cookie(cookie_name(SESSION_COOKIE, secure)).map(|c| c.value().to_string()) {
         if valid_token_shape(&token) {
             let policy = state.session_policy;
             let lookup = state.db(move |conn| Ok(auth::load_session(conn, &token, policy)?)).await;
@@ -126,7 +214,8 @@ pub async fn session_layer(
     }
 
     // The CSRF token: the session's when signed in, else a random per-browser cookie.
-    let anon_cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
+    let anon_cookie =
+        req.cookie(cookie_name(CSRF_COOKIE, secure)).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
     let mut new_anon_cookie = None;
     let csrf_token = match (&auth, &anon_cookie) {
         (Some(a), _) => a.session.csrf_token.clone(),
@@ -153,13 +242,17 @@ pub async fn session_layer(
                 Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else if content_type == "multipart/form-data" {
-            // Checked by the multipart reader before it accepts any file.
-            match &expected {
-                Some(e) => {
-                    req.extensions_mut().insert(CsrfPending(e.clone()));
-                    true
-                }
-                None => false,
+            // Checked here, from the first part, whether or not the handler reads the body; the
+            // multipart reader checks it again before it accepts any file.
+            match csrf_from_multipart(&mut req).await {
+                Ok(sent) => match (&expected, &sent) {
+                    (Some(e), Some(s)) if tokens_match(e, s) => {
+                        req.extensions_mut().insert(CsrfPending(e.clone()));
+                        true
+                    }
+                    _ => false,
+                },
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else {
             false
@@ -170,8 +263,8 @@ pub async fn session_layer(
         }
     }
 
-    let flash = req.cookie(FLASH_COOKIE).and_then(|c| Flash::from_cookie_value(c.value()));
-    let had_flash = req.cookie(FLASH_COOKIE).is_some();
+    let flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).and_then(|c| Flash::from_cookie_value(c.value()));
+    let had_flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).is_some();
     req.extensions_mut().insert(RequestContext {
         auth,
         csrf_token,
@@ -185,15 +278,25 @@ pub async fn session_layer(
     let mut res = next.call(req).await?;
     let sets = |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
     if let Some(t) = new_anon_cookie {
-        let cookie =
-            Cookie::build(CSRF_COOKIE, t).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+        let cookie = app_cookie(CSRF_COOKIE, t, secure).finish();
         res.response_mut().add_cookie(&cookie).map_err(actix_web::Error::from)?;
     }
-    if clear_session_cookie && !sets(&res, SESSION_COOKIE) {
-        res.response_mut().add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())?;
+    if clear_session_cookie && !sets(&res, cookie_name(SESSION_COOKIE, secure)) {
+        res.response_mut().add_removal_cookie(&removal_cookie(SESSION_COOKIE, secure))?;
     }
-    if had_flash && !sets(&res, FLASH_COOKIE) {
-        res.response_mut().add_removal_cookie(&Cookie::build(FLASH_COOKIE, "").path("/").finish())?;
+    if had_flash && !sets(&res, cookie_name(FLASH_COOKIE, secure)) {
+        res.response_mut().add_removal_cookie(&removal_cookie(FLASH_COOKIE, secure))?;
     }
+    add_hsts(&mut res, secure);
     Ok(res.map_into_left_body())
+}
+
+/// Over HTTPS, browsers are told to use nothing else for a year (OWASP ASVS 14.4.5).
+fn add_hsts<B>(res: &mut ServiceResponse<B>, secure: bool) {
+    if secure {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
 }

@@ -181,3 +181,103 @@ async fn a_next_that_a_browser_would_follow_off_site_goes_to_the_dashboard() {
         app.post_form("/logout", &[]).await.assert_status(303);
     }
 }
+
+/// Every Set-Cookie of a response.
+fn set_cookies(res: &crate::harness::Response) -> Vec<String> {
+    res.headers.get_all("set-cookie").map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
+/// Over HTTPS: HSTS on every response, and the session, CSRF and flash cookies (and their
+/// removals) carry the `__Host-` prefix with `Secure`, `Path=/` and no `Domain`. Over HTTP: neither.
+#[actix_web::test]
+async fn over_https_cookies_are_host_prefixed_and_secure_and_hsts_is_sent() {
+    let app = TestApp::builder().configure(|c| c.base_url = "https://standards.example".into()).spawn().await;
+    app.create_user(Role::Admin, "admin@council.example");
+    let mut seen = Vec::new();
+    let page = app.get("/login").await;
+    page.assert_status(200);
+    assert_eq!(page.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+    let css = app.get("/static/css/app.css").await;
+    css.assert_status(200);
+    assert!(css.header("strict-transport-security").is_some(), "static files too");
+    seen.extend(set_cookies(&page));
+    let res = app.login("admin@council.example", PASSWORD).await;
+    seen.extend(set_cookies(&res));
+    app.get("/dashboard").await.assert_status(200);
+    let out = app.post_form("/logout", &[]).await;
+    out.assert_status(303);
+    seen.extend(set_cookies(&out));
+    for name in ["sd_session", "sd_csrf", "sd_flash"] {
+        let with: Vec<_> = seen.iter().filter(|c| c.contains(name)).collect();
+        assert!(!with.is_empty(), "{name} was set: {seen:?}");
+        for c in with {
+            assert!(c.starts_with(&format!("__Host-{name}=")), "{c}");
+            assert!(c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain"), "{c}");
+        }
+    }
+    assert!(
+        out.headers.get_all("set-cookie").any(|v| v.to_str().unwrap().starts_with("__Host-sd_session=;")),
+        "the session cookie is removed"
+    );
+
+    let plain = TestApp::spawn().await;
+    let page = plain.get("/login").await;
+    page.assert_status(200);
+    assert!(page.header("strict-transport-security").is_none());
+    assert!(
+        set_cookies(&page).iter().all(|c| c.starts_with("sd_") && !c.contains("Secure")),
+        "{:?}",
+        set_cookies(&page)
+    );
+}
+
+/// A multipart POST is refused (403, nothing changed) before any handler runs unless its first part
+/// is a valid `_csrf`: also on handlers that never read the body.
+#[actix_web::test]
+async fn a_multipart_post_without_a_token_first_is_refused_before_the_handler_runs() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let active = app.create_user(Role::CaseOfficer, "active@council.example");
+    let inactive = app.create_user(Role::CaseOfficer, "inactive@council.example");
+    app.post_form(&format!("/admin/users/{}/deactivate", inactive.id), &[]).await.assert_status(303);
+    app.post_form(
+        "/admin/closure-days",
+        &[("closure_day", "29"), ("closure_month", "12"), ("closure_year", "2025"), ("reason", "Christmas closure")],
+    )
+    .await
+    .assert_status(303);
+    let token = app.get("/dashboard").await.csrf_token().expect("a token");
+    let (users, days, sessions) =
+        (rows::count(&app, "users"), rows::count(&app, "closure_days"), rows::sessions_of(&app, &admin.id));
+    let paths = [
+        format!("/admin/users/{}/deactivate", active.id),
+        format!("/admin/users/{}/reactivate", inactive.id),
+        "/admin/closure-days/2025-12-29/delete".to_string(),
+        "/logout".to_string(),
+    ];
+    let bodies: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("note", "no token")],
+        &[("_csrf", "0000000000000000000000000000000000000000000000000000000000000000")],
+        &[("note", "token second"), ("_csrf", token.as_str())],
+    ];
+    for path in &paths {
+        for fields in bodies {
+            let res = app.post_multipart_raw(path, fields, &[]).await;
+            res.assert_status(403);
+        }
+        // A file first, the token after it.
+        let res = app.post_multipart_raw(path, &[], &[("files", "a.png", b"x")]).await;
+        res.assert_status(403);
+    }
+    assert!(app.user(&active.email).active, "not deactivated");
+    assert!(!app.user(&inactive.email).active, "not reactivated");
+    assert_eq!(rows::count(&app, "closure_days"), days, "the closure day is kept");
+    assert_eq!(rows::count(&app, "users"), users);
+    assert_eq!(rows::sessions_of(&app, &admin.id), sessions, "still signed in");
+    app.get("/dashboard").await.assert_status(200);
+    // With the token first, the same multipart request is accepted.
+    let res = app.post_multipart(&paths[0], &[], &[]).await;
+    res.assert_status(303);
+    assert!(!app.user(&active.email).active, "deactivated with the token");
+}

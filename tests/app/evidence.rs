@@ -411,3 +411,19 @@ async fn a_view_is_recorded_once_per_user_item_and_day_and_every_download_is() {
     }
     assert_eq!(count("downloaded"), 2);
 }
+
+/// Verifying evidence reads no body: a multipart POST without the token first is still refused
+/// before the handler runs, and no custody entry is written.
+#[actix_web::test]
+async fn verifying_evidence_by_multipart_without_a_token_is_refused_and_logs_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let item = rows::evidence_item_id(&app, &case.id, 1);
+    let before = rows::custody_actions(&app, &item);
+    let path = format!("/cases/{}/evidence/E1/verify", case.reference);
+    officer.post_multipart_raw(&path, &[("note", "x")], &[]).await.assert_status(403);
+    officer.post_multipart_raw(&path, &[], &[]).await.assert_status(403);
+    assert_eq!(rows::custody_actions(&app, &item), before, "nothing was logged");
+    officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await.assert_status(200);
+    officer.post_multipart(&path, &[], &[]).await.assert_status(200).assert_contains("Verif");
+}
