@@ -7,8 +7,8 @@ use super::rules;
 use crate::db::DbConnection;
 use crate::models::assessment::{self as rows, CapacityAnswer, CapacityAssessment};
 use crate::models::capacity as test_rows;
-use crate::models::case::{self as case_rows, CaseStatus};
-use crate::models::member as member_rows;
+use crate::models::case::{self as case_rows, Case, CaseStatus};
+use crate::models::member::{self as member_rows, Member};
 use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::access::Permission;
@@ -61,6 +61,23 @@ impl AnswerInput {
     }
 }
 
+/// The case and the member named on it, for an officer who may assess the case now.
+pub(super) fn assessable(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+    member_id: &str,
+) -> ServiceResult<(Case, Member)> {
+    let case = cases::find_visible(conn, user, reference)?;
+    rules::require(user, Permission::WorkCases)?;
+    rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
+    let member = member_rows::list_for_case(conn, &case.id)?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(ServiceError::NotFound)?;
+    Ok((case, member))
+}
+
 /// Records a capacity assessment (a new version each time) with the engine's suggestion.
 pub fn assess(
     conn: &mut DbConnection,
@@ -71,13 +88,7 @@ pub fn assess(
     input: &AnswerInput,
 ) -> ServiceResult<CapacityAssessment> {
     crate::db::write(conn, |conn| {
-        let case = cases::find_visible(conn, user, reference)?;
-        rules::require(user, Permission::WorkCases)?;
-        rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
-        let member = member_rows::list_for_case(conn, &case.id)?
-            .into_iter()
-            .find(|m| m.id == member_id)
-            .ok_or(ServiceError::NotFound)?;
+        let (case, member) = assessable(conn, user, reference, member_id)?;
         let (test_id, def) = current_test(conn)?;
         let mut errors = FieldErrors::default();
         let mut answers = BTreeMap::new();

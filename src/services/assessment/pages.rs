@@ -11,7 +11,6 @@ use crate::models::assessment as rows;
 use crate::models::authority::Authority;
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
-use crate::services::access::Permission;
 use crate::services::cases;
 use crate::services::vocab;
 use crate::services::vocab::Choice;
@@ -269,13 +268,7 @@ pub fn form_data(
     reference: &str,
     member_id: &str,
 ) -> ServiceResult<AssessmentForm> {
-    let case = cases::find_visible(conn, user, reference)?;
-    rules::require(user, Permission::WorkCases)?;
-    rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
-    let member = member_rows::list_for_case(conn, &case.id)?
-        .into_iter()
-        .find(|m| m.id == member_id)
-        .ok_or(ServiceError::NotFound)?;
+    let (case, member) = super::capacity::assessable(conn, user, reference, member_id)?;
     let (_, def) = current_test(conn)?;
     let previous = rows::latest_for_member(conn, &case.id, &member.id)?;
     let previous_answers = match &previous {
