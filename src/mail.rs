@@ -75,17 +75,26 @@ pub fn message_id(outbox_id: &str, from: &Mailbox) -> String {
 /// Builds the message. Never panics: a panic inside lettre is caught and reported as a permanent
 /// error for this message.
 pub fn build(from: &str, email: &OutgoingEmail) -> Result<Message, SendError> {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| build_inner(from, email))) {
-        Ok(result) => result,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(SendError::permanent(format!("The message could not be built ({})", one_line(&what))))
-        }
-    }
+    caught(|| build_inner(from, email))
+}
+
+/// Runs `f`, turning a panic into a permanent [`SendError`] that names it.
+fn caught<T>(f: impl FnOnce() -> Result<T, SendError>) -> Result<T, SendError> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        Err(SendError::permanent(format!("The message could not be built ({})", panic_text(&*panic))))
+    })
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+    one_line(&text.unwrap_or_else(|| "an internal fault".into()))
+}
+
+/// Awaits `attempt`, turning a panic into a permanent [`SendError`].
+async fn caught_async(attempt: impl std::future::Future<Output = Result<(), SendError>>) -> Result<(), SendError> {
+    AssertUnwindSafe(attempt).catch_unwind().await.unwrap_or_else(|panic| {
+        Err(SendError::permanent(format!("Sending the message failed unexpectedly ({})", panic_text(&*panic))))
+    })
 }
 
 fn build_inner(from: &str, email: &OutgoingEmail) -> Result<Message, SendError> {
@@ -163,10 +172,7 @@ impl Mailer {
                     .map_err(|e| SendError::transient(format!("The mail file could not be written: {e}"))),
             }
         };
-        match AssertUnwindSafe(attempt).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => Err(SendError::permanent("Sending the message failed unexpectedly (an internal fault)")),
-        }
+        caught_async(attempt).await
     }
 }
 
@@ -201,6 +207,17 @@ mod tests {
         assert!(headers.contains("Subject: Hi there"), "{headers}");
         assert!(headers.contains("Message-ID: <0b9f6c1e-1111-4222-8333-444455556666@council.example>"), "{headers}");
         assert!(text.contains("Line one\r\nLine two"), "the body keeps its line breaks: {text}");
+    }
+
+    #[test]
+    fn a_panic_while_building_or_sending_becomes_a_permanent_error_for_that_message() {
+        let built: Result<(), SendError> = caught(|| panic!("header value had a line break"));
+        let e = built.unwrap_err();
+        assert!(e.permanent);
+        assert_eq!(e.reason, "The message could not be built (header value had a line break)");
+        let sent = futures_util::FutureExt::now_or_never(caught_async(async { panic!("transport {}", 42) }));
+        let e = sent.expect("ready").unwrap_err();
+        assert!(e.permanent && e.reason.contains("transport 42"), "{e:?}");
     }
 
     #[test]

@@ -277,3 +277,37 @@ async fn every_attempt_carries_the_same_message_id_so_a_resend_after_a_crash_is_
     let m = rows::outbox_message(&app, &id);
     assert_eq!((m.status.as_str(), m.attempts), ("sent", 2), "each attempt is recorded");
 }
+
+#[actix_web::test]
+async fn staff_forms_refuse_line_breaks_in_single_line_fields_and_keep_them_in_text() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/evidence/new", case.reference);
+    officer.get(&path).await.assert_status(200);
+    let before = rows::count(&app, "evidence_items");
+    let mut fields = vec![
+        ("kind", "post"),
+        ("source", "officer"),
+        ("title", "Facebook post"),
+        ("platform", "facebook"),
+        ("url", "https://www.facebook.com/CllrArcherNorthfield/posts/pfbid02abc"),
+        ("display_name", "Cllr A\r\nNorthfield"),
+        ("post_text", "First line.\r\nSecond line."),
+        ("captured_day", "4"),
+        ("captured_month", "11"),
+        ("captured_year", "2026"),
+        ("captured_time", "09:30"),
+    ];
+    let res = officer.post_multipart(&path, &fields, &[("files", "s.png", PNG)]).await;
+    res.assert_status(422)
+        .assert_contains("href=\"#display_name\"")
+        .assert_contains("Enter the display name on one line")
+        .assert_lacks("href=\"#post_text\"");
+    assert_eq!(rows::count(&app, "evidence_items"), before, "nothing is stored");
+    fields.retain(|(k, _)| *k != "display_name");
+    fields.push(("display_name", "Cllr A Northfield"));
+    officer.post_multipart(&path, &fields, &[("files", "s.png", PNG)]).await.assert_status(303);
+    assert_eq!(rows::count(&app, "evidence_items"), before + 1, "line breaks in the post text are accepted");
+}
