@@ -153,7 +153,7 @@ pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64)
             }
             Err(error) => {
                 tracing::warn!(
-                    message = %message.id, to = %message.to_address, %error, attempts,
+                    message = %message.id, to = ?message.to_address, %error, attempts,
                     permanent = error.permanent, "mail not sent"
                 );
                 let retry_at = (!error.permanent && attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
