@@ -251,6 +251,15 @@ async fn a_staff_name_with_a_line_break_is_refused_in_admin() {
         .assert_contains("Enter the name on one line")
         .assert_contains("value=\"pat@council.example\"");
     assert_eq!(rows::count(&app, "users"), before, "nothing is stored");
+    app.get("/admin/closure-days").await.assert_status(200);
+    let res = app
+        .post_form(
+            "/admin/closure-days",
+            &[("closure_day", "29"), ("closure_month", "12"), ("closure_year", "2027"), ("reason", "Office\r\nmove")],
+        )
+        .await;
+    res.assert_status(422).assert_contains("Enter the reason on one line");
+    assert_eq!(rows::count(&app, "closure_days"), 0);
 }
 
 #[actix_web::test]
