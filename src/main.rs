@@ -250,15 +250,24 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
                 actix_web::rt::time::interval(std::time::Duration::from_secs(mail.config.outbox_interval_seconds));
             loop {
                 tick.tick().await;
-                if let Err(e) = mail.queue_reminders().await {
-                    tracing::warn!(error = %e, "takedown reminders failed");
-                }
-                match mail.send_due_mail().await {
-                    Ok(d) if d.sent + d.retrying + d.failed > 0 => {
-                        tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox")
+                // Each round runs as its own task: an error is logged, and even a panic ends only
+                // this round, never the worker; the next tick tries again.
+                let round = mail.clone();
+                let done = actix_web::rt::spawn(async move {
+                    if let Err(e) = round.queue_reminders().await {
+                        tracing::warn!(error = %e, "takedown reminders failed");
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "outbox worker failed"),
+                    match round.send_due_mail().await {
+                        Ok(d) if d.sent + d.retrying + d.failed > 0 => {
+                            tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "outbox worker failed"),
+                    }
+                })
+                .await;
+                if let Err(e) = done {
+                    tracing::error!(error = %e, "outbox round stopped unexpectedly; trying again next time");
                 }
             }
         });

@@ -93,3 +93,36 @@ pub fn requeue_stuck(conn: &mut DbConnection, before: NaiveDateTime) -> QueryRes
         .set(outbox::status.eq(QUEUED))
         .execute(conn)
 }
+
+/// How many messages are in `status`.
+pub fn count_with_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+}
+
+/// Messages in any of `statuses`, oldest first (at most `limit`).
+pub fn list_with_status(conn: &mut DbConnection, statuses: &[&str], limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+    outbox::table
+        .filter(outbox::status.eq_any(statuses))
+        .order((outbox::created_at.asc(), outbox::id.asc()))
+        .limit(limit)
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+/// Puts a failed message back in the queue with its attempts reset; false if it was not failed.
+pub fn requeue_failed(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq(FAILED)))
+        .set((
+            outbox::status.eq(QUEUED),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Queued messages that have been tried before (waiting for their next attempt).
+pub fn count_retrying(conn: &mut DbConnection) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(QUEUED)).filter(outbox::attempts.gt(0)).count().get_result(conn)
+}

@@ -266,6 +266,7 @@ pub fn add_closure_day(
     let day = vocab::parse_date(&form.closure_day, &form.closure_month, &form.closure_year)
         .map_err(|m| errors.add("closure", m))
         .ok();
+    crate::services::text::check_one_line(&mut errors, "reason", &form.reason, "the reason");
     let reason = form.reason.trim();
     if reason.is_empty() {
         errors.add("reason", "Enter why the council is closed, like 'Office move'");

@@ -26,6 +26,7 @@ pub mod reference;
 pub mod reports;
 pub mod settings;
 pub mod takedown;
+pub mod text;
 pub mod urls;
 pub mod users;
 pub mod vocab;

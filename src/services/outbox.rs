@@ -5,14 +5,23 @@
 use crate::db::{DbConnection, DbPool};
 use crate::emails::{Email, RenderedEmail};
 use crate::mail::{Mailer, OutgoingEmail};
+use crate::models::case as case_rows;
 use crate::models::outbox::{self as rows, OutboxMessage};
+use crate::models::user::User;
 use crate::models::{new_id, now};
-use crate::services::ServiceResult;
-use chrono::Duration;
+use crate::services::audit::{self, Actor, Event};
+use crate::services::settings::may_administer;
+use crate::services::{ServiceError, ServiceResult};
+use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
+use serde::Serialize;
+use std::collections::HashMap;
 
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 6;
+
+/// A message left `sending` this long (its worker stopped mid-send) is queued again.
+pub const STUCK_MINUTES: i64 = 10;
 
 /// Who a message goes to.
 #[derive(Debug, Clone, Copy)]
@@ -104,10 +113,18 @@ async fn blocking<T: Send + 'static>(
     .map_err(|e| e.to_string())?
 }
 
-/// Sends what is due (up to `limit` messages).
+/// Sends what is due (up to `limit` messages). One bad message never stops the others: a failure
+/// to build or send it (a panic included, caught in `Mailer::send`) marks that message for a
+/// retry, or failed at once when retrying cannot help, and the loop goes on with the next.
+///
+/// Each attempt is recorded before the send: `claim` (status `sending`, attempts + 1) is committed
+/// on its own before the message leaves. A crash after the server accepted a message but before
+/// `mark_sent` leaves it `sending`; `requeue_stuck` sends it once more after ten minutes, with the
+/// same Message-ID (made from the row's id), so receiving systems can recognise the duplicate.
+/// Delivery is at least once, never lost.
 pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64) -> Result<Delivery, String> {
     let due = blocking(pool, move |conn| {
-        rows::requeue_stuck(conn, now() - Duration::minutes(10)).map_err(|e| e.to_string())?;
+        rows::requeue_stuck(conn, now() - Duration::minutes(STUCK_MINUTES)).map_err(|e| e.to_string())?;
         rows::list_due(conn, now(), limit).map_err(|e| e.to_string())
     })
     .await?;
@@ -119,6 +136,7 @@ pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64)
             continue;
         }
         let email = OutgoingEmail {
+            id: message.id.clone(),
             to_address: message.to_address.clone(),
             to_name: message.to_name.clone(),
             subject: message.subject.clone(),
@@ -134,17 +152,135 @@ pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64)
                 delivery.sent += 1;
             }
             Err(error) => {
-                tracing::warn!(message = %message.id, to = %message.to_address, %error, attempts, "mail not sent");
-                let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
+                tracing::warn!(
+                    message = %message.id, to = ?message.to_address, %error, attempts,
+                    permanent = error.permanent, "mail not sent"
+                );
+                let retry_at = (!error.permanent && attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
                 if retry_at.is_some() {
                     delivery.retrying += 1;
                 } else {
                     delivery.failed += 1;
                 }
-                blocking(pool, move |conn| rows::mark_failed(conn, &id, &error, retry_at).map_err(|e| e.to_string()))
+                let reason = error.reason;
+                blocking(pool, move |conn| rows::mark_failed(conn, &id, &reason, retry_at).map_err(|e| e.to_string()))
                     .await?;
             }
         }
     }
     Ok(delivery)
+}
+
+/// How many messages the admin page lists in each table.
+pub const ADMIN_LIST_LIMIT: i64 = 200;
+
+/// A status as the pages say it.
+pub fn status_label(status: &str, attempts: i32) -> &'static str {
+    match status {
+        rows::SENT => "Sent",
+        rows::FAILED => "Failed",
+        rows::SENDING => "Sending",
+        _ if attempts > 0 => "Retrying",
+        _ => "Waiting to send",
+    }
+}
+
+/// The admin page of outgoing mail: counts by status, what failed and what is waiting.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailPage {
+    pub counts: Vec<StatusCount>,
+    pub failed: Vec<MailRow>,
+    pub waiting: Vec<MailRow>,
+    pub list_limit: i64,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusCount {
+    pub label: &'static str,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MailRow {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub case_reference: Option<String>,
+    pub status_label: &'static str,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub can_send_again: bool,
+}
+
+/// The outgoing mail page (administrators only).
+pub fn admin_page(conn: &mut DbConnection, admin: &User) -> ServiceResult<MailPage> {
+    may_administer(admin)?;
+    let retrying = rows::count_retrying(conn)?;
+    let queued = rows::count_with_status(conn, rows::QUEUED)?;
+    let counts = vec![
+        StatusCount { label: "Waiting to send", count: queued - retrying },
+        StatusCount { label: "Retrying", count: retrying },
+        StatusCount { label: "Sending", count: rows::count_with_status(conn, rows::SENDING)? },
+        StatusCount { label: "Sent", count: rows::count_with_status(conn, rows::SENT)? },
+        StatusCount { label: "Failed", count: rows::count_with_status(conn, rows::FAILED)? },
+    ];
+    let mut references: HashMap<String, Option<String>> = HashMap::new();
+    let mut view = |conn: &mut DbConnection, m: OutboxMessage| -> QueryResult<MailRow> {
+        let case_reference = match &m.case_id {
+            Some(id) => match references.get(id) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = case_rows::find(conn, id)?.map(|c| c.reference);
+                    references.insert(id.clone(), r.clone());
+                    r
+                }
+            },
+            None => None,
+        };
+        let failed = m.status == rows::FAILED;
+        Ok(MailRow {
+            status_label: status_label(&m.status, m.attempts),
+            next_attempt_at: (m.status == rows::QUEUED).then_some(m.next_attempt_at),
+            can_send_again: failed,
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            case_reference,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+        })
+    };
+    let mut failed = Vec::new();
+    for m in rows::list_with_status(conn, &[rows::FAILED], ADMIN_LIST_LIMIT)? {
+        failed.push(view(conn, m)?);
+    }
+    let mut waiting = Vec::new();
+    for m in rows::list_with_status(conn, &[rows::QUEUED, rows::SENDING], ADMIN_LIST_LIMIT)? {
+        waiting.push(view(conn, m)?);
+    }
+    Ok(MailPage { counts, failed, waiting, list_limit: ADMIN_LIST_LIMIT, max_attempts: MAX_ATTEMPTS })
+}
+
+/// "Send again": a failed message goes back in the queue with its attempts reset (the worker
+/// sends it on its next round), with an audit entry. Refused if it is not failed.
+pub fn send_again(conn: &mut DbConnection, actor: &Actor, admin: &User, id: &str) -> ServiceResult<OutboxMessage> {
+    may_administer(admin)?;
+    crate::db::write(conn, |conn| {
+        let message = rows::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+        if !rows::requeue_failed(conn, &message.id, now())? {
+            return Err(ServiceError::refused("This email has not failed, so it is not sent again"));
+        }
+        let mut event = Event::new("mail.requeued", "outbox", &message.id)
+            .summary(format!("Failed email \"{}\" queued to be sent again", message.subject))
+            .details(serde_json::json!({ "attempts_before": message.attempts, "last_error": message.last_error }));
+        if let Some(case_id) = &message.case_id {
+            event = event.case(case_id);
+        }
+        audit::record(conn, actor, event)?;
+        Ok(message)
+    })
 }

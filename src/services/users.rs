@@ -10,6 +10,7 @@ use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::{hash_password, MIN_PASSWORD_LENGTH};
 use crate::services::settings::may_administer;
+use crate::services::text::check_one_line;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -183,6 +184,8 @@ pub fn create_with_hasher(
     hash: impl FnOnce(&str) -> Result<String, String>,
 ) -> ServiceResult<User> {
     let mut errors = FieldErrors::default();
+    check_one_line(&mut errors, "email", &input.email, "the email address");
+    check_one_line(&mut errors, "name", &input.name, "the name");
     let email = input.email.trim().to_lowercase();
     if email.is_empty() {
         errors.add("email", "Enter an email address");
@@ -251,6 +254,7 @@ pub fn update(
     may_administer(admin)?;
     let user = users::find(conn, id)?.ok_or(ServiceError::NotFound)?;
     let mut errors = FieldErrors::default();
+    check_one_line(&mut errors, "name", &input.name, "the name");
     let name = clean(&input.name);
     if name.is_none() {
         errors.add("name", "Enter the person's full name");

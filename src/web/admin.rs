@@ -1,7 +1,8 @@
-//! Admin pages: users, council closure days and deadlines. The services decide who may use them.
+//! Admin pages: users, council closure days, deadlines and outgoing mail. The services decide who may use them.
 
 use crate::error::{AppError, AppResult};
 use crate::services::calendar::{self, ClosureForm};
+use crate::services::outbox;
 use crate::services::settings::{self, DeadlinesForm};
 use crate::services::users::{self, UserInput, UserUpdate};
 use crate::services::FieldErrors;
@@ -224,4 +225,27 @@ pub async fn update_settings(
         Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("Deadlines saved"))),
         Err(errors) => deadlines_page(&ctx, &state, Some(form), &errors).await,
     }
+}
+
+/// Outgoing mail: counts by status, failed and waiting messages.
+pub async fn mail(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(outbox::admin_page(conn, &admin)?)).await?;
+    render::page(&ctx, "admin/mail.html", tera::Context::from_serialize(&view)?)
+}
+
+/// "Send again" for a failed message.
+pub async fn send_mail_again(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let (actor, id) = (ctx.actor(), id.into_inner());
+    let back = "/admin/mail";
+    let message = state
+        .db(move |conn| Ok(outbox::send_again(conn, &actor, &admin, &id)))
+        .await?
+        .or_back_with_message(&ctx, back)?;
+    Ok(redirect_with(&ctx, back, Flash::success(format!("The email to {} will be sent again", message.to_address))))
 }

@@ -108,5 +108,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::post().to(admin::update_settings))
         .route("/admin/closure-days", web::get().to(admin::closure_days))
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
-        .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day));
+        .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day))
+        .route("/admin/mail", web::get().to(admin::mail))
+        .route("/admin/mail/{id}/send-again", web::post().to(admin::send_mail_again));
 }

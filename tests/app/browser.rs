@@ -414,3 +414,26 @@ async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
     b.shot("24-closed-after-sanctions").await;
     b.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn an_admin_sees_failed_mail_and_sends_it_again() {
+    let app = TestApp::spawn_demo().await;
+    let case =
+        crate::fixtures::submit_public(&app, &crate::fixtures::complaint(&app), &[("files", "s.png", PNG)]).await;
+    let at = standards_desk::models::now() - chrono::Duration::hours(1);
+    let bad = crate::rows::insert_outbox(&app, Some(&case.id), "not an address", "Jo", at);
+    app.state.send_due_mail().await.unwrap();
+    let b = Browser::start(&app, true).await;
+    sign_in(&b, "admin@southvale.example").await;
+    b.goto("/admin").await;
+    b.submit("main a[href='/admin/mail']").await;
+    let page = b.text().await;
+    assert!(page.contains("is not valid") && page.contains(&case.reference), "{page}");
+    b.shot("admin-mail").await;
+    b.submit(&format!("form[action='/admin/mail/{bad}/send-again'] button")).await;
+    let page = b.text().await;
+    assert!(page.contains("will be sent again") && page.contains("No failed messages."), "{page}");
+    assert_eq!(crate::rows::outbox_message(&app, &bad).status, "queued");
+    b.close().await;
+}

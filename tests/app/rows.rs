@@ -207,3 +207,47 @@ pub fn capacity_question_codes(app: &TestApp) -> Vec<String> {
         .load(&mut app.conn())
         .expect("capacity questions")
 }
+
+/// Writes an outbox row by hand, as one stored before names were checked at intake might be;
+/// due at `due`. Returns its id.
+pub fn insert_outbox(
+    app: &TestApp,
+    case_id: Option<&str>,
+    to_address: &str,
+    to_name: &str,
+    due: NaiveDateTime,
+) -> String {
+    use standards_desk::models::outbox::{self as outbox_rows, OutboxMessage};
+    let id = standards_desk::models::new_id();
+    let message = OutboxMessage {
+        id: id.clone(),
+        case_id: case_id.map(str::to_string),
+        template: "acknowledgement".into(),
+        to_address: to_address.into(),
+        to_name: Some(to_name.into()),
+        subject: "Your complaint\r\nBcc: subject@evil.example".into(),
+        body_text: "Dear complainant,\r\nThank you.\n".into(),
+        body_html: None,
+        status: outbox_rows::QUEUED.into(),
+        attempts: 0,
+        next_attempt_at: due,
+        last_error: None,
+        created_at: due,
+        sent_at: None,
+    };
+    outbox_rows::insert(&mut app.conn(), &message).expect("outbox row");
+    id
+}
+
+/// One outbox message.
+pub fn outbox_message(app: &TestApp, id: &str) -> standards_desk::models::outbox::OutboxMessage {
+    standards_desk::models::outbox::find(&mut app.conn(), id).expect("outbox").expect("the message exists")
+}
+
+/// Leaves a message as a worker that crashed mid-send would: `sending`, claimed `at`.
+pub fn outbox_left_sending(app: &TestApp, id: &str, at: NaiveDateTime) {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(at), outbox::sent_at.eq(None::<NaiveDateTime>)))
+        .execute(&mut app.conn())
+        .expect("outbox");
+}

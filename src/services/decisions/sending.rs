@@ -147,6 +147,14 @@ pub fn send_notices(
             {
                 e.add(&format!("body_{}", edit.id), "A notice needs a subject and a text");
             }
+            if drafts.iter().any(|n| n.id == edit.id) {
+                crate::services::text::check_one_line(
+                    &mut e,
+                    &format!("subject_{}", edit.id),
+                    &edit.subject,
+                    "the subject",
+                );
+            }
         }
         e.into_result()?;
         let mut sent = 0;

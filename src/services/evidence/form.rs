@@ -134,6 +134,14 @@ pub(super) fn check(
     today: NaiveDate,
 ) -> ServiceResult<Checked> {
     let mut e = FieldErrors::default();
+    for (field, value, what) in [
+        ("title", &form.title, "the title"),
+        ("url", &form.url, "the web address"),
+        ("account_handle", &form.account_handle, "the account handle"),
+        ("display_name", &form.display_name, "the display name"),
+    ] {
+        crate::services::text::check_one_line(&mut e, field, value, what);
+    }
     let kind = EvidenceKind::parse(&form.kind);
     if kind.is_none() {
         e.add("kind", "Select whether this is a post or an account profile");

@@ -409,6 +409,9 @@ pub fn set_status(
         rules::may_change(user, &case)?;
         let status = EvidenceStatus::parse(status)
             .ok_or_else(|| ServiceError::invalid("status", "Select live, removed or unknown"))?;
+        if !crate::services::text::is_one_line(note) {
+            return Err(ServiceError::invalid("note", crate::services::text::one_line_message("the note")));
+        }
         rows::set_status(conn, &item.id, status, now())?;
         let details = custody::StatusChecked { from: item.status.as_str(), note: clean(note), to: status.as_str() };
         append_custody(conn, actor, &item.id, CustodyAction::StatusChanged, None, &details)?;

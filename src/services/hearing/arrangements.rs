@@ -106,6 +106,13 @@ pub fn save_hearing(
         let existing = rows::hearing_for_case(conn, &case.id)?;
         may_save_hearing(user, &case, existing.as_ref())?;
         let mut e = FieldErrors::default();
+        for (field, value, what) in [
+            ("venue", &input.venue, "the venue"),
+            ("remote_link", &input.remote_link, "the link"),
+            ("member_representative", &input.member_representative, "the representative's name"),
+        ] {
+            crate::services::text::check_one_line(&mut e, field, value, what);
+        }
         let day = date_field(&mut e, "date", &input.day, &input.month, &input.year);
         if day.is_some_and(|d| d < today) {
             e.add("date", "The hearing date must be today or in the future");

@@ -6,6 +6,7 @@ use crate::models::authority::{self as authority_rows, Authority};
 use crate::models::code::{self as code_rows, CodeProvision};
 use crate::models::member::{self as member_rows, Member, Membership};
 pub use crate::services::cases::Choice;
+use crate::services::text;
 use crate::services::urls;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceResult};
@@ -182,6 +183,14 @@ pub fn check(
 ) -> ServiceResult<Checked> {
     let mut e = FieldErrors::default();
     let f = form;
+    for (field, value, what) in [
+        ("complainant_name", &f.complainant_name, "the name"),
+        ("complainant_email", &f.complainant_email, "the email address"),
+        ("complainant_phone", &f.complainant_phone, "the telephone number"),
+        ("unlisted_name", &f.unlisted_name, "the councillor's name"),
+    ] {
+        text::check_one_line(&mut e, field, value, what);
+    }
     if clean(&f.complainant_name).is_none() {
         e.add("complainant_name", "Enter your full name");
     }

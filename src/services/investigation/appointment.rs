@@ -40,6 +40,7 @@ pub fn appoint(
         let case = cases::find_visible(conn, user, reference)?;
         may_appoint(user, &case, rows::investigation_for_case(conn, &case.id)?.as_ref())?;
         let mut e = FieldErrors::default();
+        crate::services::text::check_one_line(&mut e, "external_name", &input.external_name, "the name");
         let mut investigator = None;
         let mut external = None;
         if input.investigator == "external" {

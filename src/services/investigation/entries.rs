@@ -87,6 +87,7 @@ pub fn add_entry(
             e.add("kind", "Select what you are adding");
         }
         let is_report = input.is_report();
+        crate::services::text::check_one_line(&mut e, "title", &input.title, "who was interviewed, or the title,");
         let title = clean(&input.title);
         if title.is_none() && input.kind == "interview" {
             e.add("title", "Enter who was interviewed");

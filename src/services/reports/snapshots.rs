@@ -68,6 +68,7 @@ pub fn save_snapshot(
     may_present(user)?;
     let period = query.period(today).map_err(ServiceError::Invalid)?;
     let mut e = FieldErrors::default();
+    crate::services::text::check_one_line(&mut e, "meeting", &input.meeting, "the meeting");
     let meeting = clean(&input.meeting);
     if meeting.is_none() {
         e.add("meeting", "Enter the meeting the report is presented to");

@@ -32,6 +32,7 @@ pub fn add_action(
         if !vocab::INFORMAL_ACTION_KINDS.iter().any(|(v, _)| *v == kind) {
             e.add("kind", "Select the kind of action");
         }
+        crate::services::text::check_one_line(&mut e, "description", description, "what was agreed");
         if clean(description).is_none() {
             e.add("description", "Describe the agreed action");
         }

@@ -79,6 +79,13 @@ pub fn request(
         let items = evidence_rows::list_items(conn, &case.id)?;
         rules::may_request(user, &case, items.len() as i64)?;
         let mut e = FieldErrors::default();
+        for (field, value, what) in [
+            ("addressee_name", &input.addressee_name, "the name"),
+            ("platform_reference", &input.platform_reference, "the reference"),
+            ("to_address", &input.to_address, "the email address"),
+        ] {
+            crate::services::text::check_one_line(&mut e, field, value, what);
+        }
         if input.items.is_empty() {
             e.add("items", "Select the posts to be removed");
         }
