@@ -214,6 +214,17 @@ async fn a_welsh_private_suggestion_and_conclusion_show_the_disrepute_reminder()
     let conclusion = page.body.split("<h2 class=\"govuk-heading-m\">Conclusion</h2>").nth(1).expect("concluded");
     assert!(conclusion.contains(reminder), "the conclusion keeps the reminder");
 
+    // The committee report counts conclusions by the version of the test they answered.
+    let today = chrono::Utc::now().date_naive();
+    let period = format!("{today}:{today}");
+    let report = browser.get(&format!("/reports?period={period}")).await;
+    report.assert_status(200).assert_contains("Capacity conclusions by capacity test version");
+    let table =
+        report.body.split("id=\"table-capacity-version\"").nth(1).expect("the table").split("</table>").next().unwrap();
+    assert!(table.contains("Version 2: Private capacity: the code does not apply"), "{table}");
+    let csv = browser.get(&format!("/reports/figures.csv?period={period}")).await.ok_body();
+    assert!(csv.contains("Version 2: Private capacity: the code does not apply"), "{csv}");
+
     // In England the same answers close the allegation, with no Welsh reminder.
     let english = log(&app, "Dave Dunn", "southvale", "https://example.org/e", "Abuse of rival football fans");
     let a = assessment::assess(
