@@ -292,6 +292,8 @@ pub struct LoadReport {
 pub fn load(conn: &mut DbConnection) -> Result<LoadReport, String> {
     let mut report = LoadReport::default();
     let actor = Actor::system("reference data");
+    // Every definition is checked before anything is loaded: a broken one stops here.
+    let capacity = capacity_definitions()?;
     for seed in code_seeds()? {
         let done = crate::db::write(conn, |conn| -> diesel::QueryResult<bool> {
             let code = match codes::find_code_by_slug(conn, &seed.slug)? {
@@ -347,7 +349,7 @@ pub fn load(conn: &mut DbConnection) -> Result<LoadReport, String> {
         }
     }
 
-    for (def, text) in capacity_definitions()? {
+    for (def, text) in capacity {
         let checksum = sha256_hex(text.as_bytes());
         let outcome = crate::db::write(conn, |conn| -> diesel::QueryResult<Result<bool, String>> {
             if let Some(existing) = cap::find_version(conn, def.version)? {
