@@ -105,7 +105,6 @@ pub fn evaluate(def: &CapacityDefinition, answers: &BTreeMap<String, Answer>, na
     if let Some(c) = &fired.when {
         c.questions(&mut codes);
     }
-    codes.dedup();
     let order: Vec<&str> = def.questions.iter().map(|q| q.code.as_str()).collect();
     codes.sort_by_key(|c| order.iter().position(|o| o == c));
     codes.dedup();
