@@ -57,3 +57,16 @@ pub fn insert_question(conn: &mut DbConnection, q: &CapacityQuestion) -> QueryRe
 pub fn definition_text(conn: &mut DbConnection, test_version_id: &str) -> QueryResult<String> {
     capacity_test_versions::table.find(test_version_id).select(capacity_test_versions::definition).first(conn)
 }
+
+/// The version number of a loaded test version.
+pub fn version_number(conn: &mut DbConnection, test_version_id: &str) -> QueryResult<i32> {
+    capacity_test_versions::table.find(test_version_id).select(capacity_test_versions::version).first(conn)
+}
+
+/// Every loaded test version, oldest first.
+pub fn list_versions(conn: &mut DbConnection) -> QueryResult<Vec<CapacityTestVersion>> {
+    capacity_test_versions::table
+        .order(capacity_test_versions::version.asc())
+        .select(CapacityTestVersion::as_select())
+        .load(conn)
+}

@@ -137,6 +137,21 @@ pub fn allegations_by_provision(conn: &mut DbConnection, w: Window) -> QueryResu
 // ---------------------------------------------------------------------------------------------
 // Assessments, decisions and closures
 
+/// Capacity conclusions reached in the window, by the capacity test version answered (its id)
+/// and the concluded outcome.
+pub fn capacity_conclusions_by_test_version(
+    conn: &mut DbConnection,
+    w: Window,
+) -> QueryResult<Vec<(String, Option<String>, i64)>> {
+    capacity_assessments::table
+        .inner_join(cases::table)
+        .filter(capacity_assessments::concluded_at.ge(w.start()).and(capacity_assessments::concluded_at.lt(w.end())))
+        .filter(cases::authority_id.eq_any(w.authority_ids))
+        .group_by((capacity_assessments::test_version_id, capacity_assessments::concluded_outcome))
+        .select((capacity_assessments::test_version_id, capacity_assessments::concluded_outcome, count_star()))
+        .load(conn)
+}
+
 /// Capacity conclusions reached in the window, by concluded outcome.
 pub fn capacity_conclusions(conn: &mut DbConnection, w: Window) -> QueryResult<Vec<(Option<String>, i64)>> {
     capacity_assessments::table

@@ -141,6 +141,7 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
     if can(user, Permission::Administer) {
         nav.push(("/admin", "Admin"));
     }
+    nav.push(("/help/capacity-test", "Help"));
     nav
 }
 

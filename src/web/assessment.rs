@@ -368,3 +368,11 @@ pub async fn review(
         .or_back_with_message(&ctx, &format!("/cases/{reference}#decisions"))?;
     Ok(redirect_with(&ctx, &format!("/cases/{reference}"), Flash::success("Review request recorded")))
 }
+
+/// `/help/capacity-test`: every version of the capacity test explained from its definition, for
+/// any signed-in user.
+pub async fn help(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let help = state.db(move |conn| Ok(assessment::capacity_test_help(conn, &user)?)).await?;
+    render::page(&ctx, "help/capacity_test.html", tera::Context::from_serialize(&help)?)
+}

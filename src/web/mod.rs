@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/evidence/{number}/correct", web::get().to(evidence::correct_form))
         .route("/cases/{reference}/evidence/{number}/correct", web::post().to(evidence::correct))
         .route("/cases/{reference}/evidence/{number}/files/{file}", web::get().to(evidence::file))
+        .route("/help/capacity-test", web::get().to(assessment::help))
         .route("/reports", web::get().to(reports::index))
         .route("/reports/figures.csv", web::get().to(reports::figures_csv))
         .route("/reports/cases.csv", web::get().to(reports::cases_csv))

@@ -305,6 +305,10 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     b.submit("main form button[type=submit]").await;
     assert!(b.text().await.contains("Suggested: Official capacity"));
     b.shot("13-assessment").await;
+    // How the capacity test works: every version, from the definitions.
+    b.goto("/help/capacity-test").await;
+    assert!(b.text().await.contains("Version 2 (current)"));
+    b.shot("13b-capacity-test-help").await;
 
     // Request removal, then record it with a re-capture.
     b.goto(&format!("/cases/{reference}/takedowns/new")).await;

@@ -70,7 +70,7 @@ async fn reference_data_loads_once_and_again_changes_nothing() {
     assert_eq!(headings[9], "Gifts and hospitality");
     let codes = rows::capacity_question_codes(&app);
     assert_eq!(codes.first().map(String::as_str), Some("G1"));
-    assert_eq!(codes.len(), 15, "G1, G2, C1 to C11, P1, P2");
+    assert_eq!(codes.len(), 30, "G1, G2, C1 to C11, P1, P2 of each of versions 1 and 2");
     assert!(codes.contains(&"C11".to_string()) && codes.contains(&"P2".to_string()));
 
     let again = reference::load(&mut conn).unwrap();
@@ -83,6 +83,8 @@ fn the_capacity_test_definition_is_consistent() {
     let defs = reference::capacity_definitions().unwrap();
     assert_eq!(defs[0].0.version, 1);
     assert_eq!(defs[0].0.outcomes.len(), 4);
+    assert_eq!(defs[1].0.version, 2);
+    assert_eq!(defs[1].0.outcomes.keys().collect::<Vec<_>>(), defs[0].0.outcomes.keys().collect::<Vec<_>>());
 }
 
 #[actix_web::test]

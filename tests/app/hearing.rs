@@ -436,7 +436,12 @@ async fn the_bundle_lists_every_evidence_hash_and_only_the_panel_sees_it() {
     let panel = app.new_browser();
     panel.login("committee3@southvale.example", "demo-password").await;
     let bundle = panel.get(&format!("/cases/{}/hearing/bundle", case.reference)).await;
-    bundle.assert_status(200).assert_contains("Index").assert_contains("Capacity and Article 10 assessments");
+    bundle
+        .assert_status(200)
+        .assert_contains("Index")
+        .assert_contains("Capacity and Article 10 assessments")
+        .assert_contains("on capacity test version 2)")
+        .assert_contains("Concluded: Official capacity: the code applies");
     for h in &hashes {
         bundle.assert_contains(h);
     }

@@ -10,6 +10,7 @@ mod assessment;
 mod auth;
 mod browser;
 mod calendar;
+mod capacity_v2;
 mod cases;
 mod cli;
 mod database;

@@ -1,8 +1,8 @@
 //! Capacity assessments: an officer answers the versioned test for a member (a new version each
 //! time) and the engine suggests; the Monitoring Officer concludes.
 
-use super::engaged::engaged_authority;
-use super::engine::{self, Answer};
+use super::engaged::{engaged_authority, EngagedAuthority};
+use super::engine::{self, Answer, Nation};
 use super::rules;
 use crate::db::DbConnection;
 use crate::models::assessment::{self as rows, CapacityAnswer, CapacityAssessment};
@@ -23,7 +23,21 @@ use std::collections::BTreeMap;
 /// The test definition an assessment used (versions never change once loaded).
 pub fn definition(conn: &mut DbConnection, test_version_id: &str) -> ServiceResult<CapacityDefinition> {
     let text = test_rows::definition_text(conn, test_version_id)?;
-    serde_json::from_str(&text).map_err(|e| ServiceError::Internal(format!("capacity test definition: {e}")))
+    crate::services::reference::parse_capacity_definition("as stored", &text).map_err(ServiceError::Internal)
+}
+
+/// The nation whose meaning of an outcome applies: that of the council concluded as engaged,
+/// else the suggested one; when nothing settles it and a Welsh council is among the member's,
+/// Wales (so its reminder is not lost).
+pub(super) fn nation(engaged: &EngagedAuthority, concluded_authority_id: Option<&str>) -> Nation {
+    let chosen = concluded_authority_id
+        .and_then(|id| engaged.candidates.iter().find(|c| c.id == id))
+        .or(engaged.suggested.as_ref());
+    match chosen {
+        Some(a) => Nation::of(&a.nation),
+        None if engaged.candidates.iter().any(|c| c.nation == "wales") => Nation::Wales,
+        None => Nation::England,
+    }
 }
 
 /// The current test (the latest version loaded) and its definition.
@@ -106,9 +120,9 @@ pub fn assess(
             }
         }
         errors.into_result()?;
-        let suggestion = engine::evaluate(&def, &answers);
         let role_used = clean(&input.role_used);
         let engaged = engaged_authority(conn, &case, &member.id, role_used.as_deref())?;
+        let suggestion = engine::evaluate(&def, &answers, nation(&engaged, None));
         let version = rows::latest_for_member(conn, &case.id, &member.id)?.map(|a| a.version + 1).unwrap_or(1);
         let assessment = CapacityAssessment {
             id: new_id(),
@@ -150,8 +164,8 @@ pub fn assess(
             conn,
             actor,
             Event::new("capacity.assessed", "capacity_assessment", &assessment.id).case(&case.id).summary(format!(
-                "Capacity assessment of {} (version {version}): suggests {} by rule {}",
-                member.full_name, suggestion.outcome_label, suggestion.rule
+                "Capacity assessment of {} (version {version}, on capacity test version {}): suggests {} by rule {}",
+                member.full_name, def.version, suggestion.outcome_label, suggestion.rule
             )),
         )?;
         Ok(assessment)

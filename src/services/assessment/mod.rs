@@ -8,12 +8,14 @@
 //! - `capacity`: assessing and concluding
 //! - `article10`, `independent_person`: the other parts of the stage
 //! - `pages`, `summary`: the typed views (the assessment pages; the case page's section)
+//! - `help`: the test explained from its definitions (every version), for `/help/capacity-test`
 //! - `rules`: who may do what, used by the actions to refuse and by the views for their flags
 
 pub mod article10;
 pub mod capacity;
 pub mod engaged;
 pub mod engine;
+pub mod help;
 pub mod independent_person;
 pub mod pages;
 pub mod rules;
@@ -25,6 +27,7 @@ pub use crate::services::vocab::Choice;
 pub use article10::{record_article10, Article10Input, Article10View};
 pub use capacity::{assess, conclude, definition, AnswerInput, ConcludeInput};
 pub use engaged::{engaged_authority, EngagedAuthority};
+pub use help::{capacity_test_help, CapacityHelp};
 pub use independent_person::{record_ip_view, request_ip_view, request_page, IpRequestInput, IpRequestPage};
 pub use pages::{detail, form_data, AssessmentDetail, AssessmentForm, DetailForms};
 pub use summary::{summary, AssessmentSummary};

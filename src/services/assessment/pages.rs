@@ -2,13 +2,14 @@
 //! Article 10 stage), and the form that starts a new version.
 
 use super::article10::{Article10Input, Article10View};
-use super::capacity::{current_test, definition, AnswerInput, ConcludeInput};
+use super::capacity::{current_test, definition, nation, AnswerInput, ConcludeInput};
 use super::engaged::engaged_authority;
 use super::engine::{self, Answer, Suggestion};
 use super::rules;
 use crate::db::DbConnection;
 use crate::models::assessment as rows;
 use crate::models::authority::Authority;
+use crate::models::capacity as test_rows;
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
 use crate::services::cases;
@@ -53,6 +54,8 @@ pub struct EngagedView {
 pub struct VersionView {
     pub id: String,
     pub version: i32,
+    /// The version of the capacity test it answered.
+    pub test_version: i32,
     pub created_at: NaiveDateTime,
     pub suggested: &'static str,
     pub concluded: Option<&'static str>,
@@ -82,6 +85,9 @@ pub struct AssessmentDetail {
     pub engaged: EngagedView,
     pub concluded: bool,
     pub concluded_label: Option<&'static str>,
+    /// What the test's definition says follows from the conclusion in the engaged council's
+    /// nation (version 2 on; in Wales a private conclusion keeps the disrepute reminder).
+    pub conclusion_note: Option<String>,
     pub engaged_authority: Option<String>,
     pub conclusion_reason: Option<String>,
     pub concluded_at: Option<NaiveDateTime>,
@@ -132,7 +138,9 @@ pub fn detail(
     let items = crate::models::evidence::list_items(conn, &case.id)?;
     let by_code: BTreeMap<String, Answer> =
         answers.iter().map(|x| (x.question_code.clone(), Answer::parse(&x.answer))).collect();
-    let suggestion = engine::evaluate(&def, &by_code);
+    let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref())?;
+    let nation = nation(&engaged, a.engaged_authority_id.as_deref());
+    let suggestion = engine::evaluate(&def, &by_code, nation);
     let mut questions = Vec::new();
     for q in &def.questions {
         let ans = answers.iter().find(|x| x.question_code == q.code);
@@ -161,21 +169,26 @@ pub fn detail(
         });
     }
     let member = member_rows::find(conn, &a.member_id)?.ok_or(ServiceError::NotFound)?;
-    let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref())?;
     let name_of = |id: &Option<String>, list: &[Authority]| {
         id.as_ref().and_then(|i| list.iter().find(|x| &x.id == i)).map(|x| x.name.clone())
     };
-    let versions: Vec<_> = rows::assessments_for_case(conn, &case.id)?
-        .into_iter()
-        .filter(|v| v.member_id == a.member_id)
-        .map(|v| VersionView {
+    let mut versions = Vec::new();
+    for v in rows::assessments_for_case(conn, &case.id)?.into_iter().filter(|v| v.member_id == a.member_id) {
+        versions.push(VersionView {
+            test_version: test_rows::version_number(conn, &v.test_version_id)?,
             id: v.id,
             version: v.version,
             created_at: v.created_at,
             suggested: outcome_label(&v.suggested_outcome),
             concluded: v.concluded_outcome.as_deref().map(outcome_label),
-        })
-        .collect();
+        });
+    }
+    let conclusion_note = a
+        .concluded_outcome
+        .as_deref()
+        .and_then(|o| def.outcomes.get(o))
+        .and_then(|o| o.note(nation.as_str()))
+        .map(str::to_string);
     let latest = rows::latest_for_member(conn, &case.id, &a.member_id)?.is_some_and(|l| l.id == a.id);
     let concluded_by = match &a.concluded_by_user_id {
         Some(id) => user_rows::find(conn, id)?.map(|u| u.name),
@@ -208,6 +221,7 @@ pub fn detail(
         },
         concluded: a.concluded_at.is_some(),
         concluded_label: a.concluded_outcome.as_deref().map(outcome_label),
+        conclusion_note,
         engaged_authority: name_of(&a.engaged_authority_id, &engaged.candidates),
         conclusion_reason: a.conclusion_reason.clone(),
         concluded_at: a.concluded_at,
@@ -240,6 +254,12 @@ pub struct AssessmentForm {
     pub member: String,
     pub member_id: String,
     pub test_title: String,
+    pub test_version: i32,
+    /// The version of the test the previous assessment answered, if there is one.
+    pub previous_test_version: Option<i32>,
+    /// Questions worded differently from the version the previous assessment answered: their
+    /// previous answers are not carried over.
+    pub reworded: Vec<String>,
     pub questions: Vec<FormQuestion>,
     pub evidence_items: Vec<Choice>,
     /// The member's councils at the time, for "whose role was used".
@@ -275,6 +295,20 @@ pub fn form_data(
         Some(p) => rows::answers(conn, &p.id)?,
         None => Vec::new(),
     };
+    let previous_def = match &previous {
+        Some(p) => Some(definition(conn, &p.test_version_id)?),
+        None => None,
+    };
+    // A question asked differently in the previous version is answered afresh.
+    let reworded: Vec<String> = match &previous_def {
+        Some(old) if old.version != def.version => def
+            .questions
+            .iter()
+            .filter(|q| old.questions.iter().find(|o| o.code == q.code).is_none_or(|o| o.question != q.question))
+            .map(|q| q.code.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     let engaged = engaged_authority(conn, &case, &member.id, None)?;
     let evidence_items = crate::services::evidence::list_for_case(conn, &case)?
         .into_iter()
@@ -282,7 +316,7 @@ pub fn form_data(
         .collect();
     let mut questions = Vec::new();
     for q in def.questions {
-        let prev = previous_answers.iter().find(|x| x.question_code == q.code);
+        let prev = previous_answers.iter().find(|x| x.question_code == q.code && !reworded.contains(&q.code));
         let evidence = match prev {
             Some(x) => rows::answer_evidence(conn, &x.id)?,
             None => Vec::new(),
@@ -303,6 +337,9 @@ pub fn form_data(
         member: member.full_name,
         member_id: member.id,
         test_title: def.title,
+        test_version: def.version,
+        previous_test_version: previous_def.map(|d| d.version),
+        reworded,
         questions,
         evidence_items,
         councils: engaged.candidates.iter().map(|c| Choice::new(&c.id, &c.name)).collect(),

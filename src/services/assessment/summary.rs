@@ -21,6 +21,8 @@ pub struct MemberCapacity {
     /// The latest assessment's id, if assessed.
     pub assessment: Option<String>,
     pub version: Option<i32>,
+    /// The version of the capacity test the latest assessment answered.
+    pub test_version: Option<i32>,
     /// The engine's suggestion, in words.
     pub suggested: Option<&'static str>,
     /// The conclusion, in words.
@@ -123,7 +125,12 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
     let mut members = Vec::new();
     for m in member_rows::list_for_case(conn, &case.id)? {
         let latest = rows::latest_for_member(conn, &case.id, &m.id)?;
+        let test_version = match &latest {
+            Some(a) => Some(crate::models::capacity::version_number(conn, &a.test_version_id)?),
+            None => None,
+        };
         members.push(MemberCapacity {
+            test_version,
             id: m.id,
             name: m.full_name,
             assessment: latest.as_ref().map(|a| a.id.clone()),

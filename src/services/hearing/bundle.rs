@@ -53,6 +53,8 @@ pub struct BundleComplaint {
 pub struct BundleAssessment {
     pub member: String,
     pub version: i32,
+    /// The version of the capacity test it answered.
+    pub test_version: i32,
     pub suggested: String,
     pub rule: String,
     pub concluded: Option<String>,
@@ -126,9 +128,10 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         assessments.push(BundleAssessment {
             member: m.full_name,
             version: a.version,
-            suggested: a.suggested_outcome.clone(),
+            test_version: def.version,
+            suggested: def.outcome_label(&a.suggested_outcome),
             rule: a.suggested_rule.clone(),
-            concluded: a.concluded_outcome.clone(),
+            concluded: a.concluded_outcome.as_deref().map(|o| vocab::label(&vocab::CAPACITY_OUTCOMES, o).to_string()),
             reason: a.conclusion_reason.clone(),
             engaged,
             answers,

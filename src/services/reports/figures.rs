@@ -108,6 +108,9 @@ pub fn figures(
         f.tables.insert(TableId::Provision, by_provision(conn, w)?);
     }
     f.tables.insert(TableId::Capacity, capacity(conn, w)?);
+    if detail == Detail::Report {
+        f.tables.insert(TableId::CapacityByVersion, capacity_by_version(conn, w)?);
+    }
     f.tables.insert(TableId::InitialDecisions, decisions(conn, w, "initial-assessment")?);
     f.tables.insert(TableId::PostInvestigationDecisions, decisions(conn, w, "post-investigation")?);
     let closed = closed_by_outcome(conn, w)?;
@@ -179,6 +182,18 @@ pub fn capacity(conn: &mut DbConnection, w: Window) -> QueryResult<Counts> {
     for (outcome, n) in rows::capacity_conclusions(conn, w)? {
         let row = outcome.filter(|o| vocab::is_code(&vocab::CAPACITY_OUTCOMES, o));
         add(&mut c, code_or_unrecorded(row), n);
+    }
+    Ok(c)
+}
+
+/// Capacity conclusions by the version of the capacity test they answered (and outcome).
+pub fn capacity_by_version(conn: &mut DbConnection, w: Window) -> QueryResult<Counts> {
+    let mut c = Counts::new();
+    let versions = crate::models::capacity::list_versions(conn)?;
+    for (id, outcome, n) in rows::capacity_conclusions_by_test_version(conn, w)? {
+        let version = versions.iter().find(|v| v.id == id).map(|v| v.version).unwrap_or(0);
+        let outcome = outcome.filter(|o| vocab::is_code(&vocab::CAPACITY_OUTCOMES, o));
+        add(&mut c, RowId::CapacityVersion { version, outcome }, n);
     }
     Ok(c)
 }

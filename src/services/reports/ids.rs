@@ -14,6 +14,7 @@ pub enum TableId {
     Platform,
     Provision,
     Capacity,
+    CapacityByVersion,
     InitialDecisions,
     PostInvestigationDecisions,
     ClosedByOutcome,
@@ -26,13 +27,14 @@ pub enum TableId {
 
 impl TableId {
     /// Every table, in the order the report shows them.
-    pub const ALL: [TableId; 14] = [
+    pub const ALL: [TableId; 15] = [
         TableId::Source,
         TableId::Authority,
         TableId::Tier,
         TableId::Platform,
         TableId::Provision,
         TableId::Capacity,
+        TableId::CapacityByVersion,
         TableId::InitialDecisions,
         TableId::PostInvestigationDecisions,
         TableId::ClosedByOutcome,
@@ -51,6 +53,7 @@ impl TableId {
             TableId::Platform => "platform",
             TableId::Provision => "provision",
             TableId::Capacity => "capacity",
+            TableId::CapacityByVersion => "capacity-version",
             TableId::InitialDecisions => "initial",
             TableId::PostInvestigationDecisions => "post",
             TableId::ClosedByOutcome => "closed",
@@ -70,6 +73,7 @@ impl TableId {
             TableId::Platform => "Complaints received by platform",
             TableId::Provision => "Allegations by code of conduct provision",
             TableId::Capacity => "Capacity conclusions",
+            TableId::CapacityByVersion => "Capacity conclusions by capacity test version",
             TableId::InitialDecisions => "Initial assessment decisions",
             TableId::PostInvestigationDecisions => "Post-investigation decisions",
             TableId::ClosedByOutcome => "Cases closed, by outcome",
@@ -86,6 +90,7 @@ impl TableId {
         !matches!(
             self,
             TableId::PostInvestigationDecisions
+                | TableId::CapacityByVersion
                 | TableId::Investigations
                 | TableId::Hearings
                 | TableId::Sanctions
@@ -95,7 +100,7 @@ impl TableId {
 
     /// Whether the rows keep their own order (else the largest come first).
     pub fn fixed_order(self) -> bool {
-        matches!(self, TableId::Investigations | TableId::Hearings | TableId::Ageing)
+        matches!(self, TableId::CapacityByVersion | TableId::Investigations | TableId::Hearings | TableId::Ageing)
     }
 
     /// The code list a [`RowId::Code`] of this table comes from.
@@ -120,6 +125,13 @@ impl TableId {
             RowId::Tier(tier) => tier.label().to_string(),
             RowId::Provision { number, heading } => format!("{number} {heading}"),
             RowId::Reason(reason) => reason.clone(),
+            RowId::CapacityVersion { version, outcome } => format!(
+                "Version {version}: {}",
+                match outcome {
+                    Some(o) => vocab::label(&vocab::CAPACITY_OUTCOMES, o),
+                    None => "Other",
+                }
+            ),
             RowId::Unrecorded => match self {
                 TableId::Capacity => "Other",
                 TableId::ClosedByOutcome => "Closed",
@@ -156,6 +168,11 @@ pub enum RowId {
     },
     /// A closure reason as recorded on the case.
     Reason(String),
+    /// A capacity conclusion on a version of the capacity test (None: an outcome not in the list).
+    CapacityVersion {
+        version: i32,
+        outcome: Option<String>,
+    },
     /// Nothing recorded (no platform given, no closure reason, an outcome not in the list).
     Unrecorded,
     Investigations(InvestigationRow),
