@@ -75,8 +75,8 @@ impl Kind {
 pub const ALL_KINDS: &[Kind] =
     &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf, Kind::Html, Kind::Mhtml, Kind::Warc, Kind::Wacz];
 
-/// Screenshots and documents accepted with a complaint.
-pub const COMPLAINT_KINDS: &[Kind] = &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf];
+/// Screenshots, documents and saved pages (MHTML, only ever downloaded) accepted with a complaint.
+pub const COMPLAINT_KINDS: &[Kind] = &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf, Kind::Mhtml];
 /// What officers may attach to a captured post.
 pub const EVIDENCE_KINDS: &[Kind] = ALL_KINDS;
 
@@ -164,7 +164,7 @@ pub fn sniff_file(head: &[u8], path: &Path) -> Option<Kind> {
 pub enum UploadError {
     #[error("{name} is larger than {limit_mb} MB")]
     TooLarge { name: String, limit_mb: u64 },
-    #[error("{name} must be a PNG, JPEG, WebP or GIF image, or a PDF")]
+    #[error("{name} must be a PNG, JPEG, WebP or GIF image, a PDF, or a saved page (MHTML)")]
     WrongType { name: String },
     #[error("{name} must be a screenshot (PNG, JPEG, WebP, GIF), a PDF, a saved page (HTML or MHTML) or a web archive (WARC or WACZ)")]
     WrongEvidenceType { name: String },

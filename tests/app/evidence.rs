@@ -427,3 +427,65 @@ async fn verifying_evidence_by_multipart_without_a_token_is_refused_and_logs_not
     officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await.assert_status(200);
     officer.post_multipart(&path, &[], &[]).await.assert_status(200).assert_contains("Verif");
 }
+
+const MHTML: &[u8] = b"From: <Saved by Blink>\r\nSnapshot-Content-Location: https://www.facebook.com/CllrArcher/posts/1\r\nSubject: Cllr A\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\ttype=\"text/html\";\r\n\tboundary=\"----MultipartBoundary--abc----\"\r\n\r\n------MultipartBoundary--abc----\r\nContent-Type: text/html\r\nContent-Location: https://www.facebook.com/CllrArcher/posts/1\r\n\r\n<html><body><script>alert(1)</script>Post</body></html>\r\n------MultipartBoundary--abc------\r\n";
+
+/// The MHTML file is stored, listed as a saved page and only ever downloaded.
+async fn assert_mhtml_is_a_download(app: &TestApp, officer: &TestApp, case: &Case, number: i32) {
+    let item = rows::evidence_item_id(app, &case.id, number);
+    let files = evidence_rows::files(&mut app.conn(), &item).unwrap();
+    let f = files.iter().find(|f| f.sha256 == hex(MHTML)).expect("the MHTML file is an evidence file");
+    assert!(app.state.files.path_for(&f.sha256).exists());
+    for query in ["", "?download=1"] {
+        let res = officer.get(&format!("/cases/{}/evidence/E{number}/files/{}{query}", case.reference, f.id)).await;
+        res.assert_status(200);
+        assert!(res.header("content-disposition").unwrap().starts_with("attachment"), "never shown inline");
+        assert_eq!(res.header("content-type"), Some("application/octet-stream"));
+        assert_eq!(res.body.as_bytes(), MHTML);
+    }
+}
+
+#[actix_web::test]
+async fn an_mhtml_capture_labelled_multipart_related_is_accepted_as_a_file_on_both_forms() {
+    let app = TestApp::spawn_demo().await;
+    // The public form: a browser labels a .mhtml file multipart/related.
+    let fields = complaint(&app);
+    app.get("/complaints/new").await.assert_status(200);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = app
+        .post_multipart_typed("/complaints/new", &refs, &[("files", "post.mhtml", "multipart/related", MHTML)])
+        .await;
+    res.assert_status(303);
+    let check = app.follow(&res).await;
+    check.assert_status(200).assert_contains("post.mhtml");
+    let sent = app.post_form(res.location().unwrap(), &[]).await;
+    sent.assert_status(303);
+    let confirmation = app.follow(&sent).await;
+    confirmation.assert_status(200).assert_contains("Complaint sent");
+    let reference = confirmation.body.split("<strong>").nth(1).unwrap().split("</strong>").next().unwrap();
+    let case = standards_desk::models::case::find_by_reference(&mut app.conn(), reference).unwrap().unwrap();
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    assert_mhtml_is_a_download(&app, &officer, &case, 1).await;
+
+    // The staff evidence form, labelled message/rfc822 and multipart/related.
+    officer.get(&format!("/cases/{}/evidence/new", case.reference)).await.assert_status(200);
+    let res = officer
+        .post_multipart_typed(
+            &format!("/cases/{}/evidence/new", case.reference),
+            &capture_fields(),
+            &[
+                ("files", "capture.mhtml", "multipart/related; boundary=\"----MultipartBoundary--abc----\"", MHTML),
+                ("files", "capture.mht", "message/rfc822", MHTML),
+            ],
+        )
+        .await;
+    res.assert_status(303);
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("capture.mhtml")
+        .assert_contains("Saved web page (MHTML)");
+    assert_mhtml_is_a_download(&app, &officer, &case, 2).await;
+}

@@ -80,7 +80,7 @@ async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "innocent.png", EXE)]).await;
     res.assert_status(422)
-        .assert_contains("innocent.png must be a PNG, JPEG, WebP or GIF image, or a PDF")
+        .assert_contains("innocent.png must be a PNG, JPEG, WebP or GIF image, a PDF, or a saved page (MHTML)")
         .assert_contains("value=\"Jo Public\"");
     let big = [PNG, &[0u8; 100]].concat();
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "huge.png", &big)]).await;
