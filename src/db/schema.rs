@@ -477,6 +477,7 @@ diesel::table! {
         details -> Text,
         prev_hash -> Text,
         entry_hash -> Text,
+        hash_scheme -> Text,
     }
 }
 
