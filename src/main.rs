@@ -4,7 +4,7 @@ use standards_desk::db::{self, DbConnection};
 use standards_desk::models::user::{self as users, Role};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::users::{self as user_service, UserInput};
-use standards_desk::services::{auth, demo, intake, reference, ServiceError};
+use standards_desk::services::{auth, demo, drafts, reference, ServiceError};
 use standards_desk::{build_app, prepare_database, AppState};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -255,10 +255,16 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                let purged =
-                    housekeeping.db(|conn| Ok(auth::purge_expired(conn)? + intake::purge_stale_drafts(conn)?)).await;
-                if let Err(e) = purged {
-                    tracing::warn!(error = %e, "housekeeping failed");
+                let store = housekeeping.files.clone();
+                let purged = housekeeping
+                    .db(move |conn| Ok((auth::purge_expired(conn)?, drafts::housekeeping(conn, &store)?)))
+                    .await;
+                match purged {
+                    Ok((_, swept)) if swept.drafts + swept.files > 0 => {
+                        tracing::info!(drafts = swept.drafts, files = swept.files, "housekeeping")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
                 }
             }
         });

@@ -7,6 +7,8 @@ use crate::models::file::{self as rows, StoredFile};
 use crate::models::now;
 use crate::services::auth::{hex, random_token};
 use crate::services::ServiceResult;
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -291,6 +293,7 @@ pub fn commit_all(
     store: &FileStore,
     received: &[Received],
 ) -> ServiceResult<Vec<StoredUpload>> {
+    crate::db::lock_file_store(conn, false)?;
     let mut out = Vec::with_capacity(received.len());
     for r in received {
         store.place(r).map_err(crate::services::ServiceError::Internal)?;
@@ -304,6 +307,27 @@ pub fn commit_all(
         });
     }
     Ok(out)
+}
+
+/// Deletes stored files recorded before `before` that nothing refers to (see
+/// [`rows::unreferenced_stored`]): their rows, then their bytes, inside the caller's write
+/// transaction after [`crate::db::lock_file_store`] (exclusive). Returns how many went.
+pub fn delete_unreferenced(conn: &mut DbConnection, store: &FileStore, before: NaiveDateTime) -> QueryResult<usize> {
+    crate::db::lock_file_store(conn, true)?;
+    let mut deleted = 0;
+    for sha256 in rows::unreferenced_stored(conn, before, 1000)? {
+        rows::delete_stored(conn, &sha256)?;
+        let path = store.path_for(&sha256);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "an unreferenced stored file could not be deleted")
+            }
+        }
+        deleted += 1;
+    }
+    Ok(deleted)
 }
 
 /// A file name safe to show and to offer as a download name.
@@ -352,6 +376,7 @@ impl FileStore {
     /// there: nothing is ever overwritten) and records it. Blocking: call from the blocking pool.
     /// Services attach files with [`commit_all`].
     pub fn commit(&self, conn: &mut DbConnection, received: &Received) -> Result<StoredFile, String> {
+        crate::db::lock_file_store(conn, false).map_err(|e| e.to_string())?;
         self.place(received)?;
         let row = stored_row(received);
         rows::insert_stored_if_missing(conn, &row).map_err(|e| e.to_string())?;

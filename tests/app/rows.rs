@@ -220,6 +220,28 @@ pub fn delete_evidence_item(app: &TestApp, item_id: &str) {
     assert_eq!(diesel::delete(evidence_items::table.find(item_id)).execute(&mut conn).unwrap(), 1);
 }
 
+/// Time passing: every draft last touched, and every stored file stored, `days` ago.
+pub fn age_drafts_and_files(app: &TestApp, days: i64) {
+    use standards_desk::db::schema::complaint_drafts;
+    let at = standards_desk::models::now() - chrono::Duration::days(days);
+    let mut conn = app.conn();
+    diesel::update(complaint_drafts::table).set(complaint_drafts::updated_at.eq(at)).execute(&mut conn).unwrap();
+    diesel::update(stored_files::table).set(stored_files::created_at.eq(at)).execute(&mut conn).unwrap();
+}
+
+/// A rate-limit event `hours` ago.
+pub fn rate_event_hours_ago(app: &TestApp, hours: i64) {
+    let at = standards_desk::models::now() - chrono::Duration::hours(hours);
+    standards_desk::models::file::insert_rate_event(
+        &mut app.conn(),
+        &standards_desk::models::new_id(),
+        "complaint-form",
+        "192.0.2.9",
+        at,
+    )
+    .unwrap();
+}
+
 /// The SHA-256 of the investigation's final report.
 pub fn final_report_sha256(app: &TestApp) -> String {
     investigation_entries::table
