@@ -629,6 +629,10 @@ async fn with_evidence_key_a_chain_rebuilt_without_the_key_fails() {
     let (code, out) = verify_command_with(&app, &[], None);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("sealed with EVIDENCE_KEY and cannot be checked without it"), "{out}");
+    // The same on the page of a server without the key: not a pass.
+    let body = verify_page(&officer, &case, 2).await;
+    assert!(body.contains("Verification failed"), "{body}");
+    assert!(body.contains("custody entry 3 was sealed with EVIDENCE_KEY and cannot be checked without it"), "{body}");
     let (code, out) = verify_command_with(&app, &[], Some("another-key-of-enough-length-0123456789"));
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("or EVIDENCE_KEY is not the key it was sealed with"), "{out}");
