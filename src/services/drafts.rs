@@ -80,6 +80,9 @@ pub fn keep(
 ) -> ServiceResult<(String, Vec<DraftFile>)> {
     let Attachments { draft_id, received, remove } = attachments;
     db::write(conn, |conn| {
+        // Before the draft row is touched, so housekeeping (which takes the lock first, then
+        // deletes drafts) and this never wait on each other.
+        db::lock_file_store(conn, false)?;
         let t = now();
         let draft_id = match open(conn, draft_id.as_deref(), owner)? {
             Some((d, _)) => {
@@ -149,6 +152,8 @@ pub struct Swept {
 /// counts older than any limit needs. One write transaction.
 pub fn housekeeping(conn: &mut DbConnection, store: &FileStore) -> QueryResult<Swept> {
     db::write(conn, |conn| {
+        // First: no transaction storing files is in flight while drafts and files are deleted.
+        db::lock_file_store(conn, true)?;
         let drafts = purge_stale(conn)?;
         // Files stored in the last hour are left alone (a form may be on its way to refer to them).
         let files = crate::services::files::delete_unreferenced(conn, store, now() - Duration::hours(1))?;
