@@ -28,6 +28,28 @@ pub struct Config {
     pub evidence_dir: PathBuf,
     /// How often the outbox worker looks for mail to send.
     pub outbox_interval_seconds: u64,
+    /// `EVIDENCE_KEY`: when set, custody log entries are linked with an HMAC under it.
+    pub evidence_key: Option<Secret>,
+}
+
+/// A secret value: never shown by `Debug`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +68,8 @@ pub enum ConfigError {
     MailFrom(String),
     #[error("SMTP_URL {0:?} must start with smtp:// or smtps://")]
     SmtpUrl(String),
+    #[error("EVIDENCE_KEY must be at least {0} characters (a long random value, kept out of the database)")]
+    EvidenceKey(usize),
     #[error("DATA_DIR {path:?} could not be created: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
 }
@@ -64,6 +88,14 @@ fn proxy_hops() -> Result<u8, ConfigError> {
         Some(v) if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes") => Ok(1),
         Some(v) if v.eq_ignore_ascii_case("false") || v.eq_ignore_ascii_case("no") => Ok(0),
         _ => Ok(number("TRUST_FORWARDED_FOR", 0, 0, 10)? as u8),
+    }
+}
+
+fn evidence_key() -> Result<Option<Secret>, ConfigError> {
+    let min = crate::services::evidence::custody::MIN_KEY_LEN;
+    match var("EVIDENCE_KEY") {
+        Some(k) if k.len() < min => Err(ConfigError::EvidenceKey(min)),
+        k => Ok(k.map(Secret::new)),
     }
 }
 
@@ -114,6 +146,7 @@ impl Config {
             max_upload_bytes: number("MAX_UPLOAD_MB", 25, 1, 2048)? as u64 * 1024 * 1024,
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
+            evidence_key: evidence_key()?,
             data_dir,
         })
     }
@@ -153,6 +186,7 @@ impl Config {
             max_upload_bytes: 25 * 1024 * 1024,
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,
+            evidence_key: None,
             data_dir,
         }
     }

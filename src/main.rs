@@ -4,7 +4,7 @@ use standards_desk::db::{self, DbConnection};
 use standards_desk::models::user::{self as users, Role};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::users::{self as user_service, UserInput};
-use standards_desk::services::{auth, demo, intake, reference, ServiceError};
+use standards_desk::services::{auth, demo, drafts, reference, ServiceError};
 use standards_desk::{build_app, prepare_database, AppState};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -50,8 +50,14 @@ enum Command {
         #[arg(long)]
         role: String,
     },
-    /// Re-hash every evidence file and re-walk every custody log; exits non-zero on any mismatch.
-    VerifyEvidence,
+    /// Re-hash every evidence file, re-walk every custody log and compare the evidence rows with
+    /// what the log recorded; exits non-zero on any mismatch.
+    VerifyEvidence {
+        /// With EVIDENCE_KEY set: seal each chain that checks out but was written before the key
+        /// was set, with a keyed "verified" entry (run once after setting the key).
+        #[arg(long)]
+        seal: bool,
+    },
     /// Set a user's password (read as for create-user); signs them out everywhere.
     SetPassword {
         #[arg(long)]
@@ -133,6 +139,9 @@ fn describe(e: ServiceError) -> String {
 
 fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    if let Some(key) = &config.evidence_key {
+        standards_desk::services::evidence::custody::use_key(key.expose().as_bytes())?;
+    }
     match command {
         Command::Migrate => {
             let (_, mut conn) = open(&config)?;
@@ -187,18 +196,27 @@ fn run(command: Command) -> Result<(), String> {
             println!("Password set for {}; their sessions have been ended.", user.email);
             Ok(())
         }
-        Command::VerifyEvidence => {
+        Command::VerifyEvidence { seal } => {
+            if seal && config.evidence_key.is_none() {
+                return Err("--seal needs EVIDENCE_KEY to be set".into());
+            }
             let (_, mut conn) = open(&config)?;
             conn.run_migrations().map_err(|e| e.to_string())?;
             let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
-            let reports =
-                standards_desk::services::evidence::verify_all(&mut conn, &store).map_err(|e| e.to_string())?;
+            let sealer = Actor::system("verify-evidence --seal");
+            let reports = standards_desk::services::evidence::verify_all(&mut conn, &store, seal.then_some(&sealer))
+                .map_err(|e| e.to_string())?;
             let bad: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();
             let files: usize = reports.iter().map(|r| r.files_checked).sum();
             let entries: usize = reports.iter().map(|r| r.entries_checked).sum();
             for r in &bad {
                 for p in &r.problems {
                     println!("MISMATCH {}: {p}", r.reference);
+                }
+            }
+            for r in &reports {
+                for n in &r.notes {
+                    println!("NOTE {}: {n}", r.reference);
                 }
             }
             println!(
@@ -237,10 +255,16 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                let purged =
-                    housekeeping.db(|conn| Ok(auth::purge_expired(conn)? + intake::purge_stale_drafts(conn)?)).await;
-                if let Err(e) = purged {
-                    tracing::warn!(error = %e, "housekeeping failed");
+                let store = housekeeping.files.clone();
+                let purged = housekeeping
+                    .db(move |conn| Ok((auth::purge_expired(conn)?, drafts::housekeeping(conn, &store)?)))
+                    .await;
+                match purged {
+                    Ok((_, swept)) if swept.drafts + swept.files > 0 => {
+                        tracing::info!(drafts = swept.drafts, files = swept.files, "housekeeping")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
                 }
             }
         });

@@ -224,6 +224,25 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
     Ok(pool)
 }
 
+/// Takes a transaction-level lock on the file store (PostgreSQL advisory lock; on SQLite the
+/// write transaction already excludes every other writer): shared by every transaction that
+/// stores a file or refers to one, exclusive for housekeeping, which deletes files nothing
+/// refers to, so it never deletes bytes a transaction in flight is about to refer to.
+pub fn lock_file_store(conn: &mut DbConnection, exclusive: bool) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            let sql = if exclusive {
+                "SELECT pg_advisory_xact_lock(7310013)"
+            } else {
+                "SELECT pg_advisory_xact_lock_shared(7310013)"
+            };
+            diesel::sql_query(sql).execute(pg).map(|_| ())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -402,6 +402,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    anonymous_uploads (id) {
+        id -> Text,
+        subject -> Text,
+        files -> Integer,
+        bytes -> BigInt,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     evidence_items (id) {
         id -> Text,
         case_id -> Text,
@@ -477,6 +487,7 @@ diesel::table! {
         details -> Text,
         prev_hash -> Text,
         entry_hash -> Text,
+        hash_scheme -> Text,
     }
 }
 
@@ -897,6 +908,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_links,
     member_notifications,
     rate_limit_events,
+    anonymous_uploads,
     evidence_items,
     evidence_versions,
     evidence_files,

@@ -80,6 +80,8 @@ pub struct CustodyEntry {
     pub details: String,
     pub prev_hash: String,
     pub entry_hash: String,
+    /// `sha256` or `hmac-sha256` (keyed with `EVIDENCE_KEY`): see `services::evidence::custody`.
+    pub hash_scheme: String,
 }
 
 pub fn insert_item(conn: &mut DbConnection, i: &EvidenceItem) -> QueryResult<()> {

@@ -1,4 +1,7 @@
-use crate::db::schema::{complaint_drafts, draft_files, rate_limit_events, stored_files};
+use crate::db::schema::{
+    anonymous_uploads, complaint_drafts, complaint_files, custody_log, draft_files, evidence_files,
+    investigation_entries, rate_limit_events, stored_files,
+};
 use crate::db::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -136,4 +139,70 @@ pub fn insert_rate_event(
 
 pub fn delete_rate_events_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(rate_limit_events::table.filter(rate_limit_events::occurred_at.lt(before))).execute(conn)
+}
+
+/// Stored files recorded before `before` that nothing refers to: no draft, complaint, evidence
+/// file, custody entry or investigation entry (at most `limit` of them). Every table with a
+/// column naming a stored file must be listed here.
+pub fn unreferenced_stored(conn: &mut DbConnection, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    use diesel::dsl::not;
+    stored_files::table
+        .filter(stored_files::created_at.lt(before))
+        .filter(not(stored_files::sha256.eq_any(draft_files::table.select(draft_files::sha256))))
+        .filter(not(stored_files::sha256.eq_any(complaint_files::table.select(complaint_files::sha256))))
+        .filter(not(stored_files::sha256.eq_any(evidence_files::table.select(evidence_files::sha256))))
+        .filter(not(stored_files::sha256.nullable().eq_any(
+            custody_log::table.filter(custody_log::file_sha256.is_not_null()).select(custody_log::file_sha256),
+        )))
+        .filter(not(stored_files::sha256.nullable().eq_any(
+            investigation_entries::table
+                .filter(investigation_entries::sha256.is_not_null())
+                .select(investigation_entries::sha256),
+        )))
+        .order(stored_files::created_at.asc())
+        .limit(limit)
+        .select(stored_files::sha256)
+        .load(conn)
+}
+
+pub fn delete_stored(conn: &mut DbConnection, sha256: &str) -> QueryResult<usize> {
+    diesel::delete(stored_files::table.find(sha256)).execute(conn)
+}
+
+/// Files and bytes an address has uploaded through the public form since `since`.
+pub fn anonymous_uploads_since(
+    conn: &mut DbConnection,
+    subject: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let rows: Vec<(i32, i64)> = anonymous_uploads::table
+        .filter(anonymous_uploads::subject.eq(subject))
+        .filter(anonymous_uploads::occurred_at.ge(since))
+        .select((anonymous_uploads::files, anonymous_uploads::bytes))
+        .load(conn)?;
+    Ok(rows.iter().fold((0, 0), |(f, b), (files, bytes)| (f + i64::from(*files), b + bytes)))
+}
+
+pub fn insert_anonymous_upload(
+    conn: &mut DbConnection,
+    id: &str,
+    subject: &str,
+    files: i32,
+    bytes: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(anonymous_uploads::table)
+        .values((
+            anonymous_uploads::id.eq(id),
+            anonymous_uploads::subject.eq(subject),
+            anonymous_uploads::files.eq(files),
+            anonymous_uploads::bytes.eq(bytes),
+            anonymous_uploads::occurred_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete_anonymous_uploads_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(anonymous_uploads::table.filter(anonymous_uploads::occurred_at.lt(before))).execute(conn)
 }

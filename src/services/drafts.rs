@@ -80,6 +80,9 @@ pub fn keep(
 ) -> ServiceResult<(String, Vec<DraftFile>)> {
     let Attachments { draft_id, received, remove } = attachments;
     db::write(conn, |conn| {
+        // Before the draft row is touched, so housekeeping (which takes the lock first, then
+        // deletes drafts) and this never wait on each other.
+        db::lock_file_store(conn, false)?;
         let t = now();
         let draft_id = match open(conn, draft_id.as_deref(), owner)? {
             Some((d, _)) => {
@@ -127,7 +130,34 @@ pub fn mark_submitted(conn: &mut DbConnection, draft_id: &str, label: &str) -> Q
     rows::mark_draft_submitted(conn, draft_id, label, now()).map(|_| ())
 }
 
-/// Unsubmitted drafts older than a week are removed.
+/// How long a draft left alone is kept.
+pub const DRAFT_DAYS: i64 = 7;
+
+/// Drafts untouched for a week are removed (their files by [`housekeeping`]).
 pub fn purge_stale(conn: &mut DbConnection) -> QueryResult<usize> {
-    rows::delete_stale_drafts(conn, now() - Duration::days(7))
+    rows::delete_stale_drafts(conn, now() - Duration::days(DRAFT_DAYS))
+}
+
+/// What housekeeping removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub drafts: usize,
+    pub files: usize,
+    pub rate_events: usize,
+}
+
+/// Housekeeping (run by the server's background loop): deletes drafts left unsubmitted for a week
+/// and then every stored file nothing refers to any more (a file an expired draft shared with a
+/// case, another draft, evidence or a report stays), and prunes rate-limit events and upload
+/// counts older than any limit needs. One write transaction.
+pub fn housekeeping(conn: &mut DbConnection, store: &FileStore) -> QueryResult<Swept> {
+    db::write(conn, |conn| {
+        // First: no transaction storing files is in flight while drafts and files are deleted.
+        db::lock_file_store(conn, true)?;
+        let drafts = purge_stale(conn)?;
+        // Files stored in the last hour are left alone (a form may be on its way to refer to them).
+        let files = crate::services::files::delete_unreferenced(conn, store, now() - Duration::hours(1))?;
+        let rate_events = crate::services::rate_limit::prune(conn)?;
+        Ok(Swept { drafts, files, rate_events })
+    })
 }

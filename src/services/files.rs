@@ -7,6 +7,8 @@ use crate::models::file::{self as rows, StoredFile};
 use crate::models::now;
 use crate::services::auth::{hex, random_token};
 use crate::services::ServiceResult;
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -75,8 +77,8 @@ impl Kind {
 pub const ALL_KINDS: &[Kind] =
     &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf, Kind::Html, Kind::Mhtml, Kind::Warc, Kind::Wacz];
 
-/// Screenshots and documents accepted with a complaint.
-pub const COMPLAINT_KINDS: &[Kind] = &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf];
+/// Screenshots, documents and saved pages (MHTML, only ever downloaded) accepted with a complaint.
+pub const COMPLAINT_KINDS: &[Kind] = &[Kind::Png, Kind::Jpeg, Kind::Webp, Kind::Gif, Kind::Pdf, Kind::Mhtml];
 /// What officers may attach to a captured post.
 pub const EVIDENCE_KINDS: &[Kind] = ALL_KINDS;
 
@@ -164,7 +166,7 @@ pub fn sniff_file(head: &[u8], path: &Path) -> Option<Kind> {
 pub enum UploadError {
     #[error("{name} is larger than {limit_mb} MB")]
     TooLarge { name: String, limit_mb: u64 },
-    #[error("{name} must be a PNG, JPEG, WebP or GIF image, or a PDF")]
+    #[error("{name} must be a PNG, JPEG, WebP or GIF image, a PDF, or a saved page (MHTML)")]
     WrongType { name: String },
     #[error("{name} must be a screenshot (PNG, JPEG, WebP, GIF), a PDF, a saved page (HTML or MHTML) or a web archive (WARC or WACZ)")]
     WrongEvidenceType { name: String },
@@ -291,6 +293,7 @@ pub fn commit_all(
     store: &FileStore,
     received: &[Received],
 ) -> ServiceResult<Vec<StoredUpload>> {
+    crate::db::lock_file_store(conn, false)?;
     let mut out = Vec::with_capacity(received.len());
     for r in received {
         store.place(r).map_err(crate::services::ServiceError::Internal)?;
@@ -304,6 +307,27 @@ pub fn commit_all(
         });
     }
     Ok(out)
+}
+
+/// Deletes stored files recorded before `before` that nothing refers to (see
+/// [`rows::unreferenced_stored`]): their rows, then their bytes, inside the caller's write
+/// transaction after [`crate::db::lock_file_store`] (exclusive). Returns how many went.
+pub fn delete_unreferenced(conn: &mut DbConnection, store: &FileStore, before: NaiveDateTime) -> QueryResult<usize> {
+    crate::db::lock_file_store(conn, true)?;
+    let mut deleted = 0;
+    for sha256 in rows::unreferenced_stored(conn, before, 1000)? {
+        rows::delete_stored(conn, &sha256)?;
+        let path = store.path_for(&sha256);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "an unreferenced stored file could not be deleted")
+            }
+        }
+        deleted += 1;
+    }
+    Ok(deleted)
 }
 
 /// A file name safe to show and to offer as a download name.
@@ -352,6 +376,7 @@ impl FileStore {
     /// there: nothing is ever overwritten) and records it. Blocking: call from the blocking pool.
     /// Services attach files with [`commit_all`].
     pub fn commit(&self, conn: &mut DbConnection, received: &Received) -> Result<StoredFile, String> {
+        crate::db::lock_file_store(conn, false).map_err(|e| e.to_string())?;
         self.place(received)?;
         let row = stored_row(received);
         rows::insert_stored_if_missing(conn, &row).map_err(|e| e.to_string())?;
@@ -397,6 +422,39 @@ mod tests {
         assert_eq!(
             sniff(b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\ttype=\"text/html\""),
             Some(Kind::Mhtml)
+        );
+    }
+
+    /// Housekeeping deletes stored files nothing refers to: a new column naming a stored file
+    /// must be added to `models::file::unreferenced_stored`, then here.
+    #[test]
+    fn every_column_naming_a_stored_file_is_known_to_housekeeping() {
+        let schema = include_str!("../db/schema.rs");
+        let mut table = "";
+        let mut found = Vec::new();
+        for line in schema.lines() {
+            if let Some(name) = line.strip_prefix("    ").and_then(|l| l.strip_suffix(" {")) {
+                if !name.starts_with(' ') {
+                    table = name.split(' ').next().unwrap_or("");
+                }
+            }
+            if line.trim_start().starts_with("sha256 ->") || line.trim_start().starts_with("file_sha256 ->") {
+                found.push(table);
+            }
+        }
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "complaint_files",
+                "custody_log",
+                "draft_files",
+                "evidence_files",
+                "investigation_entries",
+                // Not a stored file: the hash of the snapshot's own page and CSV.
+                "report_snapshots",
+                "stored_files",
+            ]
         );
     }
 

@@ -126,6 +126,8 @@ async fn csrf_from_multipart(req: &mut ServiceRequest) -> Result<Option<String>,
     }
     let head = head.freeze();
     let replay = futures_util::stream::once(async move { Ok(head) }).chain(payload);
+    // A part labelled `multipart/…` (a saved MHTML page) is read as a file, not refused as nested.
+    let replay = crate::web::multipart::opaque_nested_parts(Box::pin(replay), &boundary);
     req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(replay) });
     Ok(token)
 }

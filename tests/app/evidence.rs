@@ -427,3 +427,249 @@ async fn verifying_evidence_by_multipart_without_a_token_is_refused_and_logs_not
     officer.get(&format!("/cases/{}/evidence/E1", case.reference)).await.assert_status(200);
     officer.post_multipart(&path, &[], &[]).await.assert_status(200).assert_contains("Verif");
 }
+
+const MHTML: &[u8] = b"From: <Saved by Blink>\r\nSnapshot-Content-Location: https://www.facebook.com/CllrArcher/posts/1\r\nSubject: Cllr A\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\ttype=\"text/html\";\r\n\tboundary=\"----MultipartBoundary--abc----\"\r\n\r\n------MultipartBoundary--abc----\r\nContent-Type: text/html\r\nContent-Location: https://www.facebook.com/CllrArcher/posts/1\r\n\r\n<html><body><script>alert(1)</script>Post</body></html>\r\n------MultipartBoundary--abc------\r\n";
+
+/// The MHTML file is stored, listed as a saved page and only ever downloaded.
+async fn assert_mhtml_is_a_download(app: &TestApp, officer: &TestApp, case: &Case, number: i32) {
+    let item = rows::evidence_item_id(app, &case.id, number);
+    let files = evidence_rows::files(&mut app.conn(), &item).unwrap();
+    let f = files.iter().find(|f| f.sha256 == hex(MHTML)).expect("the MHTML file is an evidence file");
+    assert!(app.state.files.path_for(&f.sha256).exists());
+    for query in ["", "?download=1"] {
+        let res = officer.get(&format!("/cases/{}/evidence/E{number}/files/{}{query}", case.reference, f.id)).await;
+        res.assert_status(200);
+        assert!(res.header("content-disposition").unwrap().starts_with("attachment"), "never shown inline");
+        assert_eq!(res.header("content-type"), Some("application/octet-stream"));
+        assert_eq!(res.body.as_bytes(), MHTML);
+    }
+}
+
+#[actix_web::test]
+async fn an_mhtml_capture_labelled_multipart_related_is_accepted_as_a_file_on_both_forms() {
+    let app = TestApp::spawn_demo().await;
+    // The public form: a browser labels a .mhtml file multipart/related.
+    let fields = complaint(&app);
+    app.get("/complaints/new").await.assert_status(200);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = app
+        .post_multipart_typed("/complaints/new", &refs, &[("files", "post.mhtml", "multipart/related", MHTML)])
+        .await;
+    res.assert_status(303);
+    let check = app.follow(&res).await;
+    check.assert_status(200).assert_contains("post.mhtml");
+    let sent = app.post_form(res.location().unwrap(), &[]).await;
+    sent.assert_status(303);
+    let confirmation = app.follow(&sent).await;
+    confirmation.assert_status(200).assert_contains("Complaint sent");
+    let reference = confirmation.body.split("<strong>").nth(1).unwrap().split("</strong>").next().unwrap();
+    let case = standards_desk::models::case::find_by_reference(&mut app.conn(), reference).unwrap().unwrap();
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    assert_mhtml_is_a_download(&app, &officer, &case, 1).await;
+
+    // The staff evidence form, labelled message/rfc822 and multipart/related.
+    officer.get(&format!("/cases/{}/evidence/new", case.reference)).await.assert_status(200);
+    let res = officer
+        .post_multipart_typed(
+            &format!("/cases/{}/evidence/new", case.reference),
+            &capture_fields(),
+            &[
+                ("files", "capture.mhtml", "multipart/related; boundary=\"----MultipartBoundary--abc----\"", MHTML),
+                ("files", "capture.mht", "message/rfc822", MHTML),
+            ],
+        )
+        .await;
+    res.assert_status(303);
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("capture.mhtml")
+        .assert_contains("Saved web page (MHTML)");
+    assert_mhtml_is_a_download(&app, &officer, &case, 2).await;
+}
+
+fn verify_command_with(app: &TestApp, args: &[&str], key: Option<&str>) -> (Option<i32>, String) {
+    let url = match app.db.url.backend {
+        standards_desk::db::Backend::Sqlite => format!("sqlite://{}", app.db.url.target),
+        standards_desk::db::Backend::Postgres => app.db.url.target.clone(),
+    };
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_standards-desk"));
+    c.arg("verify-evidence")
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", &app.state.config.data_dir)
+        .env("EVIDENCE_DIR", app.state.files.root())
+        .env("RUST_LOG", "warn")
+        .env_remove("EVIDENCE_KEY");
+    if let Some(k) = key {
+        c.env("EVIDENCE_KEY", k);
+    }
+    let out = c.output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+fn today_in_words() -> String {
+    chrono::Utc::now().format("%-d %B %Y").to_string()
+}
+
+async fn verify_page(officer: &TestApp, case: &Case, number: i32) -> String {
+    let res = officer.post_form(&format!("/cases/{}/evidence/E{number}/verify", case.reference), &[]).await;
+    res.assert_status(200);
+    res.body.clone()
+}
+
+#[actix_web::test]
+async fn substituted_files_and_edited_details_are_reported_by_verify_and_the_command() {
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    // E2 to E7: one capture each with a screenshot and a saved page.
+    for _ in 2..=7 {
+        add_capture(&officer, &case, &[("files", "shot.png", PNG), ("files", "page.html", HTML)]).await;
+    }
+    let item = |n| rows::evidence_item_id(&app, &case.id, n);
+    let file = |n, name: &str| {
+        evidence_rows::files(&mut app.conn(), &item(n)).unwrap().into_iter().find(|f| f.original_name == name).unwrap()
+    };
+    // Untouched evidence passes, on the page and by the command.
+    let body = verify_page(&officer, &case, 2).await;
+    assert!(
+        body.contains("Verified: 2 files match") && body.contains("its details and files are as recorded"),
+        "{body}"
+    );
+    let (code, out) = verify_command_with(&app, &[], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("All match."), "{out}");
+
+    let on = today_in_words();
+    rows::point_evidence_file_at(&app, &file(2, "page.html").id, &hex(PNG));
+    rows::edit_evidence_version(&app, &item(3), "title");
+    rows::edit_evidence_version(&app, &item(4), "post_text");
+    rows::edit_evidence_version(&app, &item(5), "captured_at");
+    rows::delete_evidence_file(&app, &file(6, "shot.png").id);
+    rows::add_evidence_file_row(&app, &file(7, "shot.png"), "extra.png");
+
+    let expected = [
+        (2, format!("page.html: the file is not the one recorded at upload on {on}")),
+        (3, format!("the title differs from what was recorded when it was added on {on}")),
+        (4, format!("the post text differs from what was recorded when it was added on {on}")),
+        (5, format!("the time captured differs from what was recorded when it was added on {on}")),
+        (6, format!("a file recorded at upload on {on} is missing: shot.png")),
+        (7, "a file is not in the custody record: extra.png".to_string()),
+    ];
+    for (n, message) in &expected {
+        let body = verify_page(&officer, &case, *n).await;
+        assert!(body.contains("Verification failed"), "E{n}: {body}");
+        assert!(body.contains(message.as_str()), "E{n} should say {message:?}");
+    }
+    // The complainant's item was left alone and still passes.
+    assert!(verify_page(&officer, &case, 1).await.contains("Verified: 1 file matches"));
+    let (code, out) = verify_command_with(&app, &[], None);
+    assert_eq!(code, Some(1), "{out}");
+    for (n, message) in &expected {
+        assert!(out.contains(&format!("MISMATCH {}/E{n}: {message}", case.reference)), "{out}");
+    }
+    assert!(!out.contains(&format!("MISMATCH {}/E1:", case.reference)), "{out}");
+    assert!(out.contains("6 item(s) FAILED verification"), "{out}");
+}
+
+#[actix_web::test]
+async fn entries_recorded_before_details_were_kept_say_so_and_still_check_what_they_recorded() {
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "shot.png", PNG)]).await;
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+    // The chain as the previous version wrote it: no captured details, no file row ids.
+    let legacy = |e: &mut evidence_rows::CustodyEntry| {
+        let mut details: serde_json::Value = serde_json::from_str(&e.details).unwrap();
+        let map = details.as_object_mut().unwrap();
+        map.remove("captured");
+        map.remove("file_id");
+        e.details = serde_json::to_string(&details).unwrap();
+    };
+    rows::rebuild_custody_chain(&app, &item, legacy);
+    let body = verify_page(&officer, &case, 2).await;
+    assert!(body.contains("Verified: 1 file matches"), "not a false failure: {body}");
+    assert!(body.contains("before the custody log kept the captured details: only its title and link could be checked"));
+    assert!(body.contains("matched by SHA-256 and name"));
+    let (code, out) = verify_command_with(&app, &[], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(&format!("NOTE {}/E2: version 1 was recorded on", case.reference)), "{out}");
+
+    // What the old entries did record is still compared: a changed title is caught.
+    rows::edit_evidence_version(&app, &item, "title");
+    let body = verify_page(&officer, &case, 2).await;
+    assert!(body.contains("Verification failed") && body.contains("the title differs"), "{body}");
+}
+
+#[actix_web::test]
+async fn with_evidence_key_a_chain_rebuilt_without_the_key_fails() {
+    const KEY: &str = "k7Qw9-test-evidence-key-0123456789abcdef";
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "shot.png", PNG)]).await;
+    let item = rows::evidence_item_id(&app, &case.id, 2);
+
+    // Written before the key was set: with the key, not yet sealed.
+    let (code, out) = verify_command_with(&app, &[], Some(KEY));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("not sealed with EVIDENCE_KEY"), "{out}");
+    // Too short a key is refused.
+    let (code, out) = verify_command_with(&app, &[], Some("short"));
+    assert_eq!(code, Some(1));
+    assert!(out.contains("EVIDENCE_KEY must be at least 32 characters"), "{out}");
+    // Sealed once, it passes with the key, and cannot be checked without it.
+    let (code, out) = verify_command_with(&app, &["--seal"], Some(KEY));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("sealed now with EVIDENCE_KEY"), "{out}");
+    let (code, out) = verify_command_with(&app, &[], Some(KEY));
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = verify_command_with(&app, &[], None);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("sealed with EVIDENCE_KEY and cannot be checked without it"), "{out}");
+    // The same on the page of a server without the key: not a pass.
+    let body = verify_page(&officer, &case, 2).await;
+    assert!(body.contains("Verification failed"), "{body}");
+    assert!(body.contains("custody entry 3 was sealed with EVIDENCE_KEY and cannot be checked without it"), "{body}");
+    let (code, out) = verify_command_with(&app, &[], Some("another-key-of-enough-length-0123456789"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("or EVIDENCE_KEY is not the key it was sealed with"), "{out}");
+
+    // Someone with the database but not the key edits the title and rebuilds the chain to match.
+    rows::edit_evidence_version(&app, &item, "title");
+    rows::rebuild_custody_chain(&app, &item, |e| {
+        e.details = e.details.replace("Facebook post calling an officer a liar", "A harmless post");
+    });
+    // Without the key such a rebuild cannot be told from the real thing (as documented) …
+    let (_, out) = verify_command_with(&app, &[], None);
+    assert!(!out.contains(&format!("MISMATCH {}/E2", case.reference)), "{out}");
+    // … with it, it fails.
+    let (code, out) = verify_command_with(&app, &[], Some(KEY));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("MISMATCH {}/E2: custody entries 1 to", case.reference)), "{out}");
+    assert!(out.contains("not sealed with EVIDENCE_KEY"), "{out}");
+    // Labelling the rebuilt entries as keyed does not help.
+    rows::rebuild_custody_chain(&app, &item, |_| {});
+    diesel_label_all_keyed(&app, &item);
+    let (code, out) = verify_command_with(&app, &[], Some(KEY));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("has been altered"), "{out}");
+}
+
+fn diesel_label_all_keyed(app: &TestApp, item: &str) {
+    rows::set_custody_scheme(app, item, standards_desk::services::evidence::custody::KEYED);
+}
+
+#[actix_web::test]
+async fn a_deleted_item_leaves_a_gap_the_command_reports() {
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    add_capture(&officer, &case, &[("files", "shot.png", PNG)]).await;
+    add_capture(&officer, &case, &[("files", "page.html", HTML)]).await;
+    rows::delete_evidence_item(&app, &rows::evidence_item_id(&app, &case.id, 2));
+    let (code, out) = verify_command_with(&app, &[], None);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("MISMATCH {}/E2: evidence E2 is missing", case.reference)), "{out}");
+}

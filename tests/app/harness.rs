@@ -376,6 +376,38 @@ impl TestApp {
         self.request(Method::POST, path, Some((content_type.as_str(), body))).await
     }
 
+    /// POSTs a multipart form with the CSRF token first and each file part labelled with the
+    /// given Content-Type, as a browser labels it: (input name, file name, content type, bytes).
+    pub async fn post_multipart_typed(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Response {
+        if self.csrf.borrow().is_none() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.borrow().clone().expect("a CSRF token from a page");
+        let boundary = "----WebKitFormBoundaryQm9vZ3Rlc3RzZGVzaw";
+        let mut body = Vec::new();
+        for (name, value) in [("_csrf", token.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, filename, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.request(Method::POST, path, Some((content_type.as_str(), body))).await
+    }
+
     /// Every message in the outbox, oldest first.
     pub fn emails(&self) -> Vec<standards_desk::models::outbox::OutboxMessage> {
         standards_desk::models::outbox::list_all(&mut self.conn()).expect("outbox")

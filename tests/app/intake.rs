@@ -80,7 +80,7 @@ async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
     app.get("/complaints/new").await;
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "innocent.png", EXE)]).await;
     res.assert_status(422)
-        .assert_contains("innocent.png must be a PNG, JPEG, WebP or GIF image, or a PDF")
+        .assert_contains("innocent.png must be a PNG, JPEG, WebP or GIF image, a PDF, or a saved page (MHTML)")
         .assert_contains("value=\"Jo Public\"");
     let big = [PNG, &[0u8; 100]].concat();
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "huge.png", &big)]).await;
@@ -306,4 +306,89 @@ async fn behind_a_proxy_the_limit_counts_the_address_the_proxy_added_not_the_cli
         let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
         res.assert_status(303);
     }
+}
+
+/// A public post refused (422: the name is missing) with these files, from a browser of its own.
+async fn refused_post_with(app: &TestApp, files: &[(&str, &str, &[u8])]) -> TestApp {
+    let visitor = app.new_browser();
+    visitor.get("/complaints/new").await.assert_status(200);
+    let fields = with(&complaint(app), "complainant_name", "");
+    visitor.post_multipart("/complaints/new", &refs(&fields), files).await.assert_status(422);
+    visitor
+}
+
+#[actix_web::test]
+async fn housekeeping_deletes_expired_drafts_and_the_files_only_they_used() {
+    use standards_desk::services::drafts;
+    let app = TestApp::spawn_demo().await;
+    // A complaint sent with a screenshot: its case refers to the file.
+    submit_public(&app, &complaint(&app), &[("files", "shot.png", PNG)]).await;
+    // A refused post leaves a draft with the same screenshot and a PDF nothing else has.
+    refused_post_with(&app, &[("files", "shot.png", PNG), ("files", "doc.pdf", PDF)]).await;
+    let pdf = app
+        .state
+        .files
+        .path_for(&rows::stored_hashes(&app).into_iter().find(|h| app.state.files.read(h).unwrap() == PDF).unwrap());
+    assert!(pdf.exists());
+    assert_eq!(rows::count(&app, "stored_files"), 2);
+    rows::rate_event_hours_ago(&app, 30);
+    rows::rate_event_hours_ago(&app, 2);
+    let events = rows::count(&app, "rate_limit_events");
+
+    // Nothing has expired yet: only the old rate event goes.
+    let swept = drafts::housekeeping(&mut app.conn(), &app.state.files).unwrap();
+    assert_eq!((swept.drafts, swept.files, swept.rate_events), (0, 0, 1));
+    assert_eq!(rows::count(&app, "rate_limit_events"), events - 1);
+    assert!(pdf.exists());
+
+    // A week later the drafts have expired: the PDF only a draft used is gone from disk and rows,
+    // the screenshot the case refers to stays.
+    rows::age_drafts_and_files(&app, 8);
+    let swept = drafts::housekeeping(&mut app.conn(), &app.state.files).unwrap();
+    assert_eq!(swept.drafts, 2, "the refused post's draft and the submitted one");
+    assert_eq!(swept.files, 1);
+    assert!(!pdf.exists(), "the expired draft's own file is deleted from disk");
+    let kept = rows::stored_hashes(&app);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(app.state.files.read(&kept[0]).unwrap(), PNG, "the file the case refers to stays");
+    assert_eq!(rows::count(&app, "draft_files"), 0);
+    assert_eq!(rows::count(&app, "complaint_files"), 1);
+    // Evidence made from the complaint's file still verifies.
+    assert!(standards_desk::services::evidence::verify_all(&mut app.conn(), &app.state.files, None)
+        .unwrap()
+        .iter()
+        .all(|r| r.ok()));
+}
+
+#[actix_web::test]
+async fn an_address_over_its_daily_upload_quota_is_told_and_nothing_more_is_stored() {
+    let app = TestApp::spawn_demo().await;
+    let pngs: Vec<(&str, String)> = (0..20).map(|i| ("files", format!("shot-{i}.png"))).collect();
+    let twenty: Vec<(&str, &str, &[u8])> = pngs.iter().map(|(f, n)| (*f, n.as_str(), PNG)).collect();
+    // 20 files are within the quota (30 a day).
+    let visitor = refused_post_with(&app, &twenty).await;
+    assert_eq!(rows::count(&app, "draft_files"), 20);
+    // 20 more from the same address (another browser): over it.
+    let other = app.new_browser();
+    other.get("/complaints/new").await.assert_status(200);
+    let fields = with(&complaint(&app), "why_official", "Typed before the refusal.");
+    let res = other.post_multipart("/complaints/new", &refs(&fields), &twenty[..11]).await;
+    res.assert_status(422)
+        .assert_contains(
+            "The files were not added: no more than 30 files or 50 MB can be uploaded from your connection in a day",
+        )
+        .assert_contains("href=\"#files\"")
+        .assert_contains("Typed before the refusal.");
+    assert_eq!(rows::count(&app, "draft_files"), 20, "nothing more is stored");
+    // Ten more still fit; another address is not affected.
+    refused_post_with(&app, &twenty[..10]).await;
+    assert_eq!(rows::count(&app, "draft_files"), 30);
+    *visitor.peer.borrow_mut() = "198.51.100.7:40000".into();
+    let fields = with(&complaint(&app), "complainant_name", "");
+    visitor
+        .post_multipart("/complaints/new", &refs(&fields), &twenty[..1])
+        .await
+        .assert_status(422)
+        .assert_lacks("The files were not added");
+    assert_eq!(rows::count(&app, "draft_files"), 31);
 }

@@ -127,6 +127,121 @@ pub fn delete_newest_custody_entry(app: &TestApp, item_id: &str) {
     assert_eq!(deleted, 1, "custody entry {last} deleted");
 }
 
+/// Tampering: a file row of an item now points at another stored file.
+pub fn point_evidence_file_at(app: &TestApp, file_id: &str, sha256: &str) {
+    let changed = diesel::update(evidence_files::table.find(file_id))
+        .set(evidence_files::sha256.eq(sha256))
+        .execute(&mut app.conn())
+        .expect("evidence files");
+    assert_eq!(changed, 1);
+}
+
+/// Tampering: a file row is deleted.
+pub fn delete_evidence_file(app: &TestApp, file_id: &str) {
+    let deleted = diesel::delete(evidence_files::table.find(file_id)).execute(&mut app.conn()).expect("evidence files");
+    assert_eq!(deleted, 1);
+}
+
+/// Tampering: a file row added to an item behind the custody log's back (a copy of `like`).
+pub fn add_evidence_file_row(app: &TestApp, like: &standards_desk::models::evidence::EvidenceFile, name: &str) {
+    let mut row = like.clone();
+    row.id = standards_desk::models::new_id();
+    row.original_name = name.into();
+    standards_desk::models::evidence::insert_file(&mut app.conn(), &row).expect("evidence files");
+}
+
+/// Tampering: an item's current version edited in place.
+pub fn edit_evidence_version(app: &TestApp, item_id: &str, edit: &str) {
+    use standards_desk::db::schema::evidence_versions as v;
+    let mut conn = app.conn();
+    let version: i32 =
+        evidence_items::table.find(item_id).select(evidence_items::current_version).first(&mut conn).unwrap();
+    let target = v::table.filter(v::item_id.eq(item_id)).filter(v::version.eq(version));
+    let at = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap().and_hms_opt(8, 0, 0).unwrap();
+    let changed = match edit {
+        "title" => diesel::update(target).set(v::title.eq("A harmless post")).execute(&mut conn),
+        "post_text" => diesel::update(target).set(v::post_text.eq(Some("Nothing to see here."))).execute(&mut conn),
+        "captured_at" => diesel::update(target).set(v::captured_at.eq(at)).execute(&mut conn),
+        other => panic!("no such edit {other}"),
+    }
+    .expect("evidence versions");
+    assert_eq!(changed, 1);
+}
+
+/// Tampering by someone with database access but not `EVIDENCE_KEY`: every custody entry of the
+/// item rewritten by `edit` and the whole chain rebuilt with plain SHA-256 links.
+pub fn rebuild_custody_chain(
+    app: &TestApp,
+    item_id: &str,
+    edit: impl Fn(&mut standards_desk::models::evidence::CustodyEntry),
+) {
+    use standards_desk::services::evidence::custody;
+    let mut conn = app.conn();
+    let mut prev = custody::GENESIS.to_string();
+    let entries = standards_desk::models::evidence::custody(&mut conn, item_id).expect("custody log");
+    let count = entries.len() as i32;
+    for mut e in entries {
+        edit(&mut e);
+        e.prev_hash = prev.clone();
+        e.hash_scheme = custody::PLAIN.into();
+        e.entry_hash = custody::chain_hash(&prev, &e);
+        diesel::update(custody_log::table.find(&e.id))
+            .set((
+                custody_log::details.eq(&e.details),
+                custody_log::prev_hash.eq(&e.prev_hash),
+                custody_log::entry_hash.eq(&e.entry_hash),
+                custody_log::hash_scheme.eq(&e.hash_scheme),
+            ))
+            .execute(&mut conn)
+            .expect("custody log");
+        prev = e.entry_hash;
+    }
+    standards_desk::models::evidence::set_custody_head(&mut conn, item_id, &prev, count).expect("head");
+}
+
+/// Tampering: every custody entry of the item labelled with another hash scheme.
+pub fn set_custody_scheme(app: &TestApp, item_id: &str, scheme: &str) {
+    diesel::update(custody_log::table.filter(custody_log::item_id.eq(item_id)))
+        .set(custody_log::hash_scheme.eq(scheme))
+        .execute(&mut app.conn())
+        .expect("custody log");
+}
+
+/// Tampering: an evidence item deleted with everything that refers to it.
+pub fn delete_evidence_item(app: &TestApp, item_id: &str) {
+    use standards_desk::db::schema::{evidence_allegations, evidence_versions};
+    let mut conn = app.conn();
+    diesel::delete(custody_log::table.filter(custody_log::item_id.eq(item_id))).execute(&mut conn).unwrap();
+    diesel::delete(evidence_files::table.filter(evidence_files::item_id.eq(item_id))).execute(&mut conn).unwrap();
+    diesel::delete(evidence_versions::table.filter(evidence_versions::item_id.eq(item_id))).execute(&mut conn).unwrap();
+    diesel::delete(evidence_allegations::table.filter(evidence_allegations::item_id.eq(item_id)))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(diesel::delete(evidence_items::table.find(item_id)).execute(&mut conn).unwrap(), 1);
+}
+
+/// Time passing: every draft last touched, and every stored file stored, `days` ago.
+pub fn age_drafts_and_files(app: &TestApp, days: i64) {
+    use standards_desk::db::schema::complaint_drafts;
+    let at = standards_desk::models::now() - chrono::Duration::days(days);
+    let mut conn = app.conn();
+    diesel::update(complaint_drafts::table).set(complaint_drafts::updated_at.eq(at)).execute(&mut conn).unwrap();
+    diesel::update(stored_files::table).set(stored_files::created_at.eq(at)).execute(&mut conn).unwrap();
+}
+
+/// A rate-limit event `hours` ago.
+pub fn rate_event_hours_ago(app: &TestApp, hours: i64) {
+    let at = standards_desk::models::now() - chrono::Duration::hours(hours);
+    standards_desk::models::file::insert_rate_event(
+        &mut app.conn(),
+        &standards_desk::models::new_id(),
+        "complaint-form",
+        "192.0.2.9",
+        at,
+    )
+    .unwrap();
+}
+
 /// The SHA-256 of the investigation's final report.
 pub fn final_report_sha256(app: &TestApp) -> String {
     investigation_entries::table

@@ -52,20 +52,25 @@ fn case_allegation_ids(conn: &mut DbConnection, case_id: &str) -> QueryResult<Ve
 
 fn insert_files(conn: &mut DbConnection, actor: &Actor, item_id: &str, files: &[StoredUpload]) -> QueryResult<()> {
     for f in files {
-        rows::insert_file(
-            conn,
-            &EvidenceFile {
-                id: new_id(),
-                item_id: item_id.to_string(),
-                sha256: f.sha256.clone(),
-                original_name: f.original_name.clone(),
-                media_type: f.media_type.clone(),
-                size_bytes: f.size_bytes,
-                added_by_label: actor.label.clone(),
-                added_at: now(),
-            },
-        )?;
-        let details = custody::Uploaded { file: &f.original_name, media_type: &f.media_type, size: f.size_bytes };
+        let row = EvidenceFile {
+            id: new_id(),
+            item_id: item_id.to_string(),
+            sha256: f.sha256.clone(),
+            original_name: f.original_name.clone(),
+            media_type: f.media_type.clone(),
+            size_bytes: f.size_bytes,
+            added_by_label: actor.label.clone(),
+            added_at: now(),
+        };
+        rows::insert_file(conn, &row)?;
+        // The entry records the file row, its name, type and size (and its SHA-256 in the entry's
+        // own column), so verification can tell a row pointed at another file.
+        let details = custody::Uploaded {
+            file: &f.original_name,
+            file_id: &row.id,
+            media_type: &f.media_type,
+            size: f.size_bytes,
+        };
         append_custody(conn, actor, item_id, CustodyAction::Uploaded, Some(&f.sha256), &details)?;
     }
     Ok(())
@@ -102,7 +107,9 @@ fn create_item(
     for a in &checked.allegations {
         rows::link_allegation(conn, &item.id, a)?;
     }
+    let captured = custody::Captured::of(&version);
     let details = custody::Created {
+        captured: &captured,
         kind: item.kind.as_str(),
         source: item.source.as_str(),
         title: &version.title,
@@ -378,7 +385,12 @@ pub fn correct(
         for a in &checked.allegations {
             rows::link_allegation(conn, &item.id, a)?;
         }
-        let details = custody::Corrected { reason: version.change_reason.as_deref(), version: version.version };
+        let captured = custody::Captured::of(&version);
+        let details = custody::Corrected {
+            captured: &captured,
+            reason: version.change_reason.as_deref(),
+            version: version.version,
+        };
         append_custody(conn, actor, &item.id, CustodyAction::Corrected, None, &details)?;
         audit::record(
             conn,

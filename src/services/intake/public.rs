@@ -121,9 +121,22 @@ pub fn receive(
         return Ok(Posted::Again { why, page: Box::new(page), errors });
     }
 
-    let file_errors = post.file_errors();
-    let FormPost { form, attachments, .. } = post;
-    let (draft_id, files) = keep(conn, store, &sender.owner, &form, attachments)?;
+    let mut file_errors = post.file_errors();
+    let FormPost { form, mut attachments, .. } = post;
+    // The address's daily upload quota: over it, the files of this post are not stored (what was
+    // typed is), and the upload field says why. Checked and counted in the transaction that keeps
+    // the files.
+    let (draft_id, files) = crate::db::write(conn, |conn| {
+        let bytes: i64 = attachments.received.iter().map(|r| r.size as i64).sum();
+        let count = attachments.received.len() as i64;
+        if let Some(refusal) = rate_limit::take_upload_quota(conn, &sender.ip, count, bytes)? {
+            for r in attachments.received.drain(..) {
+                r.discard();
+            }
+            file_errors.push(FieldError { field: "files".into(), message: refusal });
+        }
+        keep(conn, store, &sender.owner, &form, attachments)
+    })?;
     let mut errors = match check(conn, &form, Channel::Public, files.len(), today) {
         Ok(_) => FieldErrors::default(),
         Err(ServiceError::Invalid(e)) => e,

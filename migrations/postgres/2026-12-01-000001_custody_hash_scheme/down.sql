@@ -1,0 +1,1 @@
+ALTER TABLE custody_log DROP COLUMN hash_scheme;
