@@ -90,15 +90,18 @@ pub fn draft<E: Email>(
     publication: bool,
     letter: impl Fn(&Recipient) -> E,
 ) -> ServiceResult<()> {
+    let complaints = complaint_rows::list_for_case(conn, &case.id)?;
     for r in &recipients {
         let rendered = letter(r).render()?;
+        // No recipient reads a confidential complainant's identity, but that complainant.
+        let hidden = redactions(&withheld_from(&complaints, r));
         let notice = DecisionNotice::draft(
             &decision.id,
             r.kind,
             r.name.clone(),
             r.address.clone(),
-            rendered.subject,
-            rendered.body_text,
+            anonymise(&rendered.subject, &hidden),
+            anonymise(&rendered.body_text, &hidden),
         );
         assessment_rows::insert_notice(conn, &notice)?;
     }
@@ -117,6 +120,17 @@ pub fn draft<E: Email>(
         assessment_rows::insert_notice(conn, &notice)?;
     }
     Ok(())
+}
+
+/// The complaints whose complainant asked for confidentiality, less the recipient's own: whose
+/// identity a notice to `r` must not carry (only officers see them: `access::Sections`).
+fn withheld_from(complaints: &[(Complaint, Complainant)], r: &Recipient) -> Vec<(Complaint, Complainant)> {
+    complaints
+        .iter()
+        .filter(|(c, _)| c.confidentiality_requested)
+        .filter(|(_, who)| !(r.kind == "complainant" && who.name == r.name && who.email == r.address))
+        .cloned()
+        .collect()
 }
 
 /// What the publication version hides: each complainant's name (in full, or as title and

@@ -117,7 +117,8 @@ fn outcome_label(code: &str) -> &'static str {
 
 /// One assessment with the test's questions, the answers, the suggestion (recomputed from the
 /// stored answers and the version of the test it used) and the engaged-authority suggestion.
-/// Anyone who may see the case may read it.
+/// Anyone who may see the case's assessments may read it (`access::Sections::assessments`: the
+/// officers and a consulted Independent Person).
 pub fn detail(
     conn: &mut DbConnection,
     user: &User,
@@ -125,6 +126,9 @@ pub fn detail(
     assessment_id: &str,
 ) -> ServiceResult<AssessmentDetail> {
     let case = cases::find_visible(conn, user, reference)?;
+    if !crate::services::access::sections(conn, user, &case.id)?.assessments {
+        return Err(ServiceError::NotFound);
+    }
     let a =
         rows::find_assessment(conn, assessment_id)?.filter(|a| a.case_id == case.id).ok_or(ServiceError::NotFound)?;
     let def = definition(conn, &a.test_version_id)?;

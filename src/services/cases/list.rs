@@ -69,6 +69,9 @@ impl CaseQuery {
             overdue_on: (self.overdue == "yes").then_some(today),
             due_between: None,
             terms: self.q.split_whitespace().take(8).map(str::to_string).collect(),
+            // The search text holds complainants' names: only those who may see every
+            // complainant's identity search it (else a search would tell who complained).
+            terms_in_summary_only: !access::may_see_confidential_identity(user),
         }
     }
 

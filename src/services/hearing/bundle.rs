@@ -11,7 +11,7 @@ use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{self as rows, InvestigationEntry};
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
-use crate::services::vocab;
+use crate::services::{access, vocab};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -94,7 +94,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
     for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
         complaints.push(BundleComplaint {
             received_on: c.received_on,
-            complainant: (!c.confidentiality_requested).then_some(who.name),
+            complainant: access::HEARING_BUNDLE.complainant_identity(c.confidentiality_requested).then_some(who.name),
             platform: c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             conduct_on: c.conduct_on,
             what_happened: c.what_happened,
