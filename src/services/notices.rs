@@ -138,19 +138,28 @@ fn withheld_from(complaints: &[(Complaint, Complainant)], r: &Recipient) -> Vec<
 pub fn redactions(complaints: &[(Complaint, Complainant)]) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for (c, who) in complaints {
-        out.push((who.name.clone(), "[the complainant]"));
-        if let Some(last) = who.name.split_whitespace().last().filter(|_| who.name.split_whitespace().count() > 1) {
-            for title in ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"] {
-                out.push((format!("{title} {last}"), "[the complainant]"));
-                out.push((format!("{title}. {last}"), "[the complainant]"));
-            }
-        }
-        for detail in [&who.email, &who.phone, &who.address].into_iter().flatten() {
-            out.push((detail.clone(), "[the complainant]"));
-        }
+        let details = [who.email.as_deref(), who.phone.as_deref(), who.address.as_deref()];
+        out.extend(complainant_redactions(&who.name, &details));
         for w in c.witnesses.iter().flat_map(|w| w.split(['\n', ',', ';'])) {
             out.push((w.trim().to_string(), "[a witness]"));
         }
+    }
+    out.retain(|(n, _)| n.trim().chars().count() >= 2);
+    out
+}
+
+/// What hides one complainant: their name (in full, or as title and surname) and their contact
+/// details.
+pub fn complainant_redactions(name: &str, details: &[Option<&str>]) -> Vec<(String, &'static str)> {
+    let mut out = vec![(name.to_string(), "[the complainant]")];
+    if let Some(last) = name.split_whitespace().last().filter(|_| name.split_whitespace().count() > 1) {
+        for title in ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"] {
+            out.push((format!("{title} {last}"), "[the complainant]"));
+            out.push((format!("{title}. {last}"), "[the complainant]"));
+        }
+    }
+    for detail in details.iter().flatten() {
+        out.push((detail.to_string(), "[the complainant]"));
     }
     out.retain(|(n, _)| n.trim().chars().count() >= 2);
     out

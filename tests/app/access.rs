@@ -29,6 +29,7 @@ async fn confidential_at_hearing(app: &TestApp) -> Case {
         ("complainant_phone", PHONE),
         ("complainant_address", "1 Hidden Lane\nSouthvale"),
         ("witnesses", "Wendy Witness, 01632 960111"),
+        ("what_happened", "I, Quinn Secret, saw the post calling the planning officer a liar."),
     ] {
         answers = with(&answers, k, v);
     }
@@ -67,6 +68,7 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
         .assert_contains(REASON)
         .assert_contains(WITNESS)
         .assert_contains(&format!("Acknowledgement to {NAME}"))
+        .assert_contains("I, Quinn Secret, saw the post")
         .assert_lacks(submitter_ip());
     // The emails list names the complainant's address for officers.
     assert!(res.body.contains(&format!("<td class=\"govuk-table__cell sd-break\">{EMAIL}</td>")));
@@ -98,8 +100,10 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
         } else {
             evidence.assert_status(200).assert_lacks(submitter_ip()).assert_lacks(NAME);
         }
-        // Searching for the complainant's name does not tell them who complained.
+        // Searching for the complainant's name does not tell them who complained, and the case
+        // summary in the list quotes the complaint without the name.
         b.get("/cases?q=quinn").await.assert_status(200).assert_lacks(&case.reference);
+        b.get("/cases").await.assert_status(200).assert_contains(&case.reference).assert_lacks(NAME);
         b.get(&format!("/cases?q={}", case.reference)).await.assert_status(200).assert_contains(&case.reference);
     }
 }

@@ -186,7 +186,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         closed_at: case.closed_at,
         closure_reason: case.closure_reason.clone(),
         deadlines: if sections.assignment { deadlines_of(&calendar, case, today) } else { Vec::new() },
-        complaints: if sections.complaints { complaints(conn, user, case, &sections)? } else { Vec::new() },
+        complaints: if sections.complaints { complaints(conn, user, case, &sections, &withheld)? } else { Vec::new() },
         members: if sections.members { members(conn, user, case)? } else { Vec::new() },
         notes: if sections.notes { notes(conn, case)? } else { Vec::new() },
         emails: if sections.emails { emails(conn, case, &withheld)? } else { Vec::new() },
@@ -219,7 +219,10 @@ fn complaints(
     user: &User,
     case: &Case,
     sections: &Sections,
+    withheld: &[(String, &str)],
 ) -> ServiceResult<Vec<ComplaintView>> {
+    // A complainant's own words may name them: withheld identities are taken out of the text.
+    let text = |t: String| if withheld.is_empty() { t } else { notices::anonymise(&t, withheld) };
     let files = complaint_rows::list_files_for_case(conn, &case.id)?;
     let links = complaint_rows::list_links_for_case(conn, &case.id)?;
     let allegations = complaint_rows::list_allegations_for_case(conn, &case.id)?;
@@ -251,9 +254,9 @@ fn complaints(
             conduct_on: c.conduct_on,
             platform: c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             links: my_links,
-            what_happened: c.what_happened,
-            why_official: c.why_official,
-            outcome_sought: c.outcome_sought,
+            what_happened: text(c.what_happened),
+            why_official: text(c.why_official),
+            outcome_sought: c.outcome_sought.map(text),
             witnesses: if sections.witnesses && contact { c.witnesses } else { None },
             unlisted_member_name: c.unlisted_member_name,
             confidential: c.confidentiality_requested,

@@ -11,7 +11,7 @@ use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{self as rows, InvestigationEntry};
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
-use crate::services::{access, vocab};
+use crate::services::{access, notices, vocab};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -91,14 +91,22 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
     let (case, hearing) = find_hearing(conn, user, reference)?;
     let hearing = hearing.ok_or(ServiceError::NotFound)?;
     let mut complaints = Vec::new();
-    for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
+    let all = complaint_rows::list_for_case(conn, &case.id)?;
+    let withheld: Vec<_> = all
+        .iter()
+        .filter(|(c, _)| !access::HEARING_BUNDLE.complainant_identity(c.confidentiality_requested))
+        .cloned()
+        .collect();
+    // A complainant's own words may name them: withheld identities are taken out of the text.
+    let hidden = notices::redactions(&withheld);
+    for (c, who) in all {
         complaints.push(BundleComplaint {
             received_on: c.received_on,
             complainant: access::HEARING_BUNDLE.complainant_identity(c.confidentiality_requested).then_some(who.name),
             platform: c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             conduct_on: c.conduct_on,
-            what_happened: c.what_happened,
-            why_official: c.why_official,
+            what_happened: notices::anonymise(&c.what_happened, &hidden),
+            why_official: notices::anonymise(&c.why_official, &hidden),
         });
     }
     let mut assessments = Vec::new();
