@@ -122,6 +122,21 @@ pub fn draft<E: Email>(
     Ok(())
 }
 
+/// What a viewer who sees `sections` of a case must not read of its complainants (names, email,
+/// phone, address and witnesses of those whose identity is withheld from them), to take out of
+/// any text shown to them: complaint text, emails, timeline, officers' questions and reasons.
+pub fn withheld_from_viewer(
+    conn: &mut DbConnection,
+    case_id: &str,
+    sections: &crate::services::access::Sections,
+) -> QueryResult<Vec<(String, &'static str)>> {
+    let hidden: Vec<_> = complaint_rows::list_for_case(conn, case_id)?
+        .into_iter()
+        .filter(|(c, _)| !sections.complainant_identity(c.confidentiality_requested))
+        .collect();
+    Ok(redactions(&hidden))
+}
+
 /// The complaints whose complainant asked for confidentiality, less the recipient's own: whose
 /// identity a notice to `r` must not carry (only officers see them: `access::Sections`).
 fn withheld_from(complaints: &[(Complaint, Complainant)], r: &Recipient) -> Vec<(Complaint, Complainant)> {

@@ -3,7 +3,7 @@
 //! (Independent Person, investigator, panel member) only the sections that part needs, field by
 //! field, on the pages and at the sub-pages' own addresses.
 
-use crate::fixtures::{complaint, with, CaseBuilder};
+use crate::fixtures::{complaint, consult_ip, with, CaseBuilder};
 use crate::harness::{TestApp, DEFAULT_PEER};
 use crate::hearing::{at_hearing, at_hearing_with};
 use crate::rows;
@@ -53,6 +53,8 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
     let case = confidential_at_hearing(&app).await;
     let page = format!("/cases/{}", case.reference);
     let item = rows::evidence_item_id(&app, &case.id, 1);
+    // An officer's question to the Independent Person names the complainant.
+    consult_ip(&app, &case, &format!("Does the complaint of {NAME} show a breach?"));
     // The address is on record, and the acknowledgement went to the complainant's email.
     assert!(rows::custody_ip_addresses(&app, &item).contains(&submitter_ip().to_string()));
     assert!(app.emails().iter().any(|m| m.template == "acknowledgement" && m.to_address == EMAIL));
@@ -69,6 +71,7 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
         .assert_contains(WITNESS)
         .assert_contains(&format!("Acknowledgement to {NAME}"))
         .assert_contains("I, Quinn Secret, saw the post")
+        .assert_contains("Does the complaint of Quinn Secret show a breach?")
         .assert_lacks(submitter_ip());
     // The emails list names the complainant's address for officers.
     assert!(res.body.contains(&format!("<td class=\"govuk-table__cell sd-break\">{EMAIL}</td>")));
@@ -94,6 +97,9 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
         res.assert_status(200);
         for secret in [NAME, EMAIL, PHONE, ADDRESS, REASON, WITNESS, submitter_ip()] {
             assert!(!res.body.contains(secret), "{email} sees {secret} on the case page");
+        }
+        if email.starts_with("ip") {
+            res.assert_contains("Does the complaint of [the complainant] show a breach?");
         }
         let bundle = b.get(&format!("{page}/hearing/bundle")).await;
         bundle.assert_status(200).assert_contains("[Redacted: the complainant asked for confidentiality]");

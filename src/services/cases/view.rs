@@ -171,7 +171,7 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         Some(id) if sections.assignment => user_rows::find(conn, id)?.map(|u| Officer { id: u.id, name: u.name }),
         _ => None,
     };
-    let withheld = withheld_identities(conn, case, &sections)?;
+    let withheld = notices::withheld_from_viewer(conn, &case.id, &sections)?;
     let allegation_count = complaint_rows::list_allegations_for_case(conn, &case.id)?.len();
     Ok(CaseView {
         reference: case.reference.clone(),
@@ -198,20 +198,6 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
             can_add_note: may_add_note(user, case).is_ok(),
         },
     })
-}
-
-/// The identities of the case's complainants the user may not see (names, email, phone, address,
-/// as `notices::redactions` lists them), to take out of emails and the timeline.
-fn withheld_identities(
-    conn: &mut DbConnection,
-    case: &Case,
-    sections: &Sections,
-) -> ServiceResult<Vec<(String, &'static str)>> {
-    let hidden: Vec<_> = complaint_rows::list_for_case(conn, &case.id)?
-        .into_iter()
-        .filter(|(c, _)| !sections.complainant_identity(c.confidentiality_requested))
-        .collect();
-    Ok(notices::redactions(&hidden))
 }
 
 fn complaints(

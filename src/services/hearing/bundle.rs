@@ -124,7 +124,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
                     .unwrap_or_default(),
                 code: ans.question_code,
                 answer: ans.answer,
-                note: ans.note,
+                note: ans.note.map(|n| notices::anonymise(&n, &hidden)),
             })
             .collect();
         let engaged = match &a.engaged_authority_id {
@@ -137,7 +137,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
             suggested: a.suggested_outcome.clone(),
             rule: a.suggested_rule.clone(),
             concluded: a.concluded_outcome.clone(),
-            reason: a.conclusion_reason.clone(),
+            reason: a.conclusion_reason.as_deref().map(|r| notices::anonymise(r, &hidden)),
             engaged,
             answers,
             article10: assessment_rows::article10_for(conn, &a.id)?,
@@ -146,7 +146,9 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
     let (mut report, mut response, mut interviews) = (Vec::new(), Vec::new(), Vec::new());
     let investigation = rows::investigation_for_case(conn, &case.id)?;
     if let Some(inv) = &investigation {
-        for e in rows::entries(conn, &inv.id)? {
+        for mut e in rows::entries(conn, &inv.id)? {
+            e.title = notices::anonymise(&e.title, &hidden);
+            e.body = notices::anonymise(&e.body, &hidden);
             match e.kind.as_str() {
                 "final-report" => report.push(e),
                 "member-comments" => response.push(e),
