@@ -55,6 +55,9 @@ async fn a_confidential_complainant_is_seen_only_by_officers_and_the_client_addr
     let item = rows::evidence_item_id(&app, &case.id, 1);
     // An officer's question to the Independent Person names the complainant.
     consult_ip(&app, &case, &format!("Does the complaint of {NAME} show a breach?"));
+    let asked: Vec<_> = app.emails().into_iter().filter(|m| m.template == "ip_request").collect();
+    assert!(asked.iter().all(|m| !m.body_text.contains(NAME)), "the IP is emailed the name");
+    assert!(asked.iter().any(|m| m.body_text.contains("Does the complaint of [the complainant] show a breach?")));
     // The address is on record, and the acknowledgement went to the complainant's email.
     assert!(rows::custody_ip_addresses(&app, &item).contains(&submitter_ip().to_string()));
     assert!(app.emails().iter().any(|m| m.template == "acknowledgement" && m.to_address == EMAIL));
