@@ -32,7 +32,7 @@ pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveD
     let case = cases::find_visible(conn, user, reference)?;
     let sections = access::sections(conn, user, &case.id)?;
     Ok(CasePage {
-        case: cases::detail(conn, user, &case, today)?,
+        case: cases::detail(conn, user, &case, sections, today)?,
         assessment: if sections.assessments { Some(assessment::summary(conn, user, &case)?) } else { None },
         later: hearing::case_links(conn, user, &case)?,
         evidence: if sections.evidence { Some(evidence::case_section(conn, user, &case)?) } else { None },

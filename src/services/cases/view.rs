@@ -159,12 +159,18 @@ pub struct TimelineEntry {
     pub action: String,
 }
 
-/// The case page's own parts for a user who may see the case.
-pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDate) -> ServiceResult<CaseView> {
+/// The case page's own parts for a user who may see the case, as much as `sections` (the user's
+/// `access::sections` of this case, computed once for the request) lets them see.
+pub fn detail(
+    conn: &mut DbConnection,
+    user: &User,
+    case: &Case,
+    sections: Sections,
+    today: NaiveDate,
+) -> ServiceResult<CaseView> {
     if !access::can_view_case(conn, user, &case.id)? {
         return Err(ServiceError::NotFound);
     }
-    let sections = access::sections(conn, user, &case.id)?;
     let calendar = Calendar::load(conn)?;
     let authority = authority_rows::find(conn, &case.authority_id)?;
     let assigned = match &case.assigned_user_id {
