@@ -294,6 +294,7 @@ async fn a_decision_notice_names_a_confidential_complainant_to_no_one_but_them()
         let yes = ["G1", "G2", "C3", "C6"].contains(&code);
         answers.answers.insert(code.into(), if yes { "yes".into() } else { "no".into() });
     }
+    answers.notes.insert("G1".into(), format!("{NAME} says the page is his official one"));
     let member = app.member_id("Alex Archer");
     let a = assessment::assess(&mut app.conn(), &actor, &mo, &case.reference, &member, &answers).unwrap();
     assessment::conclude(&mut app.conn(), &actor, &mo, &a.id, "OFFICIAL", &app.authority_id("southvale"), "").unwrap();
@@ -310,4 +311,12 @@ async fn a_decision_notice_names_a_confidential_complainant_to_no_one_but_them()
     assert!(to_member.contains("[the complainant] ([the complainant], [the complainant]) sent a clear screenshot."));
     // The complainant's own notice is addressed to them.
     assert!(rows::notice_body(&app, "complainant", "%").contains(NAME));
+
+    // An officer's note on the assessment names the complainant: only officers read the name.
+    let path = format!("/cases/{}/assessments/{}", case.reference, a.id);
+    let officer = signed_in(&app, "officer@southvale.example").await;
+    officer.get(&path).await.assert_status(200).assert_contains(&format!("{NAME} says the page"));
+    consult_ip(&app, &case, "Is this official conduct?");
+    let ip = signed_in(&app, "ip@southvale.example").await;
+    ip.get(&path).await.assert_status(200).assert_contains("[the complainant] says the page").assert_lacks(NAME);
 }

@@ -126,9 +126,13 @@ pub fn detail(
     assessment_id: &str,
 ) -> ServiceResult<AssessmentDetail> {
     let case = cases::find_visible(conn, user, reference)?;
-    if !crate::services::access::sections(conn, user, &case.id)?.assessments {
+    let sections = crate::services::access::sections(conn, user, &case.id)?;
+    if !sections.assessments {
         return Err(ServiceError::NotFound);
     }
+    // Officers' notes may name a complainant the user may not know.
+    let withheld = crate::services::notices::withheld_from_viewer(conn, &case.id, &sections)?;
+    let text = |t: &str| crate::services::notices::anonymise(t, &withheld);
     let a =
         rows::find_assessment(conn, assessment_id)?.filter(|a| a.case_id == case.id).ok_or(ServiceError::NotFound)?;
     let def = definition(conn, &a.test_version_id)?;
@@ -159,7 +163,7 @@ pub fn detail(
                 }
                 _ => "Unanswered",
             },
-            note: ans.and_then(|x| x.note.clone()),
+            note: ans.and_then(|x| x.note.as_deref()).map(text),
             evidence,
             driver: suggestion.drivers.iter().any(|(c, _)| c == &q.code),
         });
@@ -213,11 +217,11 @@ pub fn detail(
         concluded: a.concluded_at.is_some(),
         concluded_label: a.concluded_outcome.as_deref().map(outcome_label),
         engaged_authority: name_of(&a.engaged_authority_id, &engaged.candidates),
-        conclusion_reason: a.conclusion_reason.clone(),
+        conclusion_reason: a.conclusion_reason.as_deref().map(text),
         concluded_at: a.concluded_at,
         concluded_by,
         article10_applies: rules::article10_applies(&a),
-        article10: article10.as_ref().map(Article10View::of),
+        article10: article10.map(|x| Article10View::of(&rows::Article10 { reasons: text(&x.reasons), ..x })),
         versions,
         actions,
     })

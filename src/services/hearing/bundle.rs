@@ -140,7 +140,8 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
             reason: a.conclusion_reason.as_deref().map(|r| notices::anonymise(r, &hidden)),
             engaged,
             answers,
-            article10: assessment_rows::article10_for(conn, &a.id)?,
+            article10: assessment_rows::article10_for(conn, &a.id)?
+                .map(|x| Article10 { reasons: notices::anonymise(&x.reasons, &hidden), ..x }),
         });
     }
     let (mut report, mut response, mut interviews) = (Vec::new(), Vec::new(), Vec::new());
