@@ -89,7 +89,12 @@ pub struct CaseFilter {
     pub due_between: Option<(NaiveDate, NaiveDate)>,
     /// Words that must all appear in the search text (lower-cased).
     pub terms: Vec<String>,
+    /// Match the terms against the reference and summary only, not the search text (which
+    /// holds complainants' names): for users who may not see who complained.
+    pub terms_in_summary_only: bool,
 }
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CaseOrder {
@@ -137,7 +142,17 @@ fn filtered<'a>(within: CaseCondition<'a>, f: &CaseFilter) -> Boxed<'a> {
     }
     for term in &f.terms {
         let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        query = query.filter(cases::search_text.like(format!("%{escaped}%")).escape('\\'));
+        let pattern = format!("%{escaped}%");
+        if f.terms_in_summary_only {
+            query = query.filter(
+                lower(cases::summary)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(cases::reference).like(pattern).escape('\\')),
+            );
+        } else {
+            query = query.filter(cases::search_text.like(pattern).escape('\\'));
+        }
     }
     query
 }

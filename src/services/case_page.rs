@@ -3,6 +3,7 @@
 //! (`assessment::summary`), the investigation and hearing links (`hearing::case_links`),
 //! evidence (`evidence::case_section`), and takedown requests with informal resolution
 //! (`takedown::case_section`). This module may import every domain; `cases` imports none of them.
+//! A section the user may not see (`access::sections`) is not built at all: `None`.
 
 use crate::db::DbConnection;
 use crate::models::user::User;
@@ -11,17 +12,17 @@ use crate::services::cases::{self, CaseView, Choice};
 use crate::services::evidence::EvidenceSection;
 use crate::services::hearing::CaseLinks;
 use crate::services::takedown::TakedownSection;
-use crate::services::{assessment, evidence, hearing, takedown, ServiceResult};
+use crate::services::{access, assessment, evidence, hearing, takedown, ServiceResult};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct CasePage {
     pub case: CaseView,
-    pub assessment: AssessmentSummary,
+    pub assessment: Option<AssessmentSummary>,
     pub later: CaseLinks,
-    pub evidence: EvidenceSection,
-    pub takedown: TakedownSection,
+    pub evidence: Option<EvidenceSection>,
+    pub takedown: Option<TakedownSection>,
     /// Who the case may be assigned to.
     pub officers: Vec<Choice>,
 }
@@ -29,12 +30,13 @@ pub struct CasePage {
 /// The case page for a user who may see the case (`NotFound` otherwise).
 pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveDate) -> ServiceResult<CasePage> {
     let case = cases::find_visible(conn, user, reference)?;
+    let sections = access::sections(conn, user, &case.id)?;
     Ok(CasePage {
-        case: cases::detail(conn, user, &case, today)?,
-        assessment: assessment::summary(conn, user, &case)?,
+        case: cases::detail(conn, user, &case, sections, today)?,
+        assessment: if sections.assessments { Some(assessment::summary(conn, user, &case)?) } else { None },
         later: hearing::case_links(conn, user, &case)?,
-        evidence: evidence::case_section(conn, user, &case)?,
-        takedown: takedown::case_section(conn, user, &case, today)?,
-        officers: cases::officer_choices(conn)?,
+        evidence: if sections.evidence { Some(evidence::case_section(conn, user, &case)?) } else { None },
+        takedown: if sections.takedown { Some(takedown::case_section(conn, user, &case, today)?) } else { None },
+        officers: if sections.assignment { cases::officer_choices(conn)? } else { Vec::new() },
     })
 }

@@ -90,15 +90,18 @@ pub fn draft<E: Email>(
     publication: bool,
     letter: impl Fn(&Recipient) -> E,
 ) -> ServiceResult<()> {
+    let complaints = complaint_rows::list_for_case(conn, &case.id)?;
     for r in &recipients {
         let rendered = letter(r).render()?;
+        // No recipient reads a confidential complainant's identity, but that complainant.
+        let hidden = redactions(&withheld_from(&complaints, r));
         let notice = DecisionNotice::draft(
             &decision.id,
             r.kind,
             r.name.clone(),
             r.address.clone(),
-            rendered.subject,
-            rendered.body_text,
+            anonymise(&rendered.subject, &hidden),
+            anonymise(&rendered.body_text, &hidden),
         );
         assessment_rows::insert_notice(conn, &notice)?;
     }
@@ -119,24 +122,59 @@ pub fn draft<E: Email>(
     Ok(())
 }
 
+/// What a viewer who sees `sections` of a case must not read of its complainants (names, email,
+/// phone, address and witnesses of those whose identity is withheld from them), to take out of
+/// any text shown to them: complaint text, emails, timeline, officers' questions and reasons.
+pub fn withheld_from_viewer(
+    conn: &mut DbConnection,
+    case_id: &str,
+    sections: &crate::services::access::Sections,
+) -> QueryResult<Vec<(String, &'static str)>> {
+    let hidden: Vec<_> = complaint_rows::list_for_case(conn, case_id)?
+        .into_iter()
+        .filter(|(c, _)| !sections.complainant_identity(c.confidentiality_requested))
+        .collect();
+    Ok(redactions(&hidden))
+}
+
+/// The complaints whose complainant asked for confidentiality, less the recipient's own: whose
+/// identity a notice to `r` must not carry (only officers see them: `access::Sections`).
+fn withheld_from(complaints: &[(Complaint, Complainant)], r: &Recipient) -> Vec<(Complaint, Complainant)> {
+    complaints
+        .iter()
+        .filter(|(c, _)| c.confidentiality_requested)
+        .filter(|(_, who)| !(r.kind == "complainant" && who.name == r.name && who.email == r.address))
+        .cloned()
+        .collect()
+}
+
 /// What the publication version hides: each complainant's name (in full, or as title and
 /// surname: "Ms Public"), their email, phone and address, and the witnesses they named.
 pub fn redactions(complaints: &[(Complaint, Complainant)]) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for (c, who) in complaints {
-        out.push((who.name.clone(), "[the complainant]"));
-        if let Some(last) = who.name.split_whitespace().last().filter(|_| who.name.split_whitespace().count() > 1) {
-            for title in ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"] {
-                out.push((format!("{title} {last}"), "[the complainant]"));
-                out.push((format!("{title}. {last}"), "[the complainant]"));
-            }
-        }
-        for detail in [&who.email, &who.phone, &who.address].into_iter().flatten() {
-            out.push((detail.clone(), "[the complainant]"));
-        }
+        let details = [who.email.as_deref(), who.phone.as_deref(), who.address.as_deref()];
+        out.extend(complainant_redactions(&who.name, &details));
         for w in c.witnesses.iter().flat_map(|w| w.split(['\n', ',', ';'])) {
             out.push((w.trim().to_string(), "[a witness]"));
         }
+    }
+    out.retain(|(n, _)| n.trim().chars().count() >= 2);
+    out
+}
+
+/// What hides one complainant: their name (in full, or as title and surname) and their contact
+/// details.
+pub fn complainant_redactions(name: &str, details: &[Option<&str>]) -> Vec<(String, &'static str)> {
+    let mut out = vec![(name.to_string(), "[the complainant]")];
+    if let Some(last) = name.split_whitespace().last().filter(|_| name.split_whitespace().count() > 1) {
+        for title in ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"] {
+            out.push((format!("{title} {last}"), "[the complainant]"));
+            out.push((format!("{title}. {last}"), "[the complainant]"));
+        }
+    }
+    for detail in details.iter().flatten() {
+        out.push((detail.to_string(), "[the complainant]"));
     }
     out.retain(|(n, _)| n.trim().chars().count() >= 2);
     out

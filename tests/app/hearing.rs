@@ -161,7 +161,12 @@ fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
 
 /// A case with a fixed hearing (panel: Cam Reid and Sam Okafor, no conflicts).
 pub(crate) async fn at_hearing(app: &TestApp) -> Case {
-    let case = investigated(app, "Alex Archer", "southvale").await;
+    at_hearing_with(app, &complaint(app)).await
+}
+
+/// As [`at_hearing`], from a public complaint with these answers.
+pub(crate) async fn at_hearing_with(app: &TestApp, answers: &[(String, String)]) -> Case {
+    let case = investigated_with(app, "Alex Archer", "southvale", answers).await;
     appoint(app, &case);
     final_report(app, &case).await;
     ip_view(app, &case, "post-investigation");

@@ -5,6 +5,7 @@ mod fixtures;
 mod harness;
 mod rows;
 
+mod access;
 mod admin;
 mod assessment;
 mod auth;

@@ -251,6 +251,31 @@ pub fn final_report_sha256(app: &TestApp) -> String {
         .expect("final report")
 }
 
+/// The id of the investigation's first entry of a kind (`final-report`, `draft-report`…).
+pub fn investigation_entry_id(app: &TestApp, kind: &str) -> String {
+    investigation_entries::table
+        .filter(investigation_entries::kind.eq(kind))
+        .select(investigation_entries::id)
+        .first(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{kind} entry: {e}"))
+}
+
+/// The client addresses recorded in an item's custody log.
+pub fn custody_ip_addresses(app: &TestApp, item_id: &str) -> Vec<String> {
+    custody_log::table
+        .filter(custody_log::item_id.eq(item_id))
+        .filter(custody_log::ip_address.is_not_null())
+        .select(custody_log::ip_address.assume_not_null())
+        .load(&mut app.conn())
+        .expect("custody log")
+}
+
+/// The id of a case's first capacity assessment.
+pub fn assessment_id(app: &TestApp, case_id: &str) -> String {
+    use standards_desk::db::schema::capacity_assessments as a;
+    a::table.filter(a::case_id.eq(case_id)).select(a::id).first(&mut app.conn()).expect("an assessment")
+}
+
 /// People with a part (`panel-member`, …) in a case.
 pub fn participants(app: &TestApp, case_id: &str, part: &str) -> i64 {
     case_participants::table

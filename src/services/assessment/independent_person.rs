@@ -81,10 +81,13 @@ pub fn request_ip_view(
         e.into_result()?;
         let (ip, question) = (ip.expect("checked"), question.expect("checked"));
         access::grant(conn, &case.id, &ip.id, access::Part::IndependentPerson, &user.id)?;
+        // The email carries what the Independent Person may read (`access::Sections`).
+        let ip_sees = access::Sections::of_part(access::Part::IndependentPerson);
+        let withheld = crate::services::notices::withheld_from_viewer(conn, &case.id, &ip_sees)?;
         let letter = emails::IpRequest {
             name: ip.name.clone(),
             reference: case.reference.clone(),
-            question: question.clone(),
+            question: crate::services::notices::anonymise(&question, &withheld),
             requested_by: user.name.clone(),
         };
         let message = outbox::queue(conn, Some(&case.id), To::new(&ip.email, &ip.name), &letter)?;

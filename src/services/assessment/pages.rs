@@ -123,7 +123,8 @@ fn outcome_label(code: &str) -> &'static str {
 
 /// One assessment with the test's questions, the answers, the suggestion (recomputed from the
 /// stored answers and the version of the test it used) and the engaged-authority suggestion.
-/// Anyone who may see the case may read it.
+/// Anyone who may see the case's assessments may read it (`access::Sections::assessments`: the
+/// officers and a consulted Independent Person).
 pub fn detail(
     conn: &mut DbConnection,
     user: &User,
@@ -131,6 +132,13 @@ pub fn detail(
     assessment_id: &str,
 ) -> ServiceResult<AssessmentDetail> {
     let case = cases::find_visible(conn, user, reference)?;
+    let sections = crate::services::access::sections(conn, user, &case.id)?;
+    if !sections.assessments {
+        return Err(ServiceError::NotFound);
+    }
+    // Officers' notes may name a complainant the user may not know.
+    let withheld = crate::services::notices::withheld_from_viewer(conn, &case.id, &sections)?;
+    let text = |t: &str| crate::services::notices::anonymise(t, &withheld);
     let a =
         rows::find_assessment(conn, assessment_id)?.filter(|a| a.case_id == case.id).ok_or(ServiceError::NotFound)?;
     let def = definition(conn, &a.test_version_id)?;
@@ -163,7 +171,7 @@ pub fn detail(
                 }
                 _ => "Unanswered",
             },
-            note: ans.and_then(|x| x.note.clone()),
+            note: ans.and_then(|x| x.note.as_deref()).map(text),
             evidence,
             driver: suggestion.drivers.iter().any(|(c, _)| c == &q.code),
         });
@@ -223,11 +231,11 @@ pub fn detail(
         concluded_label: a.concluded_outcome.as_deref().map(outcome_label),
         conclusion_note,
         engaged_authority: name_of(&a.engaged_authority_id, &engaged.candidates),
-        conclusion_reason: a.conclusion_reason.clone(),
+        conclusion_reason: a.conclusion_reason.as_deref().map(text),
         concluded_at: a.concluded_at,
         concluded_by,
         article10_applies: rules::article10_applies(&a),
-        article10: article10.as_ref().map(Article10View::of),
+        article10: article10.map(|x| Article10View::of(&rows::Article10 { reasons: text(&x.reasons), ..x })),
         versions,
         actions,
     })

@@ -8,7 +8,7 @@ use crate::models::case::Case;
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
 use crate::services::access::{self, Permission};
-use crate::services::vocab;
+use crate::services::{notices, vocab};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -122,6 +122,10 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         return Err(ServiceError::NotFound);
     }
     let can_assess = rules::may_assess(user, case).is_ok();
+    // Officers' questions and reasons may name a complainant the user may not know.
+    let sections = access::sections(conn, user, &case.id)?;
+    let withheld = notices::withheld_from_viewer(conn, &case.id, &sections)?;
+    let text = |t: String| notices::anonymise(&t, &withheld);
     let mut members = Vec::new();
     for m in member_rows::list_for_case(conn, &case.id)? {
         let latest = rows::latest_for_member(conn, &case.id, &m.id)?;
@@ -149,9 +153,9 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
             stage: vocab::label(&vocab::IP_STAGES, &c.stage),
             id: c.id,
             ip,
-            question: c.question,
+            question: text(c.question),
             requested_at: c.requested_at,
-            view: c.view_text,
+            view: c.view_text.map(text),
             view_recorded_at: c.view_recorded_at,
         });
     }
@@ -167,11 +171,14 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
             outcome: vocab::decision_label(&d),
             notices_pending: pending,
             notices_sent: notices.len() - pending,
-            reviews: rows::reviews(conn, &d.id)?.into_iter().map(ReviewView::of).collect(),
+            reviews: rows::reviews(conn, &d.id)?
+                .into_iter()
+                .map(|r| ReviewView { grounds: text(r.grounds.clone()), ..ReviewView::of(r) })
+                .collect(),
             can_record_review,
             id: d.id,
             stage: d.stage,
-            reasons: d.reasons,
+            reasons: text(d.reasons),
             decided_at: d.decided_at,
             by,
         });

@@ -52,6 +52,8 @@ impl CaseQuery {
     /// What the query asks, for the user asking it.
     fn filter(&self, user: &User, today: NaiveDate) -> CaseFilter {
         let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        // Assignment and deadlines are the officers' (`access::Sections::assignment`).
+        let management = shows_case_management(user);
         CaseFilter {
             statuses: match self.status.as_str() {
                 "" => None,
@@ -61,14 +63,18 @@ impl CaseQuery {
             authority_id: given(&self.authority),
             member_id: given(&self.member),
             assigned: match self.assigned.as_str() {
+                _ if !management => None,
                 "" => None,
                 "none" => Some(None),
                 "me" => Some(Some(user.id.clone())),
                 id => Some(Some(id.to_string())),
             },
-            overdue_on: (self.overdue == "yes").then_some(today),
+            overdue_on: (management && self.overdue == "yes").then_some(today),
             due_between: None,
             terms: self.q.split_whitespace().take(8).map(str::to_string).collect(),
+            // The search text holds complainants' names: only those who may see every
+            // complainant's identity search it (else a search would tell who complained).
+            terms_in_summary_only: !access::may_see_confidential_identity(user),
         }
     }
 
@@ -135,7 +141,13 @@ pub fn list(conn: &mut DbConnection, user: &User, q: &CaseQuery, today: NaiveDat
         rows::ids_matching(conn, access::visible_cases(user), &filter, q.order(), (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
     let found = rows::find_all_in_order(conn, &ids)?;
     let calendar = Calendar::load(conn)?;
-    let rows = to_rows(conn, &calendar, found, today)?;
+    let mut rows = to_rows(conn, &calendar, found, today)?;
+    if !shows_case_management(user) {
+        for r in &mut rows {
+            r.assigned = None;
+            r.next_deadline = None;
+        }
+    }
     Ok(CaseList { rows, total, page, pages })
 }
 
@@ -184,6 +196,14 @@ pub struct CaseListPage {
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseListActions {
     pub can_log_complaint: bool,
+    /// The officer and deadline columns and filters (officers only).
+    pub shows_case_management: bool,
+}
+
+/// Whether the user sees who cases are assigned to and their deadlines in lists: the officers,
+/// as on the case page (`access::Sections::assignment`).
+fn shows_case_management(user: &User) -> bool {
+    access::can(user, Permission::WorkCases)
 }
 
 /// The case list page. Every signed-in role has one; restricted roles see only the cases they
@@ -199,9 +219,12 @@ pub fn list_page(conn: &mut DbConnection, user: &User, q: CaseQuery, today: Naiv
         q,
         statuses,
         authorities,
-        officers: officer_choices(conn)?,
+        officers: if shows_case_management(user) { officer_choices(conn)? } else { Vec::new() },
         members,
-        actions: CaseListActions { can_log_complaint: may_log_complaint(user).is_ok() },
+        actions: CaseListActions {
+            can_log_complaint: may_log_complaint(user).is_ok(),
+            shows_case_management: shows_case_management(user),
+        },
     })
 }
 

@@ -1,7 +1,8 @@
 //! The case page's own parts, as a typed view: summary, deadlines, complaints, councillors and
 //! allegations, notes, emails and the timeline, each with the flags of what the user may do
-//! (from `rules`, the same functions the actions refuse with). Confidential complainant details
-//! are left out for roles that may not see them.
+//! (from `rules`, the same functions the actions refuse with). What the user may see of the file
+//! is decided once by `access::sections`: a part they may not see is never loaded (confidential
+//! complainants' identities, contact details, witnesses, notes, emails, timeline…).
 
 use crate::db::DbConnection;
 use crate::models::authority as authority_rows;
@@ -11,13 +12,13 @@ use crate::models::complaint::{self as complaint_rows, ComplaintFile, ComplaintL
 use crate::models::member as member_rows;
 use crate::models::outbox as outbox_rows;
 use crate::models::user::{self as user_rows, User};
-use crate::services::access::{self, Permission};
+use crate::services::access::{self, Sections};
 use crate::services::calendar::Calendar;
 use crate::services::cases::deadlines::{deadlines_of, Deadline};
 use crate::services::cases::rules::{
     may_acknowledge, may_acknowledge_by_email, may_add_note, may_assign, may_move, may_notify, may_work,
 };
-use crate::services::vocab;
+use crate::services::{notices, vocab};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -43,6 +44,8 @@ pub struct CaseView {
     pub emails: Vec<EmailView>,
     pub timeline: Vec<TimelineEntry>,
     pub allegation_count: usize,
+    /// Which parts of the file the user sees (the page shows a section only when its flag is set).
+    pub sections: Sections,
     pub actions: CaseActions,
 }
 
@@ -156,18 +159,25 @@ pub struct TimelineEntry {
     pub action: String,
 }
 
-/// The case page's own parts for a user who may see the case.
-pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDate) -> ServiceResult<CaseView> {
+/// The case page's own parts for a user who may see the case, as much as `sections` (the user's
+/// `access::sections` of this case, computed once for the request) lets them see.
+pub fn detail(
+    conn: &mut DbConnection,
+    user: &User,
+    case: &Case,
+    sections: Sections,
+    today: NaiveDate,
+) -> ServiceResult<CaseView> {
     if !access::can_view_case(conn, user, &case.id)? {
         return Err(ServiceError::NotFound);
     }
     let calendar = Calendar::load(conn)?;
-    let see_confidential = access::can(user, Permission::WorkCases);
     let authority = authority_rows::find(conn, &case.authority_id)?;
     let assigned = match &case.assigned_user_id {
-        Some(id) => user_rows::find(conn, id)?.map(|u| Officer { id: u.id, name: u.name }),
-        None => None,
+        Some(id) if sections.assignment => user_rows::find(conn, id)?.map(|u| Officer { id: u.id, name: u.name }),
+        _ => None,
     };
+    let withheld = notices::withheld_from_viewer(conn, &case.id, &sections)?;
     let allegation_count = complaint_rows::list_allegations_for_case(conn, &case.id)?.len();
     Ok(CaseView {
         reference: case.reference.clone(),
@@ -181,13 +191,14 @@ pub fn detail(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDat
         received_on: case.received_on,
         closed_at: case.closed_at,
         closure_reason: case.closure_reason.clone(),
-        deadlines: deadlines_of(&calendar, case, today),
-        complaints: complaints(conn, user, case, see_confidential)?,
-        members: members(conn, user, case)?,
-        notes: notes(conn, case)?,
-        emails: emails(conn, case, see_confidential)?,
-        timeline: timeline(conn, case, see_confidential)?,
+        deadlines: if sections.assignment { deadlines_of(&calendar, case, today) } else { Vec::new() },
+        complaints: if sections.complaints { complaints(conn, user, case, &sections, &withheld)? } else { Vec::new() },
+        members: if sections.members { members(conn, user, case)? } else { Vec::new() },
+        notes: if sections.notes { notes(conn, case)? } else { Vec::new() },
+        emails: if sections.emails { emails(conn, case, &withheld)? } else { Vec::new() },
+        timeline: if sections.timeline { timeline(conn, case, &withheld)? } else { Vec::new() },
         allegation_count,
+        sections,
         actions: CaseActions {
             can_assign: may_assign(user, case).is_ok(),
             can_add_note: may_add_note(user, case).is_ok(),
@@ -199,14 +210,18 @@ fn complaints(
     conn: &mut DbConnection,
     user: &User,
     case: &Case,
-    see_confidential: bool,
+    sections: &Sections,
+    withheld: &[(String, &str)],
 ) -> ServiceResult<Vec<ComplaintView>> {
+    // A complainant's own words may name them: withheld identities are taken out of the text.
+    let text = |t: String| if withheld.is_empty() { t } else { notices::anonymise(&t, withheld) };
     let files = complaint_rows::list_files_for_case(conn, &case.id)?;
     let links = complaint_rows::list_links_for_case(conn, &case.id)?;
     let allegations = complaint_rows::list_allegations_for_case(conn, &case.id)?;
     let mut out = Vec::new();
     for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
-        let hidden = c.confidentiality_requested && !see_confidential;
+        let named = sections.complainant_identity(c.confidentiality_requested);
+        let contact = sections.complainant_contact(c.confidentiality_requested);
         let my_links: Vec<ComplaintLink> = links.iter().filter(|l| l.complaint_id == c.id).cloned().collect();
         let canonical: Vec<String> = my_links.iter().map(|l| l.canonical_url.clone()).collect();
         let member_ids: Vec<String> =
@@ -231,20 +246,20 @@ fn complaints(
             conduct_on: c.conduct_on,
             platform: c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             links: my_links,
-            what_happened: c.what_happened,
-            why_official: c.why_official,
-            outcome_sought: c.outcome_sought,
-            witnesses: if hidden { None } else { c.witnesses },
+            what_happened: text(c.what_happened),
+            why_official: text(c.why_official),
+            outcome_sought: c.outcome_sought.map(text),
+            witnesses: if sections.witnesses && contact { c.witnesses } else { None },
             unlisted_member_name: c.unlisted_member_name,
             confidential: c.confidentiality_requested,
-            confidentiality_reason: if see_confidential { c.confidentiality_reason } else { None },
+            confidentiality_reason: if sections.confidential_identities { c.confidentiality_reason } else { None },
             acknowledged_at: c.acknowledged_at,
-            complainant: (!hidden).then(|| ComplainantView {
+            complainant: named.then(|| ComplainantView {
                 complainant_type: vocab::label(&vocab::COMPLAINANT_TYPES, &who.complainant_type),
                 name: who.name,
-                email: who.email,
-                phone: who.phone,
-                address: who.address,
+                email: if contact { who.email } else { None },
+                phone: if contact { who.phone } else { None },
+                address: if contact { who.address } else { None },
             }),
             files: files.iter().filter(|f| f.complaint_id == c.id).cloned().collect(),
             matches,
@@ -311,15 +326,17 @@ fn notes(conn: &mut DbConnection, case: &Case) -> ServiceResult<Vec<NoteView>> {
         .collect())
 }
 
-fn emails(conn: &mut DbConnection, case: &Case, see_confidential: bool) -> ServiceResult<Vec<EmailView>> {
+/// The case's emails. A message to a complainant whose identity is withheld (whatever its
+/// template) shows "Complainant (withheld)", and their name is taken out of its subject.
+fn emails(conn: &mut DbConnection, case: &Case, withheld: &[(String, &str)]) -> ServiceResult<Vec<EmailView>> {
     Ok(outbox_rows::list_for_case(conn, &case.id)?
         .into_iter()
         .map(|m| {
-            // The acknowledgement's address may be a confidential complainant's.
-            let hidden = !see_confidential && m.template == "acknowledgement";
+            let to_withheld = withheld.iter().any(|(w, _)| w.eq_ignore_ascii_case(m.to_address.trim()))
+                || m.to_name.as_deref().is_some_and(|n| withheld.iter().any(|(w, _)| w.trim() == n.trim()));
             EmailView {
-                to: if hidden { "Complainant".to_string() } else { m.to_address },
-                subject: m.subject,
+                to: if to_withheld { "Complainant (withheld)".to_string() } else { m.to_address },
+                subject: notices::anonymise(&m.subject, withheld),
                 status: m.status,
                 attempts: m.attempts,
                 created_at: m.created_at,
@@ -330,18 +347,17 @@ fn emails(conn: &mut DbConnection, case: &Case, see_confidential: bool) -> Servi
         .collect())
 }
 
-fn timeline(conn: &mut DbConnection, case: &Case, see_confidential: bool) -> ServiceResult<Vec<TimelineEntry>> {
+/// The case's audit log, newest first, with any withheld complainant's identity taken out of the
+/// summaries (an acknowledgement names its complainant). Client IP addresses are never in it.
+fn timeline(conn: &mut DbConnection, case: &Case, withheld: &[(String, &str)]) -> ServiceResult<Vec<TimelineEntry>> {
     Ok(crate::models::audit::list_for_case(conn, &case.id)?
         .into_iter()
         .rev()
-        .map(|e| {
-            // Audit summaries may name a confidential complainant (acknowledgements).
-            let summary = if !see_confidential && e.action == "complaint.acknowledged" {
-                "Acknowledgement sent".to_string()
-            } else {
-                e.summary
-            };
-            TimelineEntry { at: e.occurred_at, who: e.actor_label, summary, action: e.action }
+        .map(|e| TimelineEntry {
+            at: e.occurred_at,
+            who: notices::anonymise(&e.actor_label, withheld),
+            summary: notices::anonymise(&e.summary, withheld),
+            action: e.action,
         })
         .collect())
 }

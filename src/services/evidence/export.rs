@@ -87,7 +87,8 @@ pub fn export(
                     sha256: f.sha256.clone(),
                 })
                 .collect(),
-            custody: rows::custody(conn, &item.id)?,
+            // Client IP addresses stay out of the bundle (shown to administrators only).
+            custody: super::pages::custody_shown(conn, user, &item.id)?,
         });
     }
     audit::record(

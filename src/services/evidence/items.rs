@@ -305,6 +305,10 @@ pub fn find(
     number: &str,
 ) -> ServiceResult<(Case, EvidenceItem)> {
     let case = cases::find_visible(conn, user, reference)?;
+    // A panel member sees the case but not its evidence pages (the bundle lists the evidence).
+    if !crate::services::access::sections(conn, user, &case.id)?.evidence {
+        return Err(ServiceError::NotFound);
+    }
     let n: i32 = number.trim_start_matches(['E', 'e']).parse().map_err(|_| ServiceError::NotFound)?;
     let item = rows::find_item_by_number(conn, &case.id, n)?.ok_or(ServiceError::NotFound)?;
     Ok((case, item))

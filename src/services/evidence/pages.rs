@@ -194,7 +194,7 @@ pub fn item_page(
     let links = rows::allegations_of(conn, &item.id)?;
     let linked = allegation_choices(conn, &case)?.into_iter().filter(|a| links.contains(&a.value)).collect();
     let versions = rows::versions(conn, &item.id)?;
-    let custody = rows::custody(conn, &item.id)?;
+    let custody = custody_shown(conn, user, &item.id)?;
     let view = view(conn, &case, item)?;
     let files = view
         .files
@@ -231,6 +231,18 @@ pub fn item_page(
         actions: ItemActions { can_add_files: may_change, can_correct: may_change, can_set_status: may_change },
         view,
     })
+}
+
+/// An item's custody log as `user` may see it: a public submitter's IP address only for an
+/// administrator (`access::may_see_client_ip`).
+pub fn custody_shown(conn: &mut DbConnection, user: &User, item_id: &str) -> QueryResult<Vec<CustodyEntry>> {
+    let mut entries = rows::custody(conn, item_id)?;
+    if !access::may_see_client_ip(user) {
+        for e in &mut entries {
+            e.ip_address = None;
+        }
+    }
+    Ok(entries)
 }
 
 /// The correction form: a new version of an item's details.

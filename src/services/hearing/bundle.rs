@@ -11,7 +11,7 @@ use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{self as rows, InvestigationEntry};
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
-use crate::services::vocab;
+use crate::services::{access, notices, vocab};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -93,14 +93,22 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
     let (case, hearing) = find_hearing(conn, user, reference)?;
     let hearing = hearing.ok_or(ServiceError::NotFound)?;
     let mut complaints = Vec::new();
-    for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
+    let all = complaint_rows::list_for_case(conn, &case.id)?;
+    let withheld: Vec<_> = all
+        .iter()
+        .filter(|(c, _)| !access::HEARING_BUNDLE.complainant_identity(c.confidentiality_requested))
+        .cloned()
+        .collect();
+    // A complainant's own words may name them: withheld identities are taken out of the text.
+    let hidden = notices::redactions(&withheld);
+    for (c, who) in all {
         complaints.push(BundleComplaint {
             received_on: c.received_on,
-            complainant: (!c.confidentiality_requested).then_some(who.name),
+            complainant: access::HEARING_BUNDLE.complainant_identity(c.confidentiality_requested).then_some(who.name),
             platform: c.platform.as_deref().map(|p| vocab::label(&vocab::PLATFORMS, p)),
             conduct_on: c.conduct_on,
-            what_happened: c.what_happened,
-            why_official: c.why_official,
+            what_happened: notices::anonymise(&c.what_happened, &hidden),
+            why_official: notices::anonymise(&c.why_official, &hidden),
         });
     }
     let mut assessments = Vec::new();
@@ -118,7 +126,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
                     .unwrap_or_default(),
                 code: ans.question_code,
                 answer: ans.answer,
-                note: ans.note,
+                note: ans.note.map(|n| notices::anonymise(&n, &hidden)),
             })
             .collect();
         let engaged = match &a.engaged_authority_id {
@@ -132,16 +140,19 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
             suggested: def.outcome_label(&a.suggested_outcome),
             rule: a.suggested_rule.clone(),
             concluded: a.concluded_outcome.as_deref().map(|o| vocab::label(&vocab::CAPACITY_OUTCOMES, o).to_string()),
-            reason: a.conclusion_reason.clone(),
+            reason: a.conclusion_reason.as_deref().map(|r| notices::anonymise(r, &hidden)),
             engaged,
             answers,
-            article10: assessment_rows::article10_for(conn, &a.id)?,
+            article10: assessment_rows::article10_for(conn, &a.id)?
+                .map(|x| Article10 { reasons: notices::anonymise(&x.reasons, &hidden), ..x }),
         });
     }
     let (mut report, mut response, mut interviews) = (Vec::new(), Vec::new(), Vec::new());
     let investigation = rows::investigation_for_case(conn, &case.id)?;
     if let Some(inv) = &investigation {
-        for e in rows::entries(conn, &inv.id)? {
+        for mut e in rows::entries(conn, &inv.id)? {
+            e.title = notices::anonymise(&e.title, &hidden);
+            e.body = notices::anonymise(&e.body, &hidden);
             match e.kind.as_str() {
                 "final-report" => report.push(e),
                 "member-comments" => response.push(e),

@@ -14,6 +14,7 @@ use crate::services::clean;
 use crate::services::evidence;
 use crate::services::files::StoredUpload;
 use crate::services::intake::form::Checked;
+use crate::services::notices;
 use crate::services::settings;
 use crate::services::vocab;
 use chrono::Datelike;
@@ -53,7 +54,19 @@ pub(super) fn create(
             let n = case_rows::next_in_sequence(conn, &format!("case-reference-{year}"))?;
             let names: Vec<&str> = checked.members.iter().map(|(m, _)| m.full_name.as_str()).collect();
             let who = if names.is_empty() { f.unlisted_name.trim().to_string() } else { names.join(" and ") };
-            let what: String = f.what_happened.trim().chars().take(120).collect();
+            // Everyone who sees the case sees its summary: a confidential complainant's words
+            // are quoted without their identity.
+            let what = if f.confidential == "yes" {
+                let details = [f.complainant_email.trim(), f.complainant_phone.trim(), f.complainant_address.trim()];
+                let details: Vec<Option<&str>> = details.iter().map(|d| Some(*d).filter(|d| !d.is_empty())).collect();
+                notices::anonymise(
+                    &f.what_happened,
+                    &notices::complainant_redactions(f.complainant_name.trim(), &details),
+                )
+            } else {
+                f.what_happened.clone()
+            };
+            let what: String = what.trim().chars().take(120).collect();
             let case = Case {
                 id: new_id(),
                 reference: format!("SD-{year}-{n:04}"),

@@ -79,10 +79,13 @@ pub fn appoint(
         let name = match &investigator {
             Some(inv) => {
                 access::grant(conn, &case.id, &inv.id, access::Part::Investigator, &user.id)?;
+                // The email carries what the investigator may read (`access::Sections`).
+                let sees = access::Sections::of_part(access::Part::Investigator);
+                let withheld = crate::services::notices::withheld_from_viewer(conn, &case.id, &sees)?;
                 let letter = emails::InvestigatorAppointed {
                     name: inv.name.clone(),
                     reference: case.reference.clone(),
-                    terms: row.terms_of_reference.clone(),
+                    terms: crate::services::notices::anonymise(&row.terms_of_reference, &withheld),
                     target_on: emails::long_date(row.target_on),
                 };
                 outbox::queue(conn, Some(&case.id), To::new(&inv.email, &inv.name), &letter)?;

@@ -8,6 +8,7 @@ use crate::models::case::Case;
 use crate::models::hearing::{self as rows, Investigation, InvestigationEntry};
 use crate::models::user::User;
 use crate::models::{new_id, now};
+use crate::services::access;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
 use crate::services::files::{FileStore, Received, UploadError};
@@ -162,7 +163,12 @@ pub fn add_entry(
     result
 }
 
-/// A report or other investigation file, for someone who may see the case.
+/// The kinds of investigation file a hearing bundle contains.
+const IN_THE_BUNDLE: [&str; 3] = ["final-report", "member-comments", "interview"];
+
+/// A report or other investigation file: for those who see the investigation file (officers,
+/// the investigator: `access::Sections::investigation`); others who see the case (the panel, the
+/// Independent Person) only the files the hearing bundle contains, once there is a hearing.
 pub fn entry_file(
     conn: &mut DbConnection,
     user: &User,
@@ -171,8 +177,11 @@ pub fn entry_file(
 ) -> ServiceResult<InvestigationEntry> {
     let case = cases::find_visible(conn, user, reference)?;
     let inv = rows::investigation_for_case(conn, &case.id)?.ok_or(ServiceError::NotFound)?;
+    let whole_file = access::sections(conn, user, &case.id)?.investigation;
+    let bundled = rows::hearing_for_case(conn, &case.id)?.is_some();
     rows::entries(conn, &inv.id)?
         .into_iter()
         .find(|e| e.id == entry_id && e.sha256.is_some())
+        .filter(|e| whole_file || (bundled && IN_THE_BUNDLE.contains(&e.kind.as_str())))
         .ok_or(ServiceError::NotFound)
 }

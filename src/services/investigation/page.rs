@@ -15,8 +15,8 @@ use crate::models::case::Case;
 use crate::models::hearing::{self as rows, Investigation};
 use crate::models::user::{self as user_rows, Role, User};
 use crate::services::cases;
-use crate::services::vocab;
 use crate::services::ServiceResult;
+use crate::services::{access, notices, vocab};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
@@ -117,6 +117,10 @@ pub fn page(
     let case = cases::find_visible(conn, user, reference)?;
     let inv = rows::investigation_for_case(conn, &case.id)?;
     may_view(user, inv.as_ref())?;
+    // The investigator does not know a confidential complainant: officers' words lose the name.
+    let sections = access::sections(conn, user, &case.id)?;
+    let withheld = notices::withheld_from_viewer(conn, &case.id, &sections)?;
+    let text = |t: String| notices::anonymise(&t, &withheld);
     let mut actions = InvestigationActions {
         can_appoint: may_appoint(user, &case, inv.as_ref()).is_ok(),
         can_request_ip_view: may_work(user, &case).is_ok(),
@@ -131,7 +135,7 @@ pub fn page(
             Some(InvestigationView {
                 investigator: investigator_name(conn, inv)?,
                 appointed_at: inv.appointed_at,
-                terms_of_reference: inv.terms_of_reference.clone(),
+                terms_of_reference: text(inv.terms_of_reference.clone()),
                 target_on: inv.target_on,
                 completed_on: inv.completed_on,
                 entries: entries
@@ -139,8 +143,8 @@ pub fn page(
                     .map(|e| EntryView {
                         kind_label: vocab::label(&vocab::INVESTIGATION_ENTRY_KINDS, &e.kind),
                         id: e.id,
-                        title: e.title,
-                        body: e.body,
+                        title: text(e.title),
+                        body: text(e.body),
                         occurred_on: e.occurred_on,
                         file_name: e.file_name,
                         sha256: e.sha256,

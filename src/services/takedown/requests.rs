@@ -163,7 +163,8 @@ pub fn request(
     })
 }
 
-/// Finds a request by case reference and number ("T2" or "2") for a user who may see the case.
+/// Finds a request by case reference and number ("T2" or "2") for a user who may see the
+/// case's takedown work.
 pub fn find(
     conn: &mut DbConnection,
     user: &User,
@@ -171,6 +172,10 @@ pub fn find(
     number: &str,
 ) -> ServiceResult<(Case, TakedownRequest)> {
     let case = cases::find_visible(conn, user, reference)?;
+    // Takedown work is the officers' (`access::Sections::takedown`).
+    if !crate::services::access::sections(conn, user, &case.id)?.takedown {
+        return Err(ServiceError::NotFound);
+    }
     let n: i32 = number.trim_start_matches(['T', 't']).parse().map_err(|_| ServiceError::NotFound)?;
     let r = rows::find_by_number(conn, &case.id, n)?.ok_or(ServiceError::NotFound)?;
     Ok((case, r))
