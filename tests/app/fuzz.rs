@@ -13,11 +13,14 @@
 //! A small seeded xorshift generator drives the choices: `FUZZ_SEED` replays a run (the seed is
 //! printed with any failure), `FUZZ_ITERATIONS` (default 4) sets the bodies per route and role.
 
-use crate::fixtures::{complaint, refs, PNG};
+use crate::fixtures::{complaint, consult_ip, refs, CaseBuilder, PNG};
 use crate::harness::{Response, TestApp};
 use actix_web::http::Method;
+use standards_desk::models::case::Case;
 use standards_desk::models::user::Role;
+use standards_desk::services::assessment::{self, AnswerInput};
 use standards_desk::services::audit::Actor;
+use standards_desk::services::decisions::{self, DecisionInput};
 use standards_desk::services::takedown::{self, RequestInput};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -224,16 +227,17 @@ async fn crawl(b: &TestApp, routes: &[Route], starts: &[String]) -> (Vec<Form>, 
     let mut forms = Vec::new();
     let mut visited = Vec::new();
     while let Some(path) = queue.pop_front() {
-        if !seen.insert(path.clone()) || visited.len() >= 120 {
+        if !seen.insert(path.clone()) || visited.len() >= 160 {
             continue;
         }
         let key = route_of(routes, Verb::Get, &path).map(|r| r.pattern.clone()).unwrap_or_else(|| "?".into());
-        let count = per_route.entry(key).or_default();
-        if *count >= 3 {
+        if per_route.get(&key).is_some_and(|&n| n >= 12) {
             continue;
         }
-        *count += 1;
         let res = b.get(&path).await;
+        if res.status.as_u16() == 200 {
+            *per_route.entry(key).or_default() += 1;
+        }
         assert!(res.status.as_u16() < 500, "GET {path} answered {}:\n{}", res.status, snippet(&res));
         visited.push(path.clone());
         let html = res.header("content-type").is_some_and(|t| t.starts_with("text/html"));
@@ -740,22 +744,144 @@ fn fuzz_iterations() -> usize {
     std::env::var("FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(4)
 }
 
-#[actix_web::test]
-async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
-    let seed = fuzz_seed();
-    let iterations = fuzz_iterations();
-    eprintln!("fuzz: FUZZ_SEED={seed} FUZZ_ITERATIONS={iterations}");
-    let started = std::time::Instant::now();
-    let routes = route_table();
+/// Cases at every stage, so every form of the case pages is offered to someone: being assessed
+/// (an assessment to conclude, an Independent Person to answer), in informal resolution, decided
+/// for investigation (an investigator to appoint), under investigation, referred to a hearing
+/// (one to arrange), at a fixed hearing, with sanctions, and a fresh public complaint with a
+/// takedown request.
+async fn cases_at_every_stage(app: &TestApp) -> Vec<Case> {
+    use crate::hearing::{appoint, arrange, at_hearing, final_report, future, investigated, ip_view, refer_to_hearing};
+    use standards_desk::services::hearing::{self, HearingInput};
+    let mo = app.user("mo@southvale.example");
+    let mo_actor = Actor::user(&mo.id, &mo.name, None);
+    let today = chrono::Utc::now().date_naive();
+    let mut cases = Vec::new();
+    // Public complaints are limited per address: each comes from one of its own.
+    let peer = |n: u32| *app.peer.borrow_mut() = format!("203.0.113.{n}:40000");
 
-    // A case at a hearing (assessment, decision, IP views, investigation, panel behind it) and a
-    // fresh one with a takedown request.
-    let app = TestApp::spawn_demo().await;
-    let hearing_case = crate::hearing::at_hearing(&app).await;
-    let fresh = crate::fixtures::submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    // Being assessed, and in informal resolution: logged by staff, assessed by the MO.
+    for (n, (member, council)) in [("Alex Archer", "southvale"), ("Bev Bailey", "southvale")].iter().enumerate() {
+        let case = CaseBuilder::new().member(member, council).url(&format!("https://example.org/stage-{n}")).log(app);
+        let mut answers = AnswerInput::default();
+        for code in ["G1", "G2", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "P1", "P2"] {
+            let yes = ["G1", "G2", "C3", "C6"].contains(&code);
+            answers.answers.insert(code.into(), if yes { "yes" } else { "no" }.into());
+        }
+        let a = assessment::assess(&mut app.conn(), &mo_actor, &mo, &case.reference, &app.member_id(member), &answers)
+            .expect("assessed");
+        if n == 0 {
+            consult_ip(app, &case, "Is this official capacity?");
+        } else {
+            let authority = a.suggested_authority_id.clone().unwrap_or_else(|| app.authority_id(council));
+            assessment::conclude(&mut app.conn(), &mo_actor, &mo, &a.id, "OFFICIAL", &authority, "")
+                .expect("concluded");
+            let input = DecisionInput {
+                outcome: "informal-resolution".into(),
+                reasons: "An apology will resolve it.".into(),
+                ..Default::default()
+            };
+            decisions::decide(&mut app.conn(), &mo_actor, &mo, &case.reference, &input, today).expect("decided");
+        }
+        cases.push(case);
+    }
+    peer(11);
+    let decided = investigated(app, "Dave Dunn", "southvale").await;
+    cases.push(decided);
+    peer(12);
+    let investigating = investigated(app, "Chris Cole", "southvale").await;
+    appoint(app, &investigating);
+    // A final report uploaded, the investigation not yet marked complete.
+    let investigator = app.new_browser();
+    investigator.login("investigator@southvale.example", "demo-password").await;
+    let (day, month, year) = future(0);
+    let entry = [
+        ("kind", "final-report"),
+        ("title", "Final report"),
+        ("body", "The member was acting as a councillor."),
+        ("occurred_day", day.as_str()),
+        ("occurred_month", &month),
+        ("occurred_year", &year),
+    ];
+    let path = format!("/cases/{}/investigation/entries", investigating.reference);
+    investigator
+        .post_multipart(&path, &entry, &[("file", "report.pdf", crate::fixtures::PDF)])
+        .await
+        .assert_status(303);
+    cases.push(investigating);
+    peer(17);
+    let completed = investigated(app, "Bev Bailey", "southvale").await;
+    appoint(app, &completed);
+    final_report(app, &completed).await;
+    ip_view(app, &completed, "post-investigation");
+    cases.push(completed);
+    peer(13);
+    let referred = investigated(app, "Dana Doyle", "southvale").await;
+    appoint(app, &referred);
+    final_report(app, &referred).await;
+    ip_view(app, &referred, "post-investigation");
+    refer_to_hearing(app, &referred);
+    let input =
+        HearingInput::from_pairs(&arrange(app, &["committee@southvale.example", "committee3@southvale.example"]));
+    let officer_user = app.user("officer@southvale.example");
+    let officer_actor = Actor::user(&officer_user.id, &officer_user.name, None);
+    hearing::save_hearing(&mut app.conn(), &officer_actor, &officer_user, &referred.reference, &input, today)
+        .expect("hearing arranged");
+    cases.push(referred);
+    peer(14);
+    cases.push(at_hearing(app).await);
+
+    // Findings and a sanction (a decision to issue); then with the decision notices sent (the
+    // sanctions stage, compliance to record).
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    for (n, send) in [(15, false), (16, true)] {
+        peer(n);
+        let case = at_hearing(app).await;
+        let path = format!("/cases/{}/hearing", case.reference);
+        let allegations = standards_desk::models::complaint::list_allegations_for_case(&mut app.conn(), &case.id)
+            .expect("allegations");
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for a in &allegations {
+            fields.push((format!("finding_{}", a.id), "breach".into()));
+            fields.push((format!("reasons_{}", a.id), "The post was seen by residents.".into()));
+            fields.push((format!("article10_{}", a.id), "A personal attack has little protection.".into()));
+        }
+        officer.post_form(&format!("{path}/findings"), &refs(&fields)).await.assert_status(303);
+        let (day, month, year) = future(60);
+        let sanction = [
+            ("member", app.member_id("Alex Archer")),
+            ("kind", "training".into()),
+            ("detail", "Social media training.".into()),
+            ("follow_up_day", day),
+            ("follow_up_month", month),
+            ("follow_up_year", year),
+        ];
+        let sanction: Vec<(&str, &str)> = sanction.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        officer.post_form(&format!("{path}/sanctions"), &sanction).await.assert_status(303);
+        if send {
+            let issued = officer.post_form(&format!("{path}/decision"), &[]).await;
+            issued.assert_status(303);
+            officer.post_form(issued.location().expect("to the notices"), &[]).await.assert_status(303);
+        }
+        cases.push(case);
+    }
+
+    // An informal action to mark done.
+    let informal = &cases[1];
+    officer.get(&format!("/cases/{}", informal.reference)).await.assert_status(200);
+    officer
+        .post_form(
+            &format!("/cases/{}/informal/actions", informal.reference),
+            &[("kind", "apology"), ("description", "A written apology to the officer")],
+        )
+        .await;
+
+    // A fresh public complaint with a takedown request.
+    peer(16);
+    let fresh = crate::fixtures::submit_public(app, &complaint(app), &[("files", "post.png", PNG)]).await;
     let officer = app.user("officer@southvale.example");
     let request = RequestInput {
-        items: crate::rows::evidence_item_ids(&app, &fresh.id),
+        items: crate::rows::evidence_item_ids(app, &fresh.id),
         addressee_kind: "member".into(),
         addressee_name: "Alex Archer".into(),
         channel: "email".into(),
@@ -769,12 +895,26 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         &officer,
         &fresh.reference,
         &request,
-        chrono::Utc::now().date_naive(),
+        today,
     )
     .expect("takedown requested");
+    cases.push(fresh);
+    cases
+}
+
+#[actix_web::test]
+async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
+    let seed = fuzz_seed();
+    let iterations = fuzz_iterations();
+    eprintln!("fuzz: FUZZ_SEED={seed} FUZZ_ITERATIONS={iterations}");
+    let started = std::time::Instant::now();
+    let routes = route_table();
+
+    let app = TestApp::spawn_demo().await;
+    let cases = cases_at_every_stage(&app).await;
     // The admin forms act on this user only, so no one fuzzing is signed out by them.
     let victim = app.create_user(Role::CaseOfficer, "victim@council.example");
-    let refs_ = vec![hearing_case.reference.clone(), fresh.reference.clone()];
+    let refs_: Vec<String> = cases.iter().map(|c| c.reference.clone()).collect();
 
     // Everyone signs in first (failed sign-ins while fuzzing /login would throttle the address).
     let roles = [
@@ -802,6 +942,21 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         }
         browsers.push((*role, b));
     }
+    // A closure day to delete, and a deactivated user to reactivate (not the victim, whom the
+    // fuzzing may deactivate).
+    let admin = &browsers[0].1;
+    let dormant = app.create_user(Role::CaseOfficer, "dormant@council.example");
+    admin.post_form(&format!("/admin/users/{}/deactivate", dormant.id), &[]).await.assert_status(303);
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(40);
+    for _ in 0..10 {
+        let (d, m, y) = (day.format("%-d").to_string(), day.format("%-m").to_string(), day.format("%Y").to_string());
+        let fields =
+            [("closure_day", d.as_str()), ("closure_month", &m), ("closure_year", &y), ("reason", "Office move")];
+        if admin.post_form("/admin/closure-days", &fields).await.status.as_u16() == 303 {
+            break;
+        }
+        day += chrono::Duration::days(1);
+    }
     // A public draft waiting on its check-answers page.
     let anon = &browsers.last().expect("anonymous").1;
     let draft = anon.post_multipart("/complaints/new", &refs(&complaint(&app)), &[("files", "post.png", PNG)]).await;
@@ -812,11 +967,14 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
     let mut starts = vec!["/".to_string(), "/dashboard".into(), "/cases".into(), "/reports".into(), "/admin".into()];
     starts.extend([
         "/admin/users".into(),
+        "/admin/closure-days".into(),
         format!("/admin/users/{}", victim.id),
+        format!("/admin/users/{}", dormant.id),
         "/complaints/new".into(),
         "/login".into(),
     ]);
     starts.push(draft_path.clone());
+    starts.push(format!("/cases/{}/assessments/new?member={}", refs_[0], app.member_id("Alex Archer")));
     for r in &refs_ {
         for sub in
             ["", "/ip", "/decision", "/investigation", "/hearing", "/evidence/E1", "/takedowns/1", "/takedowns/new"]
@@ -842,7 +1000,11 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
             let Some(r) = route_of(&routes, verb, &f.action) else { continue };
             if f.post {
                 let t = targets.entry(r.pattern.clone()).or_default();
-                if !r.pattern.starts_with("/admin/users/{id}") || f.action.contains(&victim.id) {
+                let user_form = r.pattern.starts_with("/admin/users/{id}");
+                if !user_form
+                    || f.action.contains(&victim.id)
+                    || f.action.ends_with(&format!("{}/reactivate", dormant.id))
+                {
                     t.paths.insert(f.action.clone());
                 }
                 t.multipart |= f.multipart;
