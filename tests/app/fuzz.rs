@@ -11,7 +11,7 @@
 //! seen.
 //!
 //! A small seeded xorshift generator drives the choices: `FUZZ_SEED` replays a run (the seed is
-//! printed with any failure), `FUZZ_ITERATIONS` (default 4) sets the bodies per route and role.
+//! printed with any failure), `FUZZ_ITERATIONS` (default 3) sets the bodies per route and role.
 
 use crate::fixtures::{complaint, consult_ip, refs, CaseBuilder, PNG};
 use crate::harness::{Response, TestApp};
@@ -749,7 +749,7 @@ fn fuzz_seed() -> u64 {
 }
 
 fn fuzz_iterations() -> usize {
-    std::env::var("FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(4)
+    std::env::var("FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(3)
 }
 
 /// Cases at every stage, so every form of the case pages is offered to someone: being assessed
@@ -920,6 +920,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
 
     let app = TestApp::spawn_demo().await;
     let cases = cases_at_every_stage(&app).await;
+    eprintln!("fuzz: cases set up in {:.1}s", started.elapsed().as_secs_f64());
     // The admin forms act on this user only, so no one fuzzing is signed out by them.
     let victim = app.create_user(Role::CaseOfficer, "victim@council.example");
     let refs_: Vec<String> = cases.iter().map(|c| c.reference.clone()).collect();
@@ -1029,6 +1030,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
             }
         }
     }
+    eprintln!("fuzz: crawled by {:.1}s", started.elapsed().as_secs_f64());
     // Routes no page offered: every field name seen, real case references.
     let all_fields: Vec<Field> = {
         let mut m: BTreeMap<String, Field> = BTreeMap::new();
