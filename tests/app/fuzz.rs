@@ -440,8 +440,17 @@ fn value_for(rng: &mut Rng, field: &Field, date: (&str, &str, &str), pool: &[Vec
 /// unknown ones added.
 fn hostile_pairs(rng: &mut Rng, fields: &[Field], pool: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let date = *rng.pick(BAD_DATES);
+    let fields: Vec<&Field> = fields.iter().filter(|f| f.name != "_csrf" && !f.file).collect();
+    // Sometimes a careful submission: every field sensible but one, so the handler gets as far
+    // as it can before it meets the hostile value.
+    let careful = rng.chance(30);
+    let odd_one = rng.below(fields.len());
     let mut pairs = Vec::new();
-    for f in fields.iter().filter(|f| f.name != "_csrf" && !f.file) {
+    for (i, f) in fields.iter().enumerate() {
+        if careful && i != odd_one {
+            pairs.push((f.name.as_bytes().to_vec(), sensible_value(rng, f)));
+            continue;
+        }
         if rng.chance(12) {
             continue;
         }
@@ -455,6 +464,38 @@ fn hostile_pairs(rng: &mut Rng, fields: &[Field], pool: &[Vec<u8>]) -> Vec<(Vec<
         pairs.push((name, rng.pick(pool).clone()));
     }
     pairs
+}
+
+/// A value a person might have entered: one the form offers, a date a month ahead, or some text.
+fn sensible_value(rng: &mut Rng, field: &Field) -> Vec<u8> {
+    let n = &field.name;
+    let ahead = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let part = if n.ends_with("_day") {
+        Some("%-d")
+    } else if n.ends_with("_month") {
+        Some("%-m")
+    } else if n.ends_with("_year") {
+        Some("%Y")
+    } else {
+        None
+    };
+    if let Some(part) = part {
+        return ahead.format(part).to_string().into_bytes();
+    }
+    if !field.values.is_empty() {
+        let values: Vec<&String> = field.values.iter().collect();
+        return rng.pick(&values).as_bytes().to_vec();
+    }
+    if n.ends_with("time") {
+        return b"14:00".to_vec();
+    }
+    if n.contains("email") || n == "to_address" {
+        return b"someone@example.org".to_vec();
+    }
+    if n.contains("url") {
+        return b"https://example.org/post/1".to_vec();
+    }
+    b"Some ordinary text.".to_vec()
 }
 
 fn urlencoded(csrf: Option<&str>, pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
