@@ -130,7 +130,7 @@ impl ResponseError for AppError {
                 HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
             }
             AppError::Refused { to, message, secure_cookies } => HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, to.as_str()))
+                .insert_header((header::LOCATION, crate::web::render::location_header(to)))
                 .cookie(crate::web::context::Flash::important(message.as_str()).cookie(*secure_cookies))
                 .finish(),
             AppError::Internal(_) => {

@@ -56,7 +56,7 @@ pub fn redirect_with(
     flash: crate::web::context::Flash,
 ) -> actix_web::HttpResponse {
     actix_web::HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
+        .insert_header((actix_web::http::header::LOCATION, crate::web::render::location_header(to)))
         .cookie(flash.cookie(ctx.secure_cookies))
         .finish()
 }

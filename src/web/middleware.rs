@@ -83,10 +83,29 @@ async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>
         }
         body.extend_from_slice(&chunk);
     }
-    let body = body.freeze();
+    let body = without_nul(&body);
     let token = form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
     req.set_payload(actix_web::dev::Payload::from(body));
     Ok(token)
+}
+
+/// An urlencoded body without NUL characters, encoded (`%00`) or raw: no text the app keeps may
+/// hold one (PostgreSQL refuses it in text, which would make the request fail as a 500), and no
+/// one types one into a form, so they are dropped before any handler reads the form.
+fn without_nul(body: &[u8]) -> web::Bytes {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i..].starts_with(b"%00") {
+            i += 3;
+        } else {
+            if body[i] != 0 {
+                out.push(body[i]);
+            }
+            i += 1;
+        }
+    }
+    web::Bytes::from(out)
 }
 
 /// The most read of a multipart body to find its first part (the CSRF token).
@@ -183,6 +202,15 @@ pub async fn session_layer(
     let secure = state.config.secure_cookies();
     let ip = client_ip(&req, state.config.trust_forwarded_for);
     let path = req.path().to_string();
+
+    // No page has a NUL in its address, and no query needs one (and PostgreSQL would refuse it).
+    if path.contains("%00") {
+        return Ok(req.into_response(AppError::NotFound.error_response()).map_into_right_body());
+    }
+    if req.query_string().contains("%00") {
+        let e = AppError::BadRequest("The address contains a character that is not allowed".into());
+        return Ok(req.into_response(e.error_response()).map_into_right_body());
+    }
 
     // Static files and the health check need no session.
     if path.starts_with("/static/") || path == "/healthz" {

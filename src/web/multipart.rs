@@ -116,7 +116,8 @@ pub async fn read(
                         return Err(AppError::PayloadTooLarge);
                     }
                 };
-                form.fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+                // No text the app keeps may hold a NUL (see `middleware::without_nul`).
+                form.fields.push((name, String::from_utf8_lossy(&value).replace('\0', "")));
             }
         }
     }

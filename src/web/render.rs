@@ -103,5 +103,21 @@ pub fn error_page(status: StatusCode, message: Option<&str>) -> HttpResponse {
 
 /// 303 See Other to a local path (the answer to every successful POST).
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location_header(location))).finish()
+}
+
+/// A local path as a `Location` header value. Paths are built from path parameters that actix
+/// has already percent-decoded, so they can hold control characters (a header cannot, and the
+/// response would fail as a 500), spaces or other non-ASCII text: those bytes are encoded again,
+/// which names the same resource. Everything else, `%` included, is kept as it is.
+pub fn location_header(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b <= b' ' || b >= 0x7f {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
 }

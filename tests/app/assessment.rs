@@ -474,3 +474,34 @@ async fn a_notice_left_empty_is_shown_again_with_what_was_typed() {
     again.assert_status(303);
     mo.follow(&again).await.assert_status(200).assert_contains("These notices have been sent");
 }
+
+#[actix_web::test]
+async fn a_refusal_redirects_to_a_path_with_control_characters_encoded_not_a_500() {
+    // Found by the fuzz test: actix decodes `%0D%0A` in the path, the refusal sent the browser back
+    // to a path built from it, and a header cannot hold a line break, so the answer was a 500.
+    let app = TestApp::spawn_demo().await;
+    let case = log(&app, "Alex Archer", "southvale", "facebook", "https://example.org/p/1", "Abuse of an officer");
+    let mo = user(&app, "mo@southvale.example");
+    let actor = Actor::user(&mo.id, &mo.name, None);
+    let a = assessment::assess(
+        &mut app.conn(),
+        &actor,
+        &mo,
+        &case.reference,
+        &member_id(&app, "Alex Archer"),
+        &answers(&["C3", "C6"], &[], None),
+    )
+    .unwrap();
+    assessment::conclude(&mut app.conn(), &actor, &mo, &a.id, "OFFICIAL", &authority_id(&app, "southvale"), "")
+        .unwrap();
+    let browser = app.new_browser();
+    browser.login("mo@southvale.example", "demo-password").await;
+    let res = browser
+        .post_form(
+            &format!("/cases/a%0D%0Ab%20%C3%A9/assessments/{}/conclude", a.id),
+            &[("outcome", "PRIVATE"), ("authority", &authority_id(&app, "southvale")), ("reason", "Changed my mind")],
+        )
+        .await;
+    res.assert_status(303);
+    assert_eq!(res.location(), Some(format!("/cases/a%0D%0Ab%20%C3%A9/assessments/{}", a.id).as_str()));
+}

@@ -673,3 +673,30 @@ async fn a_deleted_item_leaves_a_gap_the_command_reports() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains(&format!("MISMATCH {}/E2: evidence E2 is missing", case.reference)), "{out}");
 }
+
+#[actix_web::test]
+async fn the_export_holds_a_file_added_twice_to_an_item_once() {
+    // Found by the fuzz test: a second entry of the same name made the zip writer fail (a 500).
+    let app = TestApp::spawn_demo().await;
+    let (case, officer) = case_with_officer(&app).await;
+    let e1 = format!("/cases/{}/evidence/E1", case.reference);
+    officer.get(&e1).await.assert_status(200);
+    let res = officer
+        .post_multipart(&format!("{e1}/files"), &[], &[("files", "post.png", PNG), ("files", "post.png", PNG)])
+        .await;
+    res.assert_status(303);
+    let res = officer.get(&format!("/cases/{}/evidence.zip", case.reference)).await;
+    res.assert_status(200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes.clone())).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("manifest.json").unwrap().read_to_string(&mut manifest).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let paths: Vec<&str> =
+        manifest["items"][0]["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let png = paths.iter().find(|p| p.ends_with("-post.png")).expect("the added file is in the manifest");
+    let mut content = Vec::new();
+    zip.by_name(png).unwrap().read_to_end(&mut content).unwrap();
+    assert_eq!(content, PNG);
+    let entries = zip.file_names().filter(|n| matches!(n, Ok(name) if name == png)).count();
+    assert_eq!(entries, 1, "{png} is in the zip once");
+}

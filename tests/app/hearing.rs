@@ -28,14 +28,14 @@ fn status(app: &TestApp, case: &Case) -> String {
     case_rows::find(&mut app.conn(), &case.id).unwrap().unwrap().status.as_str().to_string()
 }
 
-fn future(days: i64) -> (String, String, String) {
+pub(crate) fn future(days: i64) -> (String, String, String) {
     let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
     (d.format("%-d").to_string(), d.format("%-m").to_string(), d.format("%Y").to_string())
 }
 
 /// A public complaint about `member` (with a screenshot), assessed as official and sent for
 /// investigation by the Monitoring Officer.
-async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
+pub(crate) async fn investigated(app: &TestApp, member: &str, council: &str) -> Case {
     investigated_with(app, member, council, &complaint(app)).await
 }
 
@@ -61,7 +61,7 @@ async fn investigated_with(app: &TestApp, member: &str, council: &str, answers: 
     case
 }
 
-fn appoint(app: &TestApp, case: &Case) {
+pub(crate) fn appoint(app: &TestApp, case: &Case) {
     let officer = user(app, "officer@southvale.example");
     let (day, month, year) = future(90);
     let input = AppointInput {
@@ -84,7 +84,7 @@ fn appoint(app: &TestApp, case: &Case) {
 }
 
 /// The investigator uploads the final report over HTTP and ends the investigation.
-async fn final_report(app: &TestApp, case: &Case) {
+pub(crate) async fn final_report(app: &TestApp, case: &Case) {
     let inv = app.new_browser();
     inv.login("investigator@southvale.example", "demo-password").await;
     let (day, month, year) = (
@@ -109,7 +109,7 @@ async fn final_report(app: &TestApp, case: &Case) {
     inv.post_form(&format!("/cases/{}/investigation/complete", case.reference), &[]).await.assert_status(303);
 }
 
-fn ip_view(app: &TestApp, case: &Case, stage: &str) {
+pub(crate) fn ip_view(app: &TestApp, case: &Case, stage: &str) {
     let officer = user(app, "officer@southvale.example");
     let ip = user(app, "ip@southvale.example");
     let c = assessment::request_ip_view(
@@ -133,13 +133,13 @@ fn ip_view(app: &TestApp, case: &Case, stage: &str) {
     .unwrap();
 }
 
-fn refer_to_hearing(app: &TestApp, case: &Case) {
+pub(crate) fn refer_to_hearing(app: &TestApp, case: &Case) {
     let mo = user(app, "mo@southvale.example");
     let input = PostDecisionInput { outcome: "hearing".into(), reasons: "The IP agrees.".into() };
     hearing::decide_after_investigation(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input).unwrap();
 }
 
-fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
+pub(crate) fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
     let (day, month, year) = future(30);
     let mut fields = vec![
         ("date_day".to_string(), day),

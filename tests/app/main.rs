@@ -16,6 +16,7 @@ mod cases;
 mod cli;
 mod database;
 mod evidence;
+mod fuzz;
 mod hearing;
 mod intake;
 mod mail;

@@ -111,10 +111,16 @@ fn write_bundle(store: &FileStore, manifest: &Manifest, out: std::fs::File) -> R
     zip.write_all(serde_json::to_string_pretty(manifest)?.as_bytes())?;
     zip.start_file("index.html", deflated)?;
     zip.write_all(bundle_index(manifest)?.as_bytes())?;
+    // An item can hold the same file (same hash, same name) more than once; its path names
+    // those bytes, so it is written once (a zip refuses a second entry of the same name).
+    let mut written = std::collections::HashSet::new();
     for item in &manifest.items {
         zip.start_file(format!("custody/{}.json", item.reference), deflated)?;
         zip.write_all(serde_json::to_string_pretty(&item.custody)?.as_bytes())?;
         for f in &item.files {
+            if !written.insert(f.path.as_str()) {
+                continue;
+            }
             zip.start_file(f.path.as_str(), stored)?;
             let mut src = std::fs::File::open(store.path_for(&f.sha256))?;
             std::io::copy(&mut src, &mut zip)?;
