@@ -28,6 +28,8 @@ pub struct Config {
     pub evidence_dir: PathBuf,
     /// How often the outbox worker looks for mail to send.
     pub outbox_interval_seconds: u64,
+    /// The longest wait imposed on a sign-in to an account under attack (see `auth::ThrottlePolicy`).
+    pub login_delay_max: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,7 @@ impl Config {
             max_upload_bytes: number("MAX_UPLOAD_MB", 25, 1, 2048)? as u64 * 1024 * 1024,
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
+            login_delay_max: std::time::Duration::from_secs(number("LOGIN_DELAY_MAX_SECONDS", 10, 0, 300)? as u64),
             data_dir,
         })
     }
@@ -153,6 +156,7 @@ impl Config {
             max_upload_bytes: 25 * 1024 * 1024,
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,
+            login_delay_max: std::time::Duration::from_secs(10),
             data_dir,
         }
     }

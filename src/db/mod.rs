@@ -211,6 +211,30 @@ where
     }
 }
 
+/// Serialises write transactions that name the same keys, until the caller's transaction ends:
+/// call inside [`write`] before reading what the write depends on (a count, a latest row).
+/// On PostgreSQL each key takes a transaction-scoped advisory lock (on a 64-bit hash of the key,
+/// taken in ascending order so two callers never wait for each other in a circle); on SQLite the
+/// transaction already holds the database's write lock from its start (`BEGIN IMMEDIATE`), so
+/// there is nothing more to take.
+pub fn lock_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
+    use sha2::{Digest, Sha256};
+    let DbConnection::Postgresql(c) = conn else { return Ok(()) };
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .map(|k| {
+            let digest = Sha256::digest(k.as_bytes());
+            i64::from_be_bytes(std::array::from_fn(|i| digest[i]))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<diesel::sql_types::BigInt, _>(id).execute(c)?;
+    }
+    Ok(())
+}
+
 /// Builds the pool. For SQLite the file's directory must exist; WAL is switched on once here
 /// (it persists in the file), before other connections open.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {

@@ -16,6 +16,7 @@ mod database;
 mod evidence;
 mod hearing;
 mod intake;
+mod load;
 mod mail;
 mod pages;
 mod reports;

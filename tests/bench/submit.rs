@@ -359,6 +359,7 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
     let submitters = env_number("SUBMITTERS", 16) as usize;
     let seconds = env_number("SECONDS", 30);
     let server = start_server(data, Some(database_url));
+    println!("{label}: server pid {} on {}", server.child.id(), server.base);
     let mut client = Client::connect(&server.base).expect("connects");
     let form = client.request("GET", "/complaints/new", &[], None).expect("the form");
     assert_eq!(form.status, 200);
@@ -420,10 +421,8 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
     for u in total.unexpected.iter().take(10) {
         println!("  unexpected: {u}");
     }
-    let ok = server_errors == 0
-        && total.unexpected.is_empty()
-        && total.submitted > 0
-        && cases == total.submitted as i64;
+    let ok =
+        server_errors == 0 && total.unexpected.is_empty() && total.submitted > 0 && cases == total.submitted as i64;
     if server_errors > 0 {
         println!("FAIL: {server_errors} responses with a 5xx status");
     } else if !ok {
