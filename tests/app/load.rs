@@ -7,7 +7,8 @@ use crate::harness::TestApp;
 use crate::rows;
 use actix_web::rt::spawn;
 
-/// The public journey as a new browser from its own address; the statuses of each step.
+/// The public journey as a new browser from its own address, with the same screenshot as every
+/// other submitter (as when one screenshot goes round); the statuses of each step.
 async fn submit(browser: TestApp, fields: Vec<(String, String)>, n: usize) -> Vec<(String, u16)> {
     let mut statuses = Vec::new();
     let form = browser.get("/complaints/new").await;
@@ -16,6 +17,7 @@ async fn submit(browser: TestApp, fields: Vec<(String, String)>, n: usize) -> Ve
     let fields = crate::fixtures::with(&fields, "complainant_name", &name);
     let posted = browser.post_multipart("/complaints/new", &refs(&fields), &[("files", "shot.png", PNG)]).await;
     statuses.push(("POST form".to_string(), posted.status.as_u16()));
+
     let Some(check) = posted.location().map(str::to_string) else { return statuses };
     let answers = browser.get(&check).await;
     statuses.push(("GET check answers".to_string(), answers.status.as_u16()));
