@@ -168,6 +168,13 @@ impl DbConnection {
     }
 }
 
+/// Writers of this process queue here before taking SQLite's write lock (one database per
+/// process in production; the tests' databases share it, which only orders their writes).
+/// SQLite's own busy handler polls with sleeps of 1, 2, 5, 10 … 100 ms, so under load a waiting
+/// writer sleeps on while the lock is already free; a mutex hands it over at once. The busy
+/// timeout still covers writers in other processes (the CLI, a second instance).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite the transaction takes the database's write lock
 /// at its start (`BEGIN IMMEDIATE`), waiting up to the connection's busy timeout for it, so two
 /// writers queue instead of one failing with "database is locked" when it upgrades a read lock
@@ -191,6 +198,8 @@ where
         return conn.transaction(f);
     }
     let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
+    // Held until the transaction has ended (a panic in `f` does not stop later writers).
+    let _queue = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     match f(conn) {
         Ok(value) => {
