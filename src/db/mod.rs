@@ -172,7 +172,8 @@ impl DbConnection {
 /// process in production; the tests' databases share it, which only orders their writes).
 /// SQLite's own busy handler polls with sleeps of 1, 2, 5, 10 … 100 ms, so under load a waiting
 /// writer sleeps on while the lock is already free; a mutex hands it over at once. The busy
-/// timeout still covers writers in other processes (the CLI, a second instance).
+/// timeout still covers writers in other processes (the CLI, a second instance). Never open a
+/// write on a second connection from inside a write: it would wait for itself.
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `f` in a write transaction. On SQLite the transaction takes the database's write lock
