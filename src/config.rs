@@ -28,6 +28,8 @@ pub struct Config {
     pub evidence_dir: PathBuf,
     /// How often the outbox worker looks for mail to send.
     pub outbox_interval_seconds: u64,
+    /// The longest wait imposed on a sign-in to an account under attack (see `auth::ThrottlePolicy`).
+    pub login_delay_max: std::time::Duration,
     /// `EVIDENCE_KEY`: when set, custody log entries are linked with an HMAC under it.
     pub evidence_key: Option<Secret>,
 }
@@ -147,6 +149,7 @@ impl Config {
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
             evidence_key: evidence_key()?,
+            login_delay_max: std::time::Duration::from_secs(number("LOGIN_DELAY_MAX_SECONDS", 10, 0, 300)? as u64),
             data_dir,
         })
     }
@@ -187,6 +190,7 @@ impl Config {
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,
             evidence_key: None,
+            login_delay_max: std::time::Duration::from_secs(10),
             data_dir,
         }
     }

@@ -168,6 +168,14 @@ impl DbConnection {
     }
 }
 
+/// Writers of this process queue here before taking SQLite's write lock (one database per
+/// process in production; the tests' databases share it, which only orders their writes).
+/// SQLite's own busy handler polls with sleeps of 1, 2, 5, 10 … 100 ms, so under load a waiting
+/// writer sleeps on while the lock is already free; a mutex hands it over at once. The busy
+/// timeout still covers writers in other processes (the CLI, a second instance). Never open a
+/// write on a second connection from inside a write: it would wait for itself.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite the transaction takes the database's write lock
 /// at its start (`BEGIN IMMEDIATE`), waiting up to the connection's busy timeout for it, so two
 /// writers queue instead of one failing with "database is locked" when it upgrades a read lock
@@ -191,6 +199,8 @@ where
         return conn.transaction(f);
     }
     let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
+    // Held until the transaction has ended (a panic in `f` does not stop later writers).
+    let _queue = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     match f(conn) {
         Ok(value) => {
@@ -209,6 +219,30 @@ where
             Err(e)
         }
     }
+}
+
+/// Serialises write transactions that name the same keys, until the caller's transaction ends:
+/// call inside [`write`] before reading what the write depends on (a count, a latest row).
+/// On PostgreSQL each key takes a transaction-scoped advisory lock (on a 64-bit hash of the key,
+/// taken in ascending order so two callers never wait for each other in a circle); on SQLite the
+/// transaction already holds the database's write lock from its start (`BEGIN IMMEDIATE`), so
+/// there is nothing more to take.
+pub fn lock_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
+    use sha2::{Digest, Sha256};
+    let DbConnection::Postgresql(c) = conn else { return Ok(()) };
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .map(|k| {
+            let digest = Sha256::digest(k.as_bytes());
+            i64::from_be_bytes(std::array::from_fn(|i| digest[i]))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<diesel::sql_types::BigInt, _>(id).execute(c)?;
+    }
+    Ok(())
 }
 
 /// Builds the pool. For SQLite the file's directory must exist; WAL is switched on once here

@@ -20,8 +20,11 @@ pub fn find_stored(conn: &mut DbConnection, sha256: &str) -> QueryResult<Option<
     stored_files::table.find(sha256).select(StoredFile::as_select()).first(conn).optional()
 }
 
-/// Records a stored file once; the same bytes arriving again change nothing.
+/// Records a stored file once; the same bytes arriving again change nothing. Call inside a write
+/// transaction: the hash is locked first, so two uploads of the same bytes at once (a screenshot
+/// shared in a viral spike) do not both insert it (on PostgreSQL; SQLite's writers queue anyway).
 pub fn insert_stored_if_missing(conn: &mut DbConnection, f: &StoredFile) -> QueryResult<bool> {
+    crate::db::lock_keys(conn, &[&format!("stored-file:{}", f.sha256)])?;
     if find_stored(conn, &f.sha256)?.is_some() {
         return Ok(false);
     }

@@ -85,10 +85,34 @@ pub fn failures_for_address(
         .first(conn)
 }
 
-/// A successful sign-in clears the account's failure count.
-pub fn clear_failures_for_email(conn: &mut DbConnection, email: &str) -> QueryResult<usize> {
+/// Failed attempts on this account from this address since `since`, and the oldest of them.
+pub fn failures_for_pair(
+    conn: &mut DbConnection,
+    email: &str,
+    ip: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    login_attempts::table
+        .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::ip_address.eq(ip))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.ge(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(login_attempts::attempted_at)))
+        .first(conn)
+}
+
+/// An attempt (counted as a failure until its password was checked) succeeded.
+pub fn mark_succeeded(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(login_attempts::table.find(id)).set(login_attempts::succeeded.eq(true)).execute(conn)
+}
+
+/// A successful sign-in clears the failures of the account from that address.
+pub fn clear_failures_for_pair(conn: &mut DbConnection, email: &str, ip: &str) -> QueryResult<usize> {
     diesel::delete(
-        login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)),
+        login_attempts::table
+            .filter(login_attempts::email.eq(email))
+            .filter(login_attempts::ip_address.eq(ip))
+            .filter(login_attempts::succeeded.eq(false)),
     )
     .execute(conn)
 }

@@ -18,10 +18,15 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
-/// Failed attempts on one account, within [`THROTTLE_WINDOW_MINUTES`], before it is locked.
-pub const MAX_ACCOUNT_FAILURES: i64 = 5;
-/// Failed attempts from one address, within the window, before it is refused.
+/// Failed attempts on one account from one address, within [`THROTTLE_WINDOW_MINUTES`], before
+/// that address is refused for that account (for the rest of the window).
+pub const MAX_PAIR_FAILURES: i64 = 5;
+/// Failed attempts from one address (on any accounts), within the window, before it is refused.
 pub const MAX_ADDRESS_FAILURES: i64 = 20;
+/// Failed attempts on one account from anywhere, within the window, after which every further
+/// attempt on it waits before its password is checked (a delay, never a lockout: the officer
+/// signing in from their own address gets in, later).
+pub const ACCOUNT_DELAY_AFTER: i64 = 10;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const MIN_PASSWORD_LENGTH: usize = 10;
 
@@ -141,16 +146,53 @@ fn minutes_until(oldest: Option<NaiveDateTime>, now: NaiveDateTime) -> i64 {
     ((until - now).num_seconds() + 59).div_euclid(60).max(1)
 }
 
-/// Checks the form, then the credentials, and opens a session. Throttling is checked before the
-/// password, so a locked account cannot be guessed at.
-pub fn login(
+/// The delay imposed on an account under attack: after [`ACCOUNT_DELAY_AFTER`] failures from
+/// anywhere in the window, the first further attempt waits `first`, each one after that twice as
+/// long as the one before, never longer than `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    pub first: std::time::Duration,
+    pub max: std::time::Duration,
+}
+
+impl ThrottlePolicy {
+    /// One second, doubling, at most `max`.
+    pub fn new(max: std::time::Duration) -> Self {
+        Self { first: std::time::Duration::from_secs(1).min(max), max }
+    }
+
+    /// The wait before checking a password on an account with `failures` failures in the window.
+    pub fn delay(&self, failures: i64) -> std::time::Duration {
+        if failures < ACCOUNT_DELAY_AFTER {
+            return std::time::Duration::ZERO;
+        }
+        let doublings = (failures - ACCOUNT_DELAY_AFTER).clamp(0, 20) as u32;
+        self.first.saturating_mul(1u32 << doublings).min(self.max)
+    }
+}
+
+/// A sign-in attempt admitted past the throttle and already counted as a failure (so concurrent
+/// attempts see it); [`finish_login`] checks the password after `delay` and, if it is right,
+/// records the attempt as a success.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    id: String,
+    email: String,
+    ip: String,
+    /// How long to wait before the password is checked (zero unless the account is under attack).
+    pub delay: std::time::Duration,
+}
+
+/// Checks the form and the throttle, and counts the attempt, in one write transaction (the
+/// account and the address locked first), so no two concurrent attempts can both be the one
+/// under the limit. Refused attempts are not counted: a refusal never extends the window.
+pub fn begin_login(
     conn: &mut DbConnection,
     email: &str,
     password: &str,
     ip: &str,
-    user_agent: Option<&str>,
-    policy: SessionPolicy,
-) -> Result<NewSession, LoginError> {
+    throttle: ThrottlePolicy,
+) -> Result<Attempt, LoginError> {
     let mut errors = FieldErrors::default();
     if email.trim().is_empty() {
         errors.add("email", "Enter your email address");
@@ -162,18 +204,39 @@ pub fn login(
         return Err(LoginError::Invalid(errors));
     }
     let email = email.trim().to_lowercase();
-    let t = now();
-    let since = t - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (account_failures, account_oldest) = rows::failures_for_email(conn, &email, since)?;
-    if account_failures >= MAX_ACCOUNT_FAILURES {
-        return Err(LoginError::Throttled { minutes: minutes_until(account_oldest, t) });
-    }
-    let (address_failures, address_oldest) = rows::failures_for_address(conn, ip, since)?;
-    if address_failures >= MAX_ADDRESS_FAILURES {
-        return Err(LoginError::Throttled { minutes: minutes_until(address_oldest, t) });
-    }
+    crate::db::write(conn, |conn| {
+        crate::db::lock_keys(conn, &[&format!("login-account:{email}"), &format!("login-address:{ip}")])?;
+        let t = now();
+        let since = t - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let (pair_failures, pair_oldest) = rows::failures_for_pair(conn, &email, ip, since)?;
+        if pair_failures >= MAX_PAIR_FAILURES {
+            return Err(LoginError::Throttled { minutes: minutes_until(pair_oldest, t) });
+        }
+        let (address_failures, address_oldest) = rows::failures_for_address(conn, ip, since)?;
+        if address_failures >= MAX_ADDRESS_FAILURES {
+            return Err(LoginError::Throttled { minutes: minutes_until(address_oldest, t) });
+        }
+        let (account_failures, _) = rows::failures_for_email(conn, &email, since)?;
+        let id = new_id();
+        rows::record_attempt(
+            conn,
+            &NewLoginAttempt { id: &id, email: &email, ip_address: ip, succeeded: false, attempted_at: t },
+        )?;
+        Ok(Attempt { id, email: email.clone(), ip: ip.to_string(), delay: throttle.delay(account_failures) })
+    })
+}
 
-    let user = users::find_by_email(conn, &email)?;
+/// Checks the password of an attempt admitted by [`begin_login`] (after its delay) and opens a
+/// session. A wrong password leaves the attempt counted as a failure.
+pub fn finish_login(
+    conn: &mut DbConnection,
+    attempt: &Attempt,
+    password: &str,
+    user_agent: Option<&str>,
+    policy: SessionPolicy,
+) -> Result<NewSession, LoginError> {
+    let Attempt { id: attempt_id, email, ip, .. } = attempt;
+    let user = users::find_by_email(conn, email)?;
     let password_ok = match &user {
         Some(u) => verify_password(password, &u.password_hash),
         None => {
@@ -181,11 +244,7 @@ pub fn login(
             false
         }
     };
-    let attempt_id = new_id();
-    let attempt =
-        NewLoginAttempt { id: &attempt_id, email: &email, ip_address: ip, succeeded: password_ok, attempted_at: t };
     let Some(user) = user.filter(|_| password_ok) else {
-        rows::record_attempt(conn, &attempt)?;
         return Err(LoginError::wrong_credentials());
     };
     if !user.active {
@@ -193,8 +252,11 @@ pub fn login(
     }
 
     crate::db::write(conn, |conn| {
-        rows::record_attempt(conn, &attempt)?;
-        rows::clear_failures_for_email(conn, &email)?;
+        let t = now();
+        rows::mark_succeeded(conn, attempt_id)?;
+        // Only this address's failures on the account are forgiven: a success elsewhere does not
+        // give an attacker's address a fresh allowance.
+        rows::clear_failures_for_pair(conn, email, ip)?;
         let token = random_token();
         let session = Session {
             id: sha256_hex(token.as_bytes()),
@@ -267,4 +329,25 @@ pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Optio
 pub fn purge_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     let t = now();
     Ok(rows::delete_expired(conn, t)? + rows::delete_attempts_before(conn, t - Duration::days(30))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as StdDuration;
+
+    #[test]
+    fn the_delay_starts_after_ten_failures_doubles_and_is_capped() {
+        let policy = ThrottlePolicy::new(StdDuration::from_secs(10));
+        assert_eq!(policy.delay(0), StdDuration::ZERO);
+        assert_eq!(policy.delay(ACCOUNT_DELAY_AFTER - 1), StdDuration::ZERO);
+        assert_eq!(policy.delay(ACCOUNT_DELAY_AFTER), StdDuration::from_secs(1));
+        assert_eq!(policy.delay(ACCOUNT_DELAY_AFTER + 1), StdDuration::from_secs(2));
+        assert_eq!(policy.delay(ACCOUNT_DELAY_AFTER + 3), StdDuration::from_secs(8));
+        assert_eq!(policy.delay(ACCOUNT_DELAY_AFTER + 4), StdDuration::from_secs(10));
+        assert_eq!(policy.delay(100_000), StdDuration::from_secs(10));
+        let short = ThrottlePolicy::new(StdDuration::from_millis(300));
+        assert_eq!(short.delay(ACCOUNT_DELAY_AFTER + 5), StdDuration::from_millis(300));
+        assert_eq!(ThrottlePolicy::new(StdDuration::ZERO).delay(50), StdDuration::ZERO);
+    }
 }

@@ -24,8 +24,9 @@ pub fn allows(conn: &mut DbConnection, limit: Limit, subject: &str) -> QueryResu
     Ok(rows::count_rate_events(conn, limit.bucket, subject, since)? < limit.max)
 }
 
+/// Counts an event (a write of its own: it queues with the other writers).
 pub fn record(conn: &mut DbConnection, limit: Limit, subject: &str) -> QueryResult<()> {
-    rows::insert_rate_event(conn, &new_id(), limit.bucket, subject, now())
+    crate::db::write(conn, |conn| rows::insert_rate_event(conn, &new_id(), limit.bucket, subject, now()))
 }
 
 /// What one address may upload through the public form (files kept in drafts) in a day. Beyond

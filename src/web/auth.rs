@@ -61,8 +61,23 @@ pub async fn login(
     let (email, password, ip) = (form.email.clone(), form.password.clone(), ctx.ip.clone());
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     let policy = state.session_policy;
-    let outcome =
-        state.db(move |conn| Ok(auth::login(conn, &email, &password, &ip, user_agent.as_deref(), policy))).await?;
+    let throttle = auth::ThrottlePolicy::new(state.config.login_delay_max);
+    let admitted = {
+        let password = password.clone();
+        state.db(move |conn| Ok(auth::begin_login(conn, &email, &password, &ip, throttle))).await?
+    };
+    let outcome = match admitted {
+        Ok(attempt) => {
+            // An account under attack: wait here (holding no thread or connection), then check.
+            if !attempt.delay.is_zero() {
+                actix_web::rt::time::sleep(attempt.delay).await;
+            }
+            state
+                .db(move |conn| Ok(auth::finish_login(conn, &attempt, &password, user_agent.as_deref(), policy)))
+                .await?
+        }
+        Err(refusal) => Err(refusal),
+    };
     let refusal = match outcome {
         Ok(new) => {
             let cookie = app_cookie(SESSION_COOKIE, new.token, ctx.secure_cookies)

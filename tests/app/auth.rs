@@ -41,7 +41,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_clear_message() {
 }
 
 #[actix_web::test]
-async fn an_account_is_locked_after_five_failures_even_for_the_right_password() {
+async fn an_address_is_refused_for_an_account_after_five_failures_even_for_the_right_password() {
     let app = TestApp::spawn().await;
     app.create_user(Role::CaseOfficer, "officer@council.example");
     app.create_user(Role::CaseOfficer, "other@council.example");
@@ -53,6 +53,61 @@ async fn an_account_is_locked_after_five_failures_even_for_the_right_password() 
     assert!(!app.has_cookie("sd_session"));
     // Another account from the same address is not locked by these.
     app.login("other@council.example", PASSWORD).await.assert_status(303);
+}
+
+/// 30 wrong passwords for one account from one address, all at once: the count and the attempt
+/// are one write transaction (the account locked first), so exactly the limit are checked.
+#[actix_web::test]
+async fn thirty_concurrent_wrong_passwords_from_one_address_check_only_five() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    let attempts: Vec<_> = (0..30)
+        .map(|_| {
+            let browser = app.new_browser();
+            actix_web::rt::spawn(async move {
+                let res = browser.try_login("officer@council.example", "wrong password").await;
+                (res.status.as_u16(), res.body.contains("too many failed attempts to sign in"))
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in attempts {
+        statuses.push(a.await.expect("the attempt ran"));
+    }
+    let checked = statuses.iter().filter(|(s, _)| *s == 422).count();
+    let refused = statuses.iter().filter(|(s, throttled)| *s == 429 && *throttled).count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+    assert_eq!(rows::failed_sign_ins(&app, "officer@council.example"), 5);
+}
+
+/// An attacker's failures from other addresses slow the account down (a bounded delay) but never
+/// stop the officer signing in from their own address; the attacker's addresses stay refused.
+#[actix_web::test]
+async fn an_attack_from_elsewhere_delays_but_never_locks_out_the_officer() {
+    let delay = std::time::Duration::from_millis(300);
+    let app = TestApp::builder().configure(move |c| c.login_delay_max = delay).spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    let attacker = app.new_browser();
+    for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        *attacker.peer.borrow_mut() = format!("{address}:5000");
+        for _ in 0..5 {
+            attacker.try_login("officer@council.example", "wrong password").await.assert_status(422);
+        }
+    }
+    // Each of the attacker's addresses is refused for this account, even with the right password.
+    attacker.try_login("officer@council.example", PASSWORD).await.assert_status(429);
+    assert!(!attacker.has_cookie("sd_session"));
+
+    // 15 failures on the account: the officer, from their own address, waits, then signs in.
+    let officer = app.new_browser();
+    *officer.peer.borrow_mut() = "198.51.100.20:6000".into();
+    let started = std::time::Instant::now();
+    officer.login("officer@council.example", PASSWORD).await;
+    let took = started.elapsed();
+    assert!(took >= delay, "an account under attack is slowed down ({took:?})");
+    assert!(took < delay * 10, "the delay is bounded ({took:?})");
+    // The officer's success forgives their own address only: the attacker's stay refused.
+    attacker.try_login("officer@council.example", PASSWORD).await.assert_status(429);
 }
 
 #[actix_web::test]

@@ -19,6 +19,7 @@ mod evidence;
 mod fuzz;
 mod hearing;
 mod intake;
+mod load;
 mod mail;
 mod pages;
 mod reports;

@@ -23,6 +23,17 @@ pub fn count(app: &TestApp, table: &str) -> i64 {
         .n
 }
 
+/// Failed sign-in attempts recorded for an email address.
+pub fn failed_sign_ins(app: &TestApp, email: &str) -> i64 {
+    use standards_desk::db::schema::login_attempts;
+    login_attempts::table
+        .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::succeeded.eq(false))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("login attempts")
+}
+
 /// Audit entries for an action.
 pub fn audited(app: &TestApp, action: &str) -> i64 {
     audit_log::table.filter(audit_log::action.eq(action)).count().get_result(&mut app.conn()).expect("audit log")
