@@ -14,6 +14,10 @@ pub struct Member {
     pub phone: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// As the person uses it ("Cllr", "Dr").
+    pub title: Option<String>,
+    /// For notices sent by post.
+    pub postal_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -27,6 +31,9 @@ pub struct Membership {
     pub started_on: NaiveDate,
     pub ended_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    /// Why it ended (`vocab::END_REASONS`).
+    pub end_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
 }
 
 impl Membership {
@@ -49,6 +56,13 @@ pub struct MemberAccount {
     pub declared_official: bool,
     pub notes: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The council the account presents; `None` for a personal account.
+    pub authority_id: Option<String>,
+    /// The role it presents ("Chair of Northfield Parish Council"), if any.
+    pub presents_role: Option<String>,
+    pub in_use_from: Option<NaiveDate>,
+    pub in_use_to: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConnection, m: &Member) -> QueryResult<()> {
