@@ -429,6 +429,7 @@ diesel::table! {
         created_at -> Timestamp,
         custody_head -> Text,
         custody_count -> Integer,
+        member_account_id -> Nullable<Text>,
     }
 }
 
@@ -512,6 +513,7 @@ diesel::table! {
         concluded_at -> Nullable<Timestamp>,
         created_by_user_id -> Nullable<Text>,
         created_at -> Timestamp,
+        role_used_reason -> Nullable<Text>,
     }
 }
 
@@ -854,6 +856,7 @@ diesel::joinable!(member_notifications -> cases (case_id));
 diesel::joinable!(member_notifications -> members (member_id));
 diesel::joinable!(member_notifications -> outbox (outbox_id));
 diesel::joinable!(evidence_items -> cases (case_id));
+diesel::joinable!(evidence_items -> member_accounts (member_account_id));
 diesel::joinable!(evidence_versions -> evidence_items (item_id));
 diesel::joinable!(evidence_files -> evidence_items (item_id));
 diesel::joinable!(evidence_files -> stored_files (sha256));

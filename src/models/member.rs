@@ -77,6 +77,18 @@ pub fn insert_account(conn: &mut DbConnection, a: &MemberAccount) -> QueryResult
     diesel::insert_into(member_accounts::table).values(a).execute(conn).map(|_| ())
 }
 
+/// Every registered account, oldest first (for matching captured evidence to an account).
+pub fn list_accounts(conn: &mut DbConnection) -> QueryResult<Vec<MemberAccount>> {
+    member_accounts::table
+        .order((member_accounts::created_at.asc(), member_accounts::id.asc()))
+        .select(MemberAccount::as_select())
+        .load(conn)
+}
+
+pub fn find_account(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MemberAccount>> {
+    member_accounts::table.find(id).select(MemberAccount::as_select()).first(conn).optional()
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Member>> {
     members::table.find(id).select(Member::as_select()).first(conn).optional()
 }

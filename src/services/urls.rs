@@ -157,6 +157,18 @@ pub fn canonicalize(raw: &str) -> Option<String> {
     Some(format!("https://{host}{path}{query}"))
 }
 
+/// The canonical profile URL a post URL sits under (`https://x.com/name/status/1` ->
+/// `https://x.com/name`), for matching a post to a registered account; `None` when the path has
+/// no first segment.
+pub fn profile_of(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
+    let parsed = Url::parse(&with_scheme).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let first = parsed.path_segments()?.find(|p| !p.is_empty())?.to_string();
+    canonicalize(&format!("https://{host}/{first}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::canonicalize;
