@@ -169,7 +169,8 @@ fn offered_publicly(ms: &Membership, council: &crate::models::authority::Authori
 pub fn register_groups(conn: &mut DbConnection, channel: Channel, today: NaiveDate) -> QueryResult<Vec<ChoiceGroup>> {
     let since = match channel {
         Channel::Public => today,
-        Channel::Staff => NaiveDate::MIN,
+        // Every membership ever held (a date PostgreSQL can store).
+        Channel::Staff => NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date"),
     };
     let councils = authority_rows::list_all(conn)?;
     let mut groups: Vec<ChoiceGroup> = Vec::new();
