@@ -171,7 +171,14 @@ pub fn profile_of(raw: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::canonicalize;
+    use super::{canonicalize, profile_of};
+
+    #[test]
+    fn a_post_sits_under_its_profile() {
+        assert_eq!(profile_of("https://twitter.com/CllrX/status/1?s=20").as_deref(), Some("https://x.com/cllrx"));
+        assert_eq!(profile_of("https://x.com/CllrX").as_deref(), canonicalize("https://x.com/cllrx").as_deref());
+        assert_eq!(profile_of("https://x.com/"), None);
+    }
 
     #[test]
     fn x_and_twitter_variants_fold_to_one_post() {

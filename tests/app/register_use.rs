@@ -301,3 +301,41 @@ async fn a_member_of_two_councils_posting_from_a_personal_account_needs_the_offi
 fn assessment_count(app: &TestApp, case: &Case) -> usize {
     standards_desk::models::assessment::assessments_for_case(&mut app.conn(), &case.id).unwrap().len()
 }
+
+#[actix_web::test]
+async fn evidence_captured_by_an_officer_is_linked_by_platform_and_handle() {
+    let app = TestApp::spawn_demo().await;
+    let pat = register_pat(&app);
+    let case = CaseBuilder::new().member("Pat Parker", "northfield").platform("x").conduct(day(2026, 3, 3)).log(&app);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/evidence/new", case.reference);
+    officer.get(&path).await.assert_status(200);
+    let fields = [
+        ("kind", "post"),
+        ("source", "officer"),
+        ("title", "Post from the chair's account"),
+        ("platform", "x"),
+        // The web link names no handle: only the handle captured matches the register.
+        ("url", "https://x.com/i/web/status/17999"),
+        ("account_handle", "@patchairnorthfield"),
+        ("post_text", "Allotment rents are going up."),
+        ("posted_day", "3"),
+        ("posted_month", "3"),
+        ("posted_year", "2026"),
+        ("posted_time", "10:00"),
+        ("captured_day", "4"),
+        ("captured_month", "3"),
+        ("captured_year", "2026"),
+        ("captured_time", "09:30"),
+    ];
+    officer.post_multipart(&path, &fields, &[("files", "post.png", PNG)]).await.assert_status(303);
+    let items = evidence_rows::list_items(&mut app.conn(), &case.id).unwrap();
+    let item = items.last().unwrap();
+    assert_eq!(item.member_account_id.as_deref(), Some(pat.parish_account.as_str()));
+    officer
+        .get(&format!("/cases/{}/evidence/E{}", case.reference, item.number))
+        .await
+        .assert_status(200)
+        .assert_contains("registered as the official account of Northfield Parish Council");
+}
