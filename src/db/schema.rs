@@ -13,6 +13,8 @@ diesel::table! {
         clerk_email -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        short_name -> Nullable<Text>,
+        retired_on -> Nullable<Date>,
     }
 }
 
@@ -23,6 +25,8 @@ diesel::table! {
         title -> Text,
         description -> Text,
         created_at -> Timestamp,
+        authority_id -> Nullable<Text>,
+        kind -> Text,
     }
 }
 
@@ -68,6 +72,8 @@ diesel::table! {
         phone -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        title -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
     }
 }
 
@@ -81,6 +87,8 @@ diesel::table! {
         started_on -> Date,
         ended_on -> Nullable<Date>,
         created_at -> Timestamp,
+        end_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -96,6 +104,11 @@ diesel::table! {
         declared_official -> Bool,
         notes -> Nullable<Text>,
         created_at -> Timestamp,
+        authority_id -> Nullable<Text>,
+        presents_role -> Nullable<Text>,
+        in_use_from -> Nullable<Date>,
+        in_use_to -> Nullable<Date>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -426,6 +439,7 @@ diesel::table! {
         created_at -> Timestamp,
         custody_head -> Text,
         custody_count -> Integer,
+        member_account_id -> Nullable<Text>,
     }
 }
 
@@ -510,6 +524,7 @@ diesel::table! {
         concluded_at -> Nullable<Timestamp>,
         created_by_user_id -> Nullable<Text>,
         created_at -> Timestamp,
+        role_used_reason -> Nullable<Text>,
     }
 }
 
@@ -785,6 +800,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wards (id) {
+        id -> Text,
+        authority_id -> Text,
+        name -> Text,
+        retired_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    register_imports (id) {
+        id -> Text,
+        kind -> Text,
+        filename -> Text,
+        csv -> Text,
+        sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+        summary -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(code_versions -> codes_of_conduct (code_id));
 diesel::joinable!(code_provisions -> code_versions (code_version_id));
 diesel::joinable!(authority_codes -> authorities (authority_id));
@@ -792,6 +831,10 @@ diesel::joinable!(authority_codes -> code_versions (code_version_id));
 diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> authorities (authority_id));
 diesel::joinable!(member_accounts -> members (member_id));
+diesel::joinable!(member_accounts -> authorities (authority_id));
+diesel::joinable!(codes_of_conduct -> authorities (authority_id));
+diesel::joinable!(wards -> authorities (authority_id));
+diesel::joinable!(register_imports -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(cases -> authorities (authority_id));
 diesel::joinable!(cases -> users (assigned_user_id));
@@ -824,6 +867,7 @@ diesel::joinable!(member_notifications -> cases (case_id));
 diesel::joinable!(member_notifications -> members (member_id));
 diesel::joinable!(member_notifications -> outbox (outbox_id));
 diesel::joinable!(evidence_items -> cases (case_id));
+diesel::joinable!(evidence_items -> member_accounts (member_account_id));
 diesel::joinable!(evidence_versions -> evidence_items (item_id));
 diesel::joinable!(evidence_files -> evidence_items (item_id));
 diesel::joinable!(evidence_files -> stored_files (sha256));
@@ -935,6 +979,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     findings,
     sanctions,
     report_snapshots,
+    wards,
+    register_imports,
 );
 
 // The committee report counts complaints grouped by their own columns and their council's.

@@ -27,6 +27,8 @@ pub struct CapacityAssessment {
     pub concluded_at: Option<NaiveDateTime>,
     pub created_by_user_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Why the officer chose the council whose role was used, when more than one was possible.
+    pub role_used_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]

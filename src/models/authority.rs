@@ -1,17 +1,18 @@
 use crate::db::schema::authorities;
 use crate::db::DbConnection;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
 /// Tiers of local government: principal councils, and the parish/town/city/community councils
 /// whose members' complaints the principal authority's Monitoring Officer handles.
-pub const TIERS: [(&str, &str); 9] = [
+pub const TIERS: [(&str, &str); 10] = [
     ("county", "County council"),
     ("district", "District council"),
     ("unitary", "Unitary authority"),
     ("metropolitan", "Metropolitan borough"),
     ("london-borough", "London borough"),
+    ("combined-authority", "Combined authority"),
     ("parish", "Parish council"),
     ("town", "Town council"),
     ("city", "City council (parish tier)"),
@@ -37,6 +38,10 @@ pub struct Authority {
     pub clerk_email: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The name used in letters ("Northfield PC"); the full name when absent.
+    pub short_name: Option<String>,
+    /// The day the council was retired (abolished, merged); `active` is false from then on.
+    pub retired_on: Option<NaiveDate>,
 }
 
 pub fn insert(conn: &mut DbConnection, a: &Authority) -> QueryResult<()> {

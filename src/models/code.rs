@@ -12,6 +12,10 @@ pub struct CodeOfConduct {
     pub title: String,
     pub description: String,
     pub created_at: NaiveDateTime,
+    /// The council that owns a local code or protocol; `None` for a national model code.
+    pub authority_id: Option<String>,
+    /// `code` (a code of conduct) or `protocol` (a social media protocol adopted beside it).
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -88,6 +92,9 @@ pub fn insert_adoption(conn: &mut DbConnection, a: &AuthorityCode) -> QueryResul
     diesel::insert_into(authority_codes::table).values(a).execute(conn).map(|_| ())
 }
 
+pub const KIND_CODE: &str = "code";
+pub const KIND_PROTOCOL: &str = "protocol";
+
 /// The code version an authority had in force on `day`: adopted on or before it and not
 /// superseded by then; the latest adoption wins.
 pub fn version_in_force(
@@ -96,7 +103,27 @@ pub fn version_in_force(
     day: NaiveDate,
 ) -> QueryResult<Option<CodeVersion>> {
     authority_codes::table
-        .inner_join(code_versions::table)
+        .inner_join(code_versions::table.inner_join(codes_of_conduct::table))
+        .filter(codes_of_conduct::kind.eq(KIND_CODE))
+        .filter(authority_codes::authority_id.eq(authority_id))
+        .filter(authority_codes::adopted_on.le(day))
+        .filter(authority_codes::superseded_on.is_null().or(authority_codes::superseded_on.gt(day)))
+        .order(authority_codes::adopted_on.desc())
+        .select(CodeVersion::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The social media protocol an authority had adopted beside its code on `day`, if any (the
+/// same rule as [`version_in_force`], for codes of kind `protocol`).
+pub fn protocol_in_force(
+    conn: &mut DbConnection,
+    authority_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<CodeVersion>> {
+    authority_codes::table
+        .inner_join(code_versions::table.inner_join(codes_of_conduct::table))
+        .filter(codes_of_conduct::kind.eq(KIND_PROTOCOL))
         .filter(authority_codes::authority_id.eq(authority_id))
         .filter(authority_codes::adopted_on.le(day))
         .filter(authority_codes::superseded_on.is_null().or(authority_codes::superseded_on.gt(day)))

@@ -26,6 +26,8 @@ pub struct EvidenceItem {
     pub created_at: NaiveDateTime,
     pub custody_head: String,
     pub custody_count: i32,
+    /// The registered account the item was captured from (matched by URL or platform and handle).
+    pub member_account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -86,6 +88,13 @@ pub struct CustodyEntry {
 
 pub fn insert_item(conn: &mut DbConnection, i: &EvidenceItem) -> QueryResult<()> {
     diesel::insert_into(evidence_items::table).values(i).execute(conn).map(|_| ())
+}
+
+/// Links the item to the registered account it was captured from (or unlinks it).
+pub fn set_member_account(conn: &mut DbConnection, item_id: &str, account_id: Option<&str>) -> QueryResult<usize> {
+    diesel::update(evidence_items::table.find(item_id))
+        .set(evidence_items::member_account_id.eq(account_id))
+        .execute(conn)
 }
 
 pub fn insert_version(conn: &mut DbConnection, v: &EvidenceVersion) -> QueryResult<()> {

@@ -14,6 +14,10 @@ pub struct Member {
     pub phone: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// As the person uses it ("Cllr", "Dr").
+    pub title: Option<String>,
+    /// For notices sent by post.
+    pub postal_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -27,6 +31,9 @@ pub struct Membership {
     pub started_on: NaiveDate,
     pub ended_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    /// Why it ended (`vocab::END_REASONS`).
+    pub end_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
 }
 
 impl Membership {
@@ -49,6 +56,13 @@ pub struct MemberAccount {
     pub declared_official: bool,
     pub notes: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The council the account presents; `None` for a personal account.
+    pub authority_id: Option<String>,
+    /// The role it presents ("Chair of Northfield Parish Council"), if any.
+    pub presents_role: Option<String>,
+    pub in_use_from: Option<NaiveDate>,
+    pub in_use_to: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConnection, m: &Member) -> QueryResult<()> {
@@ -61,6 +75,18 @@ pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> QueryResult
 
 pub fn insert_account(conn: &mut DbConnection, a: &MemberAccount) -> QueryResult<()> {
     diesel::insert_into(member_accounts::table).values(a).execute(conn).map(|_| ())
+}
+
+/// Every registered account, oldest first (for matching captured evidence to an account).
+pub fn list_accounts(conn: &mut DbConnection) -> QueryResult<Vec<MemberAccount>> {
+    member_accounts::table
+        .order((member_accounts::created_at.asc(), member_accounts::id.asc()))
+        .select(MemberAccount::as_select())
+        .load(conn)
+}
+
+pub fn find_account(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MemberAccount>> {
+    member_accounts::table.find(id).select(MemberAccount::as_select()).first(conn).optional()
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Member>> {

@@ -15,6 +15,7 @@ pub mod file;
 pub mod hearing;
 pub mod member;
 pub mod outbox;
+pub mod register;
 pub mod report;
 pub mod session;
 pub mod setting;

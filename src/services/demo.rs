@@ -152,6 +152,8 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                 clerk_email: a.clerk_email.clone(),
                 active: true,
                 created_at: t,
+                short_name: None,
+                retired_on: None,
             };
             authorities::insert(conn, &row)?;
             codes::insert_adoption(
@@ -177,6 +179,8 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                 phone: None,
                 created_at: t,
                 updated_at: t,
+                title: None,
+                postal_address: None,
             };
             members::insert(conn, &member)?;
             member_ids.insert(&m.name, member.id.clone());
@@ -192,6 +196,8 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                         started_on: ms.from,
                         ended_on: None,
                         created_at: t,
+                        end_reason: None,
+                        updated_at: t,
                     },
                 )?;
             }
@@ -209,6 +215,11 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                         declared_official: a.official,
                         notes: None,
                         created_at: t,
+                        authority_id: None,
+                        presents_role: None,
+                        in_use_from: None,
+                        in_use_to: None,
+                        updated_at: t,
                     },
                 )?;
             }

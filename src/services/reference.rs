@@ -305,6 +305,8 @@ pub fn load(conn: &mut DbConnection) -> Result<LoadReport, String> {
                         title: seed.title.clone(),
                         description: seed.description.clone(),
                         created_at: now(),
+                        authority_id: None,
+                        kind: codes::KIND_CODE.into(),
                     };
                     codes::insert_code(conn, &c)?;
                     c

@@ -157,9 +157,28 @@ pub fn canonicalize(raw: &str) -> Option<String> {
     Some(format!("https://{host}{path}{query}"))
 }
 
+/// The canonical profile URL a post URL sits under (`https://x.com/name/status/1` ->
+/// `https://x.com/name`), for matching a post to a registered account; `None` when the path has
+/// no first segment.
+pub fn profile_of(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
+    let parsed = Url::parse(&with_scheme).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let first = parsed.path_segments()?.find(|p| !p.is_empty())?.to_string();
+    canonicalize(&format!("https://{host}/{first}"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::canonicalize;
+    use super::{canonicalize, profile_of};
+
+    #[test]
+    fn a_post_sits_under_its_profile() {
+        assert_eq!(profile_of("https://twitter.com/CllrX/status/1?s=20").as_deref(), Some("https://x.com/cllrx"));
+        assert_eq!(profile_of("https://x.com/CllrX").as_deref(), canonicalize("https://x.com/cllrx").as_deref());
+        assert_eq!(profile_of("https://x.com/"), None);
+    }
 
     #[test]
     fn x_and_twitter_variants_fold_to_one_post() {

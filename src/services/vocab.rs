@@ -56,6 +56,30 @@ pub const PLATFORMS: [(&str, &str); 10] = [
 pub const COMPLAINT_SOURCES: [(&str, &str); 5] =
     [("web", "Online form"), ("email", "Email"), ("post", "Post"), ("phone", "Telephone"), ("in-person", "In person")];
 
+// The register of members
+pub const MEMBERSHIP_ROLES: [(&str, &str); 9] = [
+    ("member", "Member"),
+    ("co-opted", "Co-opted member"),
+    ("chair", "Chair"),
+    ("vice-chair", "Vice-chair"),
+    ("mayor", "Mayor"),
+    ("deputy-mayor", "Deputy mayor"),
+    ("leader", "Leader"),
+    ("cabinet-member", "Cabinet member"),
+    ("committee-chair", "Committee chair"),
+];
+pub const END_REASONS: [(&str, &str); 6] = [
+    ("term-ended", "Term of office ended"),
+    ("not-re-elected", "Not re-elected"),
+    ("resigned", "Resigned"),
+    ("disqualified", "Disqualified"),
+    ("deceased", "Deceased"),
+    ("other", "Other"),
+];
+pub const CODE_KINDS: [(&str, &str); 2] = [("code", "Code of conduct"), ("protocol", "Social media protocol")];
+/// What a member's party shows when none is recorded.
+pub const INDEPENDENT: &str = "Independent";
+
 // Capacity, Article 10 and the initial assessment
 pub const CAPACITY_OUTCOMES: [(&str, &str); 4] = [
     ("OFFICIAL", "Official capacity: the code applies"),

@@ -41,6 +41,9 @@ fn answers(yes: &[&str], unclear: &[&str], role_used: Option<&str>) -> AnswerInp
         input.answers.insert(code.into(), if unclear.contains(&code) { "unclear".into() } else { a.into() });
     }
     input.role_used = role_used.unwrap_or("").to_string();
+    if role_used.is_some() {
+        input.role_used_reason = "The post concerns that council's business".into();
+    }
     input
 }
 
@@ -63,7 +66,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario { n: 1, member: "Alex Archer", council: "southvale", platform: "facebook", what: "Page 'Cllr A – Northfield Ward' calls a named planning officer incompetent and a liar", yes: &["C3", "C6"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
     Scenario { n: 2, member: "Dave Dunn", council: "southvale", platform: "x", what: "@bluesfan_dave abuses rival football fans", yes: &["P1"], unclear: &[], role_used: None, outcome: "PRIVATE", engaged: "southvale" },
     Scenario { n: 3, member: "Bev Bailey", council: "southvale", platform: "instagram", what: "Story mocking a resident who spoke at committee, with a photo of the meeting; bio says Councillor, Southvale DC", yes: &["C4", "C5", "C6"], unclear: &[], role_used: Some("southvale"), outcome: "OFFICIAL", engaged: "southvale" },
-    Scenario { n: 4, member: "Bev Bailey", council: "millbrook", platform: "whatsapp", what: "Shared figures from an exempt district cabinet report in the residents' group", yes: &["C2"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
+    Scenario { n: 4, member: "Bev Bailey", council: "millbrook", platform: "whatsapp", what: "Shared figures from an exempt district cabinet report in the residents' group", yes: &["C2"], unclear: &[], role_used: Some("southvale"), outcome: "OFFICIAL", engaged: "southvale" },
     Scenario { n: 5, member: "Erin Evans", council: "easton", platform: "tiktok", what: "Town mayor wearing the chain at the civic fete makes a joke demeaning a protected group", yes: &["C1", "C5"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "easton" },
     Scenario { n: 6, member: "Bo Brennan", council: "northfield", platform: "facebook", what: "Name-only profile calls objectors to the council traffic consultation idiots; replies call them Cllr B", yes: &["C6", "C8"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "northfield" },
     Scenario { n: 7, member: "Chris Cole", council: "southvale", platform: "x", what: "@CllrC retweets a far-right account without comment", yes: &["C3", "C11"], unclear: &[], role_used: None, outcome: "OFFICIAL", engaged: "southvale" },
@@ -415,22 +418,29 @@ async fn the_summary_flags_follow_the_rules_the_actions_refuse_with() {
 }
 
 #[actix_web::test]
-async fn a_member_on_two_councils_with_no_suggested_council_can_be_concluded() {
+async fn a_member_on_two_councils_is_assessed_only_with_the_council_chosen_and_why() {
     let app = TestApp::spawn_demo().await;
     let case =
         log(&app, "Bev Bailey", "southvale", "facebook", "https://example.org/b", "A rude remark to a neighbour");
     let mo = user(&app, "mo@southvale.example");
+    let actor = Actor::user(&mo.id, &mo.name, None);
+    let member = member_id(&app, "Bev Bailey");
+    // Nothing in the register settles which council's role was used: the officer must choose.
+    let refused =
+        assessment::assess(&mut app.conn(), &actor, &mo, &case.reference, &member, &answers(&["C3"], &[], None));
+    assert!(matches!(&refused, Err(ServiceError::Invalid(e)) if e.has("role_used") && e.has("role_used_reason")));
+    let southvale = authority_id(&app, "southvale");
     let a = assessment::assess(
         &mut app.conn(),
-        &Actor::user(&mo.id, &mo.name, None),
+        &actor,
         &mo,
         &case.reference,
-        &member_id(&app, "Bev Bailey"),
-        &answers(&["C3"], &[], None),
+        &member,
+        &answers(&["C3"], &[], Some(&southvale)),
     )
     .unwrap();
     assert!(a.dual_hatted);
-    assert_eq!(a.suggested_authority_id, None, "nothing settles which council's role was used");
+    assert_eq!(a.suggested_authority_id.as_deref(), Some(southvale.as_str()), "the officer's choice");
     let browser = app.new_browser();
     browser.login("mo@southvale.example", "demo-password").await;
     browser
@@ -438,6 +448,7 @@ async fn a_member_on_two_councils_with_no_suggested_council_can_be_concluded() {
         .await
         .assert_status(200)
         .assert_contains("Your conclusion")
+        .assert_contains("The post concerns that council")
         .assert_contains("Choose a council");
 }
 

@@ -55,6 +55,18 @@ pub struct AnswerInput {
     pub notes: BTreeMap<String, String>,
     pub evidence: BTreeMap<String, Vec<String>>,
     pub role_used: String,
+    /// Why the officer chose that council, when more than one was possible on the date.
+    pub role_used_reason: String,
+}
+
+impl AnswerInput {
+    /// Every evidence item the answers cite, each once.
+    pub fn cited(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.evidence.values().flatten().cloned().collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
 }
 
 impl AnswerInput {
@@ -69,6 +81,8 @@ impl AnswerInput {
                 input.evidence.entry(code.to_string()).or_default().push(v.clone());
             } else if k == "role_used" {
                 input.role_used = v.clone();
+            } else if k == "role_used_reason" {
+                input.role_used_reason = v.clone();
             }
         }
         input
@@ -119,9 +133,23 @@ pub fn assess(
                 errors.add("evidence", "Link only evidence items of this case");
             }
         }
-        errors.into_result()?;
+        let cited = input.cited();
         let role_used = clean(&input.role_used);
-        let engaged = engaged_authority(conn, &case, &member.id, role_used.as_deref())?;
+        let role_used_reason = clean(&input.role_used_reason);
+        let register = engaged_authority(conn, &case, &member.id, None, &cited)?;
+        if register.needs_choice {
+            if !role_used.as_ref().is_some_and(|id| register.candidates.iter().any(|a| &a.id == id)) {
+                errors.add(
+                    "role_used",
+                    "Select the council whose role the member used: they sat on more than one council on the date",
+                );
+            }
+            if role_used_reason.is_none() {
+                errors.add("role_used_reason", "Say why you chose that council");
+            }
+        }
+        errors.into_result()?;
+        let engaged = engaged_authority(conn, &case, &member.id, role_used.as_deref(), &cited)?;
         let suggestion = engine::evaluate(&def, &answers, nation(&engaged, None));
         let version = rows::latest_for_member(conn, &case.id, &member.id)?.map(|a| a.version + 1).unwrap_or(1);
         let assessment = CapacityAssessment {
@@ -142,6 +170,7 @@ pub fn assess(
             concluded_at: None,
             created_by_user_id: actor.user_id.clone(),
             created_at: now(),
+            role_used_reason: if register.needs_choice { role_used_reason } else { None },
         };
         rows::insert_assessment(conn, &assessment)?;
         for q in &def.questions {
@@ -170,6 +199,17 @@ pub fn assess(
         )?;
         Ok(assessment)
     })
+}
+
+/// Every evidence item the answers of an assessment cite, each once.
+pub(super) fn cited_by(conn: &mut DbConnection, assessment_id: &str) -> ServiceResult<Vec<String>> {
+    let mut ids = Vec::new();
+    for answer in rows::answers(conn, assessment_id)? {
+        ids.extend(rows::answer_evidence(conn, &answer.id)?);
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The conclusion as submitted on the assessment page.
@@ -207,7 +247,8 @@ pub fn conclude(
         if outcome != a.suggested_outcome && reason.is_none() && !errors.has("outcome") {
             errors.add("reason", "Give the reason for concluding differently from the suggestion");
         }
-        let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref())?;
+        let cited = cited_by(conn, &a.id)?;
+        let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref(), &cited)?;
         let authority = match authority_id.trim() {
             "" => None,
             id => engaged.candidates.iter().find(|c| c.id == id).cloned(),

@@ -3,7 +3,7 @@
 
 use super::article10::{Article10Input, Article10View};
 use super::capacity::{current_test, definition, nation, AnswerInput, ConcludeInput};
-use super::engaged::engaged_authority;
+use super::engaged::{engaged_authority, MembershipCheck, RegisterDate};
 use super::engine::{self, Answer, Suggestion};
 use super::rules;
 use crate::db::DbConnection;
@@ -47,6 +47,12 @@ pub struct EngagedView {
     pub why: String,
     /// A Welsh council is among them (the PSOW route).
     pub wales: bool,
+    /// The officer's reason for choosing the council whose role was used, when several were possible.
+    pub role_used_reason: Option<String>,
+    /// The date the register was read on, and where it came from.
+    pub date: RegisterDate,
+    /// The registered account the cited evidence was captured from, in words.
+    pub account: Option<String>,
 }
 
 /// A version of the member's assessment, for the list of versions.
@@ -146,7 +152,8 @@ pub fn detail(
     let items = crate::models::evidence::list_items(conn, &case.id)?;
     let by_code: BTreeMap<String, Answer> =
         answers.iter().map(|x| (x.question_code.clone(), Answer::parse(&x.answer))).collect();
-    let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref())?;
+    let cited = super::capacity::cited_by(conn, &a.id)?;
+    let engaged = engaged_authority(conn, &case, &a.member_id, a.role_used_authority_id.as_deref(), &cited)?;
     let nation = nation(&engaged, a.engaged_authority_id.as_deref());
     let suggestion = engine::evaluate(&def, &by_code, nation);
     let mut questions = Vec::new();
@@ -177,6 +184,7 @@ pub fn detail(
         });
     }
     let member = member_rows::find(conn, &a.member_id)?.ok_or(ServiceError::NotFound)?;
+    let role_used_reason = a.role_used_reason.clone();
     let name_of = |id: &Option<String>, list: &[Authority]| {
         id.as_ref().and_then(|i| list.iter().find(|x| &x.id == i)).map(|x| x.name.clone())
     };
@@ -226,6 +234,9 @@ pub fn detail(
             dual_hatted: engaged.dual_hatted,
             wales: engaged.candidates.iter().any(|c| c.nation == "wales"),
             why: engaged.why.clone(),
+            role_used_reason,
+            date: engaged.date.clone(),
+            account: engaged.account.clone(),
         },
         concluded: a.concluded_at.is_some(),
         concluded_label: a.concluded_outcome.as_deref().map(outcome_label),
@@ -274,6 +285,20 @@ pub struct AssessmentForm {
     pub councils: Vec<Choice>,
     pub dual_hatted: bool,
     pub role_used: String,
+    pub role_used_reason: String,
+    /// More than one council is possible on the date: the officer chooses and says why.
+    pub needs_choice: bool,
+    /// Why the register suggests (or cannot suggest) a council.
+    pub engaged_why: String,
+    pub suggested_council: Option<String>,
+    /// The registered account the evidence was captured from, in words.
+    pub account: Option<String>,
+    /// The date the register was read on.
+    pub date: RegisterDate,
+    /// G1 as the register answers it.
+    pub g1: MembershipCheck,
+    /// Whether G1's answer on the form is the register's suggestion (not a previous answer).
+    pub g1_prefilled: bool,
 }
 
 impl AssessmentForm {
@@ -285,6 +310,8 @@ impl AssessmentForm {
             q.evidence = input.evidence.get(&q.code).cloned().unwrap_or_default();
         }
         self.role_used = input.role_used.clone();
+        self.role_used_reason = input.role_used_reason.clone();
+        self.g1_prefilled = false;
     }
 }
 
@@ -317,20 +344,33 @@ pub fn form_data(
             .collect(),
         _ => Vec::new(),
     };
-    let engaged = engaged_authority(conn, &case, &member.id, None)?;
+    let cited = match &previous {
+        Some(p) => super::capacity::cited_by(conn, &p.id)?,
+        None => Vec::new(),
+    };
+    let engaged = engaged_authority(conn, &case, &member.id, None, &cited)?;
     let evidence_items = crate::services::evidence::list_for_case(conn, &case)?
         .into_iter()
         .map(|v| Choice { value: v.item.id, label: format!("E{}: {}", v.item.number, v.current.title) })
         .collect();
     let mut questions = Vec::new();
+    let mut g1_prefilled = false;
     for q in def.questions {
         let prev = previous_answers.iter().find(|x| x.question_code == q.code && !reworded.contains(&q.code));
+        let answer = match prev {
+            Some(x) => x.answer.clone(),
+            None if q.code == "G1" => {
+                g1_prefilled = true;
+                engaged.g1.answer.to_string()
+            }
+            None => String::new(),
+        };
         let evidence = match prev {
             Some(x) => rows::answer_evidence(conn, &x.id)?,
             None => Vec::new(),
         };
         questions.push(FormQuestion {
-            answer: prev.map(|x| x.answer.clone()).unwrap_or_default(),
+            answer,
             note: prev.and_then(|x| x.note.clone()).unwrap_or_default(),
             evidence,
             code: q.code,
@@ -352,6 +392,14 @@ pub fn form_data(
         evidence_items,
         councils: engaged.candidates.iter().map(|c| Choice::new(&c.id, &c.name)).collect(),
         dual_hatted: engaged.dual_hatted,
-        role_used: previous.and_then(|p| p.role_used_authority_id).unwrap_or_default(),
+        role_used: previous.as_ref().and_then(|p| p.role_used_authority_id.clone()).unwrap_or_default(),
+        role_used_reason: previous.and_then(|p| p.role_used_reason).unwrap_or_default(),
+        needs_choice: engaged.needs_choice,
+        engaged_why: engaged.why,
+        suggested_council: engaged.suggested.map(|a| a.name),
+        account: engaged.account,
+        date: engaged.date,
+        g1: engaged.g1,
+        g1_prefilled,
     })
 }

@@ -99,6 +99,7 @@ fn create_item(
         created_at: t,
         custody_head: GENESIS.into(),
         custody_count: 0,
+        member_account_id: super::account_link::registered_account(conn, &checked.version)?.map(|a| a.id),
     };
     rows::insert_item(conn, &item)?;
     let mut version = checked.version;
@@ -385,6 +386,8 @@ pub fn correct(
         version.captured_by = current.captured_by.clone();
         rows::insert_version(conn, &version)?;
         rows::set_current_version(conn, &item.id, version.version)?;
+        let account = super::account_link::registered_account(conn, &version)?;
+        rows::set_member_account(conn, &item.id, account.as_ref().map(|a| a.id.as_str()))?;
         rows::unlink_allegations(conn, &item.id)?;
         for a in &checked.allegations {
             rows::link_allegation(conn, &item.id, a)?;

@@ -10,6 +10,7 @@
 //! - the file store is `crate::services::files`.
 //! - [`rules`]: who may change or export evidence; [`pages`]: what the pages show.
 
+pub mod account_link;
 pub mod custody;
 pub mod drafts;
 pub mod export;

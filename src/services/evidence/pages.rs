@@ -179,6 +179,8 @@ pub struct ItemPage {
     /// The result of a verification just made, if any.
     pub verification: Option<VerifyReport>,
     pub actions: ItemActions,
+    /// The registered account the item was captured from, in plain words.
+    pub registered_account: Option<String>,
 }
 
 /// An item's page, for a user who may see its case.
@@ -195,6 +197,10 @@ pub fn item_page(
     let linked = allegation_choices(conn, &case)?.into_iter().filter(|a| links.contains(&a.value)).collect();
     let versions = rows::versions(conn, &item.id)?;
     let custody = custody_shown(conn, user, &item.id)?;
+    let registered_account = match &item.member_account_id {
+        Some(id) => super::account_link::describe(conn, id)?,
+        None => None,
+    };
     let view = view(conn, &case, item)?;
     let files = view
         .files
@@ -216,6 +222,7 @@ pub fn item_page(
         })
         .collect();
     Ok(ItemPage {
+        registered_account,
         case_reference: case.reference.clone(),
         files,
         versions,

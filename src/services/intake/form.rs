@@ -152,6 +152,52 @@ pub fn register_choices(conn: &mut DbConnection, today: NaiveDate) -> QueryResul
         .collect())
 }
 
+/// A council and its councillors, for an `<optgroup>` of the councillor list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceGroup {
+    pub label: String,
+    pub options: Vec<Choice>,
+}
+
+/// Whether the public may name this membership: current today, on a council not retired.
+fn offered_publicly(ms: &Membership, council: &crate::models::authority::Authority, today: NaiveDate) -> bool {
+    ms.ended_on.is_none_or(|end| end >= today) && ms.started_on <= today && council.retired_on.is_none_or(|r| r > today)
+}
+
+/// The councillor list grouped by council (a member on two councils appears under both): on the
+/// public form the current members of councils not retired; on the officers' form former members
+/// too, marked "former".
+pub fn register_groups(conn: &mut DbConnection, channel: Channel, today: NaiveDate) -> QueryResult<Vec<ChoiceGroup>> {
+    let since = match channel {
+        Channel::Public => today,
+        // Every membership ever held (a date PostgreSQL can store).
+        Channel::Staff => NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date"),
+    };
+    let councils = authority_rows::list_all(conn)?;
+    let mut groups: Vec<ChoiceGroup> = Vec::new();
+    let mut rows = member_rows::list_register(conn, since)?;
+    rows.sort_by(|a, b| (&a.2, &a.0.full_name).cmp(&(&b.2, &b.0.full_name)));
+    for (m, ms, council_name) in rows {
+        let Some(council) = councils.iter().find(|c| c.id == ms.authority_id) else { continue };
+        let current = offered_publicly(&ms, council, today);
+        if channel == Channel::Public && !current {
+            continue;
+        }
+        let ward = ms.ward.as_deref().map(|w| format!(", {w}")).unwrap_or_default();
+        let former = match ms.ended_on {
+            Some(end) if !current => format!(" (former, until {})", end.format("%-d %B %Y")),
+            _ if !current => " (former)".to_string(),
+            _ => String::new(),
+        };
+        let option = Choice { value: ms.id, label: format!("{}{}{}", m.full_name, ward, former) };
+        match groups.iter_mut().find(|g| g.label == council_name) {
+            Some(g) => g.options.push(option),
+            None => groups.push(ChoiceGroup { label: council_name, options: vec![option] }),
+        }
+    }
+    Ok(groups)
+}
+
 pub fn authority_choices(conn: &mut DbConnection) -> QueryResult<Vec<Choice>> {
     Ok(authority_rows::list_all(conn)?
         .into_iter()
@@ -217,7 +263,15 @@ pub fn check(
         if value.trim().is_empty() {
             continue;
         }
-        let found = member_rows::find_membership(conn, value.trim())?;
+        let mut found = member_rows::find_membership(conn, value.trim())?;
+        if channel == Channel::Public {
+            if let Some((_, ms)) = &found {
+                let council = authority_rows::find(conn, &ms.authority_id)?;
+                if !council.is_some_and(|c| offered_publicly(ms, &c, today)) {
+                    found = None;
+                }
+            }
+        }
         match found {
             Some(pair) if members.iter().any(|(m, _): &(Member, Membership)| m.id == pair.0.id) => {
                 e.add(field, "You have chosen the same councillor twice")

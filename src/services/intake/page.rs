@@ -5,7 +5,9 @@ use crate::db::DbConnection;
 use crate::models::case::Case;
 use crate::models::file::DraftFile;
 use crate::services::cases::Choice;
-use crate::services::intake::form::{authority_choices, provision_choices, register_choices, Channel, ComplaintForm};
+use crate::services::intake::form::{
+    authority_choices, provision_choices, register_choices, register_groups, Channel, ChoiceGroup, ComplaintForm,
+};
 use crate::services::vocab;
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -21,6 +23,8 @@ pub struct FormPage {
     pub staff: bool,
     pub complainant_legend: &'static str,
     pub councillors: Vec<Choice>,
+    /// The councillor list by council (current members; former ones too on the officers' form).
+    pub councillor_groups: Vec<ChoiceGroup>,
     pub councils: Vec<Choice>,
     pub provisions: Vec<Choice>,
     pub platforms: Vec<Choice>,
@@ -57,6 +61,7 @@ pub(super) fn build(
         staff,
         complainant_legend: if staff { "Who is the complainant?" } else { "Are you complaining as" },
         councillors: register_choices(conn, today)?,
+        councillor_groups: register_groups(conn, channel, today)?,
         councils: authority_choices(conn)?,
         provisions: provision_choices(conn, today)?,
         platforms: Choice::list(&vocab::PLATFORMS),

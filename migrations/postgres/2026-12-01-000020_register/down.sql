@@ -1,0 +1,17 @@
+DROP INDEX register_imports_created_idx;
+DROP TABLE register_imports;
+ALTER TABLE codes_of_conduct DROP COLUMN kind;
+ALTER TABLE codes_of_conduct DROP COLUMN authority_id;
+DROP INDEX member_accounts_handle_idx;
+ALTER TABLE member_accounts DROP COLUMN updated_at;
+ALTER TABLE member_accounts DROP COLUMN in_use_to;
+ALTER TABLE member_accounts DROP COLUMN in_use_from;
+ALTER TABLE member_accounts DROP COLUMN presents_role;
+ALTER TABLE member_accounts DROP COLUMN authority_id;
+ALTER TABLE memberships DROP COLUMN updated_at;
+ALTER TABLE memberships DROP COLUMN end_reason;
+ALTER TABLE members DROP COLUMN postal_address;
+ALTER TABLE members DROP COLUMN title;
+DROP TABLE wards;
+ALTER TABLE authorities DROP COLUMN retired_on;
+ALTER TABLE authorities DROP COLUMN short_name;
