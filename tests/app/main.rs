@@ -18,6 +18,7 @@ mod hearing;
 mod intake;
 mod mail;
 mod pages;
+mod register;
 mod reports;
 mod schema_drift;
 mod smtp;
