@@ -574,6 +574,18 @@ async fn a_council_adopts_the_model_code_with_amendments_and_a_protocol_beside_i
     .await
     .assert_status(303);
     app.get(&format!("/admin/codes/{}", code.id)).await.assert_status(200).assert_contains("Amended locally.");
+    // The protocol's paragraphs can be cited in allegations, beside the code's.
+    let case = CaseBuilder::new().member("Erin Evans", "easton").field("provisions", "SM1").log(&app);
+    let cited: Vec<String> = {
+        use standards_desk::db::schema::{allegations, code_provisions};
+        allegations::table
+            .inner_join(code_provisions::table)
+            .filter(allegations::case_id.eq(&case.id))
+            .select(code_provisions::number)
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    assert!(cited.iter().any(|n| n == "SM1"), "cited: {cited:?}");
     app.get(&format!("/admin/codes/{amend}")).await.assert_status(200).assert_lacks("Amended locally.");
     app.get(&format!("/admin/councils/{easton}"))
         .await
