@@ -237,3 +237,29 @@ pub fn list_memberships_for_authority(
         .select((Member::as_select(), Membership::as_select()))
         .load(conn)
 }
+
+/// Several rows in one INSERT. MultiBackend cannot type-check a multi-row insert (stack-notes),
+/// so the same statement is built for the connection's own backend.
+macro_rules! insert_many_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// Inserts several members in one statement.
+pub fn insert_many(conn: &mut DbConnection, rows: &[Member]) -> QueryResult<usize> {
+    insert_many_rows!(conn, members::table, rows)
+}
+
+/// Inserts several memberships in one statement.
+pub fn insert_memberships(conn: &mut DbConnection, rows: &[Membership]) -> QueryResult<usize> {
+    insert_many_rows!(conn, memberships::table, rows)
+}
+
+/// Inserts several accounts in one statement.
+pub fn insert_accounts(conn: &mut DbConnection, rows: &[MemberAccount]) -> QueryResult<usize> {
+    insert_many_rows!(conn, member_accounts::table, rows)
+}

@@ -491,7 +491,7 @@ pub async fn upload(
         Ok(i) => Ok(redirect_with(
             &ctx,
             &format!("/admin/import/{}", i.id),
-            Flash::success("Check the preview, then confirm"),
+            Flash::success(format!("{} uploaded: nothing is saved until you confirm", i.filename)),
         )),
         Err(errors) => import_view(&ctx, &state, UploadForm { kind }, &errors).await,
     }

@@ -30,6 +30,9 @@ use validator::ValidateEmail;
 pub const KINDS: [(&str, &str); 2] =
     [("members", "Members and their memberships"), ("accounts", "Members’ social media accounts")];
 
+/// New rows per INSERT statement (under both backends' limits on bound values).
+const BATCH: usize = 400;
+
 /// The most data rows a file may hold.
 pub const MAX_ROWS: usize = 20_000;
 
@@ -231,6 +234,11 @@ struct Register {
     members: Vec<Member>,
     memberships: HashMap<String, Vec<Membership>>,
     accounts: Vec<MemberAccount>,
+    // Indexes into `members` and `accounts`, so a file is read in one pass.
+    by_email: HashMap<String, usize>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_id: HashMap<String, usize>,
+    by_handle: HashMap<(String, String), usize>,
 }
 
 impl Register {
@@ -243,13 +251,57 @@ impl Register {
         for ms in member_rows::list_all_memberships(conn)? {
             memberships.entry(ms.member_id.clone()).or_default().push(ms);
         }
-        Ok(Register {
+        let mut reg = Register {
             councils: authority_rows::list_all(conn)?,
             wards,
-            members: member_rows::list_all(conn)?,
+            members: Vec::new(),
             memberships,
-            accounts: member_rows::list_all_accounts(conn)?,
-        })
+            accounts: Vec::new(),
+            by_email: HashMap::new(),
+            by_name: HashMap::new(),
+            by_id: HashMap::new(),
+            by_handle: HashMap::new(),
+        };
+        for m in member_rows::list_all(conn)? {
+            reg.push_member(m);
+        }
+        for a in member_rows::list_all_accounts(conn)? {
+            reg.push_account(a);
+        }
+        Ok(reg)
+    }
+
+    fn push_member(&mut self, m: Member) {
+        let i = self.members.len();
+        if let Some(e) = &m.email {
+            self.by_email.entry(e.to_lowercase()).or_insert(i);
+        }
+        self.by_name.entry(m.full_name.clone()).or_default().push(i);
+        self.by_id.insert(m.id.clone(), i);
+        self.members.push(m);
+    }
+
+    /// Replaces a member's row (same id), keeping the indexes right.
+    fn set_member(&mut self, i: usize, m: Member) {
+        let old = std::mem::replace(&mut self.members[i], m);
+        if let Some(e) = &old.email {
+            if self.by_email.get(&e.to_lowercase()) == Some(&i) {
+                self.by_email.remove(&e.to_lowercase());
+            }
+        }
+        if let Some(v) = self.by_name.get_mut(&old.full_name) {
+            v.retain(|x| *x != i);
+        }
+        let new = &self.members[i];
+        if let Some(e) = &new.email {
+            self.by_email.entry(e.to_lowercase()).or_insert(i);
+        }
+        self.by_name.entry(new.full_name.clone()).or_default().push(i);
+    }
+
+    fn push_account(&mut self, a: MemberAccount) {
+        self.by_handle.entry((a.platform.clone(), normalise_handle(&a.handle))).or_insert(self.accounts.len());
+        self.accounts.push(a);
     }
 
     fn council(&self, raw: &str) -> Option<&Authority> {
@@ -337,16 +389,13 @@ fn members_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
         let party = rules::clean_party(table.get(row, "party"));
 
         // The person: by email, else by exact name holding a membership of this council.
-        let found = if !email.is_empty() {
-            reg.members.iter().position(|m| m.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
-        } else {
-            None
-        }
-        .or_else(|| {
-            reg.members.iter().position(|m| {
-                m.full_name == name
-                    && reg.memberships.get(&m.id).is_some_and(|v| v.iter().any(|ms| ms.authority_id == council.id))
-                    && (email.is_empty() || m.email.is_none())
+        let found = if !email.is_empty() { reg.by_email.get(&email).copied() } else { None }.or_else(|| {
+            reg.by_name.get(name).and_then(|v| {
+                v.iter().copied().find(|i| {
+                    let m = &reg.members[*i];
+                    reg.memberships.get(&m.id).is_some_and(|v| v.iter().any(|ms| ms.authority_id == council.id))
+                        && (email.is_empty() || m.email.is_none())
+                })
             })
         });
         let mut member_changed: Vec<&str> = Vec::new();
@@ -430,7 +479,7 @@ fn members_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
         };
         if found.is_none() {
             plan.writes.push(Write::NewMember(t_member.clone()));
-            reg.members.push(t_member.clone());
+            reg.push_member(t_member.clone());
         } else if !member_changed.is_empty() {
             plan.writes.push(Write::MemberChanges(
                 member.id.clone(),
@@ -445,7 +494,7 @@ fn members_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
                 },
             ));
             if let Some(i) = found {
-                reg.members[i] = t_member.clone();
+                reg.set_member(i, t_member.clone());
             }
         }
         let outcome;
@@ -530,7 +579,7 @@ fn accounts_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
         let handle = table.get(row, "handle").to_string();
         let subject = format!("{}, {}", if name.is_empty() { member_id } else { name }, handle);
         let member = if !member_id.is_empty() {
-            match reg.members.iter().find(|m| m.id == member_id) {
+            match reg.by_id.get(member_id).map(|i| &reg.members[*i]) {
                 Some(m) => m.clone(),
                 None => {
                     plan.rows.push(refused(line, subject, format!("Unknown member id “{member_id}”")));
@@ -541,7 +590,8 @@ fn accounts_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
             plan.rows.push(refused(line, subject, "No member: give the member’s name or id"));
             continue;
         } else {
-            let found: Vec<&Member> = reg.members.iter().filter(|m| m.full_name == name).collect();
+            let found: Vec<&Member> =
+                reg.by_name.get(name).map(|v| v.iter().map(|i| &reg.members[*i]).collect()).unwrap_or_default();
             match found.as_slice() {
                 [m] => (*m).clone(),
                 [] => {
@@ -630,7 +680,7 @@ fn accounts_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
             updated_at: t,
         };
         let wanted = normalise_handle(&handle);
-        match reg.accounts.iter().position(|a| a.platform == platform && normalise_handle(&a.handle) == wanted) {
+        match reg.by_handle.get(&(platform.clone(), wanted)).copied() {
             Some(i) if reg.accounts[i].member_id != member.id => {
                 plan.rows.push(refused(line, subject, "That account is on the register for another member"));
             }
@@ -687,7 +737,7 @@ fn accounts_plan(reg: &mut Register, table: &Table, t: NaiveDateTime) -> Plan {
                     in_use_to: c.in_use_to,
                     updated_at: t,
                 };
-                reg.accounts.push(acc.clone());
+                reg.push_account(acc.clone());
                 plan.writes.push(Write::NewAccount(acc));
                 plan.rows.push(done(
                     line,
@@ -886,14 +936,32 @@ pub fn confirm(conn: &mut DbConnection, actor: &Actor, user: &User, id: &str) ->
         let t = now();
         let plan = plan_for(conn, &import, t)?;
         let counts = Counts::of(&plan.rows);
+        // New rows go in batches (one statement per few hundred rows, not per row: a round trip
+        // each is what makes a large file slow on PostgreSQL); changes one by one.
+        let (mut new_members, mut new_memberships, mut new_accounts) = (Vec::new(), Vec::new(), Vec::new());
         for w in &plan.writes {
             match w {
-                Write::NewMember(m) => member_rows::insert(conn, m)?,
+                Write::NewMember(m) => new_members.push(m.clone()),
+                Write::NewMembership(ms) => new_memberships.push(ms.clone()),
+                Write::NewAccount(a) => new_accounts.push(a.clone()),
+                _ => {}
+            }
+        }
+        for chunk in new_members.chunks(BATCH) {
+            member_rows::insert_many(conn, chunk)?;
+        }
+        for chunk in new_memberships.chunks(BATCH) {
+            member_rows::insert_memberships(conn, chunk)?;
+        }
+        for chunk in new_accounts.chunks(BATCH) {
+            member_rows::insert_accounts(conn, chunk)?;
+        }
+        for w in &plan.writes {
+            match w {
                 Write::MemberChanges(id, c) => member_rows::update(conn, id, c).map(|_| ())?,
-                Write::NewMembership(ms) => member_rows::insert_membership(conn, ms)?,
                 Write::MembershipChanges(id, c) => member_rows::update_membership(conn, id, c).map(|_| ())?,
-                Write::NewAccount(a) => member_rows::insert_account(conn, a)?,
                 Write::AccountChanges(id, c) => member_rows::update_account(conn, id, c).map(|_| ())?,
+                _ => {}
             }
         }
         let summary = counts.sentence();
