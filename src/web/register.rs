@@ -427,13 +427,34 @@ pub async fn end_membership(
     let user = ctx.require_user()?.clone();
     let (id, ms) = path.into_inner();
     let form = form.into_inner();
-    let actor = ctx.actor();
+    let (actor, submitted, msid) = (ctx.actor(), form.clone(), ms.clone());
     let back = format!("/admin/members/{id}");
-    let (_, _) = state
-        .db(move |conn| Ok(members::end_membership(conn, &actor, &user, &ms, &form)))
+    match state
+        .db(move |conn| Ok(members::end_membership(conn, &actor, &user, &msid, &submitted)))
         .await?
-        .or_back_with_message(&ctx, &back)?;
-    Ok(redirect_with(&ctx, &back, Flash::success("Membership ended")))
+        .or_back(&ctx, &back)?
+    {
+        Ok(_) => Ok(redirect_with(&ctx, &back, Flash::success("Membership ended"))),
+        Err(errors) => {
+            // The row's fields carry the membership's id, so the summary links to them.
+            let by_field = errors.by_field();
+            let end_state = members::EndState {
+                membership_id: ms.clone(),
+                form,
+                date_error: by_field.get("end").cloned().unwrap_or_default(),
+                reason_error: by_field.get("end_reason").cloned().unwrap_or_default(),
+            };
+            let errors = crate::services::FieldErrors(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| crate::services::FieldError { field: format!("{}-{ms}", e.field), message: e.message })
+                    .collect(),
+            );
+            let forms = MemberPageForms { end: Some(end_state), ..Default::default() };
+            member_page(&ctx, &state, id, forms, &errors).await
+        }
+    }
 }
 
 pub async fn add_account(

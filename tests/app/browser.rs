@@ -459,5 +459,8 @@ async fn an_admin_sets_up_a_parish_and_imports_its_members_from_the_example_csv(
     let list = b.text().await;
     assert!(list.contains("Harriet Lowe") && list.contains("Hollowell Parish Council (Chair)"), "{list}");
     b.shot("register-03-members").await;
-    assert!(b.close().await >= 10);
+    b.goto(&format!("/admin/members/{}", app.member_id("Harriet Lowe"))).await;
+    assert!(b.text().await.contains("Hollowell Parish Council"));
+    b.shot("register-04-member").await;
+    assert!(b.close().await >= 11);
 }

@@ -594,3 +594,32 @@ async fn a_council_adopts_the_model_code_with_amendments_and_a_protocol_beside_i
         .assert_contains("Social media protocol")
         .assert_contains("In force");
 }
+
+#[actix_web::test]
+async fn ending_one_membership_with_bad_input_shows_the_error_summary_on_its_row() {
+    let app = TestApp::spawn_demo().await;
+    app.login("mo@southvale.example", "demo-password").await;
+    let erin = app.member_id("Erin Evans");
+    let ms = app.membership("Erin Evans", "easton");
+    let res = app
+        .post_form(
+            &format!("/admin/members/{erin}/memberships/{ms}/end"),
+            &[("end_day", "1"), ("end_month", "1"), ("end_year", "2001"), ("end_reason", "")],
+        )
+        .await;
+    res.assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains(&format!("href=\"#end-{ms}\""))
+        .assert_contains("The end date must be the same as or after the start date")
+        .assert_contains("Select why the membership ended")
+        .assert_contains("value=\"2001\"");
+    assert!(memberships_of(&app, &erin).iter().all(|(_, _, end)| end.is_none()), "nothing changed");
+    app.post_form(
+        &format!("/admin/members/{erin}/memberships/{ms}/end"),
+        &[("end_day", "8"), ("end_month", "5"), ("end_year", "2025"), ("end_reason", "resigned")],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(rows::audited_for(&app, "membership.ended", &erin), 1);
+    app.get(&format!("/admin/members/{erin}")).await.assert_status(200).assert_contains("8 May 2025 (Resigned)");
+}

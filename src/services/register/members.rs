@@ -249,6 +249,8 @@ pub struct MembershipView {
     pub ended_on: Option<NaiveDate>,
     pub end_reason_label: Option<String>,
     pub current: bool,
+    /// The end form as submitted, with its errors, when it was refused for this membership.
+    pub end: Option<EndState>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -298,6 +300,17 @@ pub struct EndMembershipForm {
 pub struct MemberPageForms {
     pub membership: MembershipForm,
     pub account: AccountForm,
+    /// The "end this membership" form as submitted, with the membership it was for.
+    pub end: Option<EndState>,
+}
+
+/// A refused "end this membership" form, shown again on its row.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EndState {
+    pub membership_id: String,
+    pub form: EndMembershipForm,
+    pub date_error: String,
+    pub reason_error: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -337,6 +350,7 @@ pub fn page(
     let memberships = rows::list_memberships_for_member(conn, id)?
         .into_iter()
         .map(|ms| MembershipView {
+            end: forms.end.clone().filter(|e| e.membership_id == ms.id),
             council_name: name_of(&ms.authority_id),
             current: ms.covers(today),
             id: ms.id,
