@@ -131,7 +131,7 @@ pub fn adopt(
 ) -> ServiceResult<CodeVersion> {
     may_edit(user)?;
     let mut e = FieldErrors::default();
-    let on = match super::councils::form_date("adopted", "the code applies from", &form.day, &form.month, &form.year) {
+    let on = match super::rules::form_date("adopted", "the code applies from", &form.day, &form.month, &form.year) {
         Ok(d) => Some(d),
         Err(errs) => {
             e.0.extend(errs.0);

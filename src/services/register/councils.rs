@@ -2,7 +2,7 @@
 //! complaints for. Added, changed and retired, never deleted (cases refer to them); wards and
 //! divisions; "end all memberships of this council on a date" after an election.
 
-use super::rules::{self, may_edit, may_view};
+use super::rules::{self, form_date, may_edit, may_view};
 use crate::db::DbConnection;
 use crate::models::authority::{self as rows, is_local_tier, Authority, AuthorityChanges, NATIONS, TIERS};
 use crate::models::member::{self as member_rows, MembershipChanges};
@@ -283,16 +283,6 @@ pub struct EndAllForm {
     /// "yes" once the preview has been confirmed.
     #[serde(default)]
     pub confirm: String,
-}
-
-/// A date from a GOV.UK date input, its error under `field`.
-pub(super) fn form_date(field: &str, what: &str, d: &str, m: &str, y: &str) -> Result<NaiveDate, FieldErrors> {
-    vocab::parse_date(d, m, y).map_err(|msg| {
-        FieldErrors::single(
-            field,
-            if msg == "Enter a date" { format!("Enter the date {what}") } else { msg.to_string() },
-        )
-    })
 }
 
 /// Retires a council from a date. Its cases, memberships and history stay as they are; it is no

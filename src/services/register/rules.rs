@@ -8,7 +8,7 @@ use crate::models::register::Ward;
 use crate::models::user::User;
 use crate::services::access::{can, Permission};
 use crate::services::vocab::{self, END_REASONS, INDEPENDENT, MEMBERSHIP_ROLES};
-use crate::services::{ServiceError, ServiceResult};
+use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
@@ -103,6 +103,16 @@ pub fn parse_csv_date(raw: &str) -> Result<Option<NaiveDate>, String> {
         }
     }
     Err(format!("“{t}” is not a date: write it as 2024-05-02 or 02/05/2024"))
+}
+
+/// A date from a GOV.UK date input, its error under `field`.
+pub fn form_date(field: &str, what: &str, d: &str, m: &str, y: &str) -> Result<NaiveDate, FieldErrors> {
+    vocab::parse_date(d, m, y).map_err(|msg| {
+        FieldErrors::single(
+            field,
+            if msg == "Enter a date" { format!("Enter the date {what}") } else { msg.to_string() },
+        )
+    })
 }
 
 /// The membership being added or changed, checked the same way by the form and the import.
