@@ -59,3 +59,52 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Authority>> {
     authorities::table.order(authorities::name.asc()).select(Authority::as_select()).load(conn)
 }
+
+/// What a council's edit form changes.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = authorities, treat_none_as_null = true)]
+pub struct AuthorityChanges {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub tier: String,
+    pub nation: String,
+    pub principal_authority_id: Option<String>,
+    pub clerk_name: Option<String>,
+    pub clerk_email: Option<String>,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &AuthorityChanges) -> QueryResult<usize> {
+    diesel::update(authorities::table.find(id)).set(changes).execute(conn)
+}
+
+/// Retires a council: no longer offered for new complaints or memberships; its history stays.
+pub fn retire(conn: &mut DbConnection, id: &str, on: NaiveDate) -> QueryResult<usize> {
+    diesel::update(authorities::table.find(id))
+        .set((authorities::retired_on.eq(Some(on)), authorities::active.eq(false)))
+        .execute(conn)
+}
+
+pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Authority>> {
+    authorities::table.filter(authorities::name.eq(name)).select(Authority::as_select()).first(conn).optional()
+}
+
+/// The number of memberships current on `day`, by council id.
+pub fn current_member_counts(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    use crate::db::schema::memberships;
+    let rows: Vec<(String, String)> = memberships::table
+        .filter(memberships::started_on.le(day))
+        .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(day)))
+        .select((memberships::authority_id, memberships::member_id))
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = std::collections::HashMap::new();
+    for (a, m) in rows {
+        if seen.insert((a.clone(), m)) {
+            *out.entry(a).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}

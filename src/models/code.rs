@@ -137,3 +137,66 @@ pub fn protocol_in_force(
 pub fn find_provisions(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<CodeProvision>> {
     code_provisions::table.filter(code_provisions::id.eq_any(ids)).select(CodeProvision::as_select()).load(conn)
 }
+
+/// Every adoption of a council, with its version and code, newest first.
+pub fn list_adoptions(
+    conn: &mut DbConnection,
+    authority_id: &str,
+) -> QueryResult<Vec<(AuthorityCode, CodeVersion, CodeOfConduct)>> {
+    authority_codes::table
+        .inner_join(code_versions::table.inner_join(codes_of_conduct::table))
+        .filter(authority_codes::authority_id.eq(authority_id))
+        .order(authority_codes::adopted_on.desc())
+        .select((AuthorityCode::as_select(), CodeVersion::as_select(), CodeOfConduct::as_select()))
+        .load(conn)
+}
+
+/// Ends a council's adoptions of this kind still open and adopted before `on`, on `on`.
+pub fn supersede_open(conn: &mut DbConnection, authority_id: &str, kind: &str, on: NaiveDate) -> QueryResult<usize> {
+    let ids: Vec<String> = authority_codes::table
+        .inner_join(code_versions::table.inner_join(codes_of_conduct::table))
+        .filter(authority_codes::authority_id.eq(authority_id))
+        .filter(codes_of_conduct::kind.eq(kind))
+        .filter(authority_codes::superseded_on.is_null())
+        .filter(authority_codes::adopted_on.lt(on))
+        .select(authority_codes::id)
+        .load(conn)?;
+    diesel::update(authority_codes::table.filter(authority_codes::id.eq_any(&ids)))
+        .set(authority_codes::superseded_on.eq(Some(on)))
+        .execute(conn)
+}
+
+/// Every version of every national code (no owning council), with its code.
+pub fn list_national_versions(conn: &mut DbConnection) -> QueryResult<Vec<(CodeVersion, CodeOfConduct)>> {
+    code_versions::table
+        .inner_join(codes_of_conduct::table)
+        .filter(codes_of_conduct::authority_id.is_null())
+        .order((codes_of_conduct::title.asc(), code_versions::published_on.desc()))
+        .select((CodeVersion::as_select(), CodeOfConduct::as_select()))
+        .load(conn)
+}
+
+pub fn find_version_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(CodeVersion, CodeOfConduct)>> {
+    code_versions::table
+        .inner_join(codes_of_conduct::table)
+        .filter(code_versions::id.eq(id))
+        .select((CodeVersion::as_select(), CodeOfConduct::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn update_provision(
+    conn: &mut DbConnection,
+    id: &str,
+    number: &str,
+    heading: &str,
+    summary: &str,
+) -> QueryResult<usize> {
+    diesel::update(code_provisions::table.find(id))
+        .set((
+            code_provisions::number.eq(number),
+            code_provisions::heading.eq(heading),
+            code_provisions::summary.eq(summary),
+        ))
+        .execute(conn)
+}

@@ -169,3 +169,109 @@ pub fn find_membership_id(
         .first(conn)
         .optional()
 }
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = members, treat_none_as_null = true)]
+pub struct MemberChanges {
+    pub full_name: String,
+    pub title: Option<String>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub postal_address: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &MemberChanges) -> QueryResult<usize> {
+    diesel::update(members::table.find(id)).set(changes).execute(conn)
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = memberships, treat_none_as_null = true)]
+pub struct MembershipChanges {
+    pub ward: Option<String>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update_membership(conn: &mut DbConnection, id: &str, changes: &MembershipChanges) -> QueryResult<usize> {
+    diesel::update(memberships::table.find(id)).set(changes).execute(conn)
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = member_accounts, treat_none_as_null = true)]
+pub struct AccountChanges {
+    pub display_name: Option<String>,
+    pub profile_url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub declared_official: bool,
+    pub authority_id: Option<String>,
+    pub presents_role: Option<String>,
+    pub in_use_from: Option<NaiveDate>,
+    pub in_use_to: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update_account(conn: &mut DbConnection, id: &str, changes: &AccountChanges) -> QueryResult<usize> {
+    diesel::update(member_accounts::table.find(id)).set(changes).execute(conn)
+}
+
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Member>> {
+    members::table.order(members::full_name.asc()).select(Member::as_select()).load(conn)
+}
+
+pub fn list_all_memberships(conn: &mut DbConnection) -> QueryResult<Vec<Membership>> {
+    memberships::table.order(memberships::started_on.asc()).select(Membership::as_select()).load(conn)
+}
+
+pub fn list_all_accounts(conn: &mut DbConnection) -> QueryResult<Vec<MemberAccount>> {
+    member_accounts::table.order(member_accounts::created_at.asc()).select(MemberAccount::as_select()).load(conn)
+}
+
+pub fn list_accounts_for_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<MemberAccount>> {
+    member_accounts::table
+        .filter(member_accounts::member_id.eq(member_id))
+        .order(member_accounts::created_at.asc())
+        .select(MemberAccount::as_select())
+        .load(conn)
+}
+
+/// The memberships of a council, with their members, by member name.
+pub fn list_memberships_for_authority(
+    conn: &mut DbConnection,
+    authority_id: &str,
+) -> QueryResult<Vec<(Member, Membership)>> {
+    memberships::table
+        .inner_join(members::table)
+        .filter(memberships::authority_id.eq(authority_id))
+        .order((members::full_name.asc(), memberships::started_on.asc()))
+        .select((Member::as_select(), Membership::as_select()))
+        .load(conn)
+}
+
+/// Several rows in one INSERT. MultiBackend cannot type-check a multi-row insert (stack-notes),
+/// so the same statement is built for the connection's own backend.
+macro_rules! insert_many_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// Inserts several members in one statement.
+pub fn insert_many(conn: &mut DbConnection, rows: &[Member]) -> QueryResult<usize> {
+    insert_many_rows!(conn, members::table, rows)
+}
+
+/// Inserts several memberships in one statement.
+pub fn insert_memberships(conn: &mut DbConnection, rows: &[Membership]) -> QueryResult<usize> {
+    insert_many_rows!(conn, memberships::table, rows)
+}
+
+/// Inserts several accounts in one statement.
+pub fn insert_accounts(conn: &mut DbConnection, rows: &[MemberAccount]) -> QueryResult<usize> {
+    insert_many_rows!(conn, member_accounts::table, rows)
+}

@@ -21,6 +21,10 @@ pub enum Permission {
     SignOffDecisions,
     /// Committee reports and snapshots.
     ViewReports,
+    /// See the councils, the register of members, their accounts and codes (staff).
+    ViewRegister,
+    /// Change them: add and retire councils, members, memberships, accounts, codes; import CSV.
+    EditRegister,
 }
 
 pub fn role_can(role: Role, permission: Permission) -> bool {
@@ -31,6 +35,8 @@ pub fn role_can(role: Role, permission: Permission) -> bool {
         ViewAllCases | WorkCases => matches!(role, MonitoringOfficer | DeputyMonitoringOfficer | CaseOfficer),
         SignOffDecisions => matches!(role, MonitoringOfficer | DeputyMonitoringOfficer),
         ViewReports => matches!(role, MonitoringOfficer | DeputyMonitoringOfficer | CaseOfficer | CommitteeMember),
+        ViewRegister => matches!(role, Admin | MonitoringOfficer | DeputyMonitoringOfficer | CaseOfficer),
+        EditRegister => matches!(role, Admin | MonitoringOfficer | DeputyMonitoringOfficer),
     }
 }
 
@@ -360,6 +366,9 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
     if can(user, Permission::ViewReports) {
         nav.push(("/reports", "Reports"));
     }
+    if can(user, Permission::ViewRegister) && !can(user, Permission::Administer) {
+        nav.push(("/admin/members", "Register"));
+    }
     if can(user, Permission::Administer) {
         nav.push(("/admin", "Admin"));
     }
@@ -376,6 +385,19 @@ mod tests {
         for role in Role::ALL {
             let expected = matches!(role, Role::MonitoringOfficer | Role::DeputyMonitoringOfficer);
             assert_eq!(role_can(role, Permission::SignOffDecisions), expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn staff_view_the_register_and_only_admins_and_monitoring_officers_edit_it() {
+        for role in Role::ALL {
+            let view = matches!(
+                role,
+                Role::Admin | Role::MonitoringOfficer | Role::DeputyMonitoringOfficer | Role::CaseOfficer
+            );
+            assert_eq!(role_can(role, Permission::ViewRegister), view, "{role}");
+            let edit = matches!(role, Role::Admin | Role::MonitoringOfficer | Role::DeputyMonitoringOfficer);
+            assert_eq!(role_can(role, Permission::EditRegister), edit, "{role}");
         }
     }
 

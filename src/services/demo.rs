@@ -2,13 +2,15 @@
 //! social media accounts and staff users of every role. Loaded once; loading again does nothing.
 
 use crate::db::DbConnection;
-use crate::models::authority::{self as authorities, Authority};
+use crate::models::authority::{self as authorities, AuthorityChanges};
 use crate::models::code::{self as codes, AuthorityCode};
-use crate::models::member::{self as members, Member, MemberAccount, Membership};
+use crate::models::member::{self as members, AccountChanges, MemberChanges, Membership};
 use crate::models::user::{self as users, Role};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::hash_password;
+use crate::services::register::accounts::{self as register_accounts, CheckedAccount};
+use crate::services::register::{councils, members as register_members, rules};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -141,21 +143,22 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
         let version = codes::find_version(conn, &lga.id, "2020")?.ok_or(diesel::result::Error::NotFound)?;
         let mut ids: HashMap<&str, String> = HashMap::new();
         for a in &demo.authorities {
-            let row = Authority {
-                id: new_id(),
-                name: a.name.clone(),
-                slug: a.slug.clone(),
-                tier: a.tier.clone(),
-                nation: a.nation.clone(),
-                principal_authority_id: a.principal.as_deref().and_then(|p| ids.get(p).cloned()),
-                clerk_name: a.clerk_name.clone(),
-                clerk_email: a.clerk_email.clone(),
-                active: true,
-                created_at: t,
-                short_name: None,
-                retired_on: None,
-            };
-            authorities::insert(conn, &row)?;
+            // Through the register's services, as an administrator would add them.
+            let row = councils::create_with_slug(
+                conn,
+                &actor,
+                AuthorityChanges {
+                    name: a.name.clone(),
+                    short_name: None,
+                    tier: a.tier.clone(),
+                    nation: a.nation.clone(),
+                    principal_authority_id: a.principal.as_deref().and_then(|p| ids.get(p).cloned()),
+                    clerk_name: a.clerk_name.clone(),
+                    clerk_email: a.clerk_email.clone(),
+                },
+                a.slug.clone(),
+            )
+            .map_err(service_to_db)?;
             codes::insert_adoption(
                 conn,
                 &AuthorityCode {
@@ -171,28 +174,34 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
         }
         let mut member_ids: HashMap<&str, String> = HashMap::new();
         for m in &demo.members {
-            let member = Member {
-                id: new_id(),
-                full_name: m.name.clone(),
-                party: m.party.clone(),
-                email: m.email.clone(),
-                phone: None,
-                created_at: t,
-                updated_at: t,
-                title: None,
-                postal_address: None,
-            };
-            members::insert(conn, &member)?;
+            let member = register_members::create(
+                conn,
+                &actor,
+                MemberChanges {
+                    full_name: m.name.clone(),
+                    title: None,
+                    party: m.party.clone(),
+                    email: m.email.clone(),
+                    phone: None,
+                    postal_address: None,
+                    updated_at: t,
+                },
+            )?;
             member_ids.insert(&m.name, member.id.clone());
             for ms in &m.memberships {
-                members::insert_membership(
+                let council_id = ids.get(ms.authority.as_str()).cloned().ok_or(diesel::result::Error::NotFound)?;
+                let council = authorities::find(conn, &council_id)?.ok_or(diesel::result::Error::NotFound)?;
+                register_members::insert_membership(
                     conn,
-                    &Membership {
+                    &actor,
+                    &member,
+                    &council,
+                    Membership {
                         id: new_id(),
                         member_id: member.id.clone(),
-                        authority_id: ids.get(ms.authority.as_str()).cloned().ok_or(diesel::result::Error::NotFound)?,
+                        authority_id: council_id,
                         ward: ms.ward.clone(),
-                        role: ms.role.clone(),
+                        role: rules::parse_role(&ms.role).unwrap_or_else(|| ms.role.clone()),
                         started_on: ms.from,
                         ended_on: None,
                         created_at: t,
@@ -202,24 +211,24 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                 )?;
             }
             for a in &m.accounts {
-                members::insert_account(
+                register_accounts::insert(
                     conn,
-                    &MemberAccount {
-                        id: new_id(),
-                        member_id: member.id.clone(),
+                    &actor,
+                    &member,
+                    CheckedAccount {
                         platform: a.platform.clone(),
                         handle: a.handle.clone(),
-                        display_name: a.display_name.clone(),
-                        profile_url: a.url.clone(),
-                        canonical_url: None,
-                        declared_official: a.official,
-                        notes: None,
-                        created_at: t,
-                        authority_id: None,
-                        presents_role: None,
-                        in_use_from: None,
-                        in_use_to: None,
-                        updated_at: t,
+                        changes: AccountChanges {
+                            display_name: a.display_name.clone(),
+                            profile_url: a.url.clone(),
+                            canonical_url: a.url.as_deref().and_then(crate::services::urls::canonicalize),
+                            declared_official: a.official,
+                            authority_id: None,
+                            presents_role: None,
+                            in_use_from: None,
+                            in_use_to: None,
+                            updated_at: t,
+                        },
                     },
                 )?;
             }
@@ -261,6 +270,15 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
         load_cases(conn, &demo.cases)?;
     }
     Ok(report(false))
+}
+
+/// The demo loader's transaction speaks diesel errors; a register refusal there is a fault in
+/// the seed file.
+fn service_to_db(e: crate::services::ServiceError) -> diesel::result::Error {
+    match e {
+        crate::services::ServiceError::Db(e) => e,
+        other => diesel::result::Error::QueryBuilderError(format!("demo data: {other}").into()),
+    }
 }
 
 /// A few complaints, logged through the intake service as an officer would log them.

@@ -23,6 +23,7 @@ pub mod notices;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reference;
+pub mod register;
 pub mod reports;
 pub mod settings;
 pub mod takedown;

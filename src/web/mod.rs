@@ -13,6 +13,7 @@ pub mod hearing;
 pub mod middleware;
 pub mod multipart;
 pub mod pages;
+pub mod register;
 pub mod render;
 pub mod reports;
 pub mod respond;
@@ -111,5 +112,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
         .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day))
         .route("/admin/mail", web::get().to(admin::mail))
-        .route("/admin/mail/{id}/send-again", web::post().to(admin::send_mail_again));
+        .route("/admin/mail/{id}/send-again", web::post().to(admin::send_mail_again))
+        .route("/admin/councils", web::get().to(register::councils))
+        .route("/admin/councils/new", web::get().to(register::new_council))
+        .route("/admin/councils/new", web::post().to(register::create_council))
+        .route("/admin/councils/{id}", web::get().to(register::council))
+        .route("/admin/councils/{id}/edit", web::get().to(register::edit_council))
+        .route("/admin/councils/{id}/edit", web::post().to(register::update_council))
+        .route("/admin/councils/{id}/retire", web::post().to(register::retire_council))
+        .route("/admin/councils/{id}/wards", web::post().to(register::add_ward))
+        .route("/admin/councils/{id}/wards/{ward}/retire", web::post().to(register::retire_ward))
+        .route("/admin/councils/{id}/end-all", web::post().to(register::end_all))
+        .route("/admin/councils/{id}/codes", web::post().to(register::adopt_code))
+        .route("/admin/codes/{id}", web::get().to(register::code))
+        .route("/admin/codes/{id}/provisions", web::post().to(register::add_provision))
+        .route("/admin/codes/{id}/provisions/{pid}", web::get().to(register::edit_provision))
+        .route("/admin/codes/{id}/provisions/{pid}", web::post().to(register::update_provision))
+        .route("/admin/members", web::get().to(register::members))
+        .route("/admin/members/new", web::get().to(register::new_member))
+        .route("/admin/members/new", web::post().to(register::create_member))
+        .route("/admin/members/{id}", web::get().to(register::member))
+        .route("/admin/members/{id}/edit", web::get().to(register::edit_member))
+        .route("/admin/members/{id}/edit", web::post().to(register::update_member))
+        .route("/admin/members/{id}/memberships", web::post().to(register::add_membership))
+        .route("/admin/members/{id}/memberships/{ms}/end", web::post().to(register::end_membership))
+        .route("/admin/members/{id}/accounts", web::post().to(register::add_account))
+        .route("/admin/import", web::get().to(register::import_form))
+        .route("/admin/import", web::post().to(register::upload))
+        .route("/admin/import/{id}", web::get().to(register::preview))
+        .route("/admin/import/{id}/confirm", web::post().to(register::confirm));
 }

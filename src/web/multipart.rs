@@ -127,6 +127,54 @@ pub async fn read(
     Ok(form)
 }
 
+/// Reads a small form whose files are kept in memory (a CSV for the register import): text
+/// fields, and each file as (field name, file name, bytes). The CSRF token is checked first, as
+/// in [`read`]; a file over `max_bytes` is refused as too large.
+pub async fn read_in_memory(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    max_bytes: usize,
+) -> Result<(Vec<(String, String)>, Vec<(String, String, Vec<u8>)>), AppError> {
+    let expected = req.extensions().get::<CsrfPending>().map(|p| p.0.clone()).ok_or(AppError::Csrf)?;
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    let mut csrf_ok = false;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
+        if !csrf_ok {
+            if name != CSRF_FIELD {
+                return Err(AppError::Csrf);
+            }
+            let value = field.bytes(256).await.map_err(|_| AppError::Csrf)?.map_err(|_| AppError::Csrf)?;
+            if !tokens_match(&expected, &String::from_utf8_lossy(&value)) {
+                return Err(AppError::Csrf);
+            }
+            csrf_ok = true;
+            continue;
+        }
+        if fields.len() + files.len() >= MAX_FIELDS {
+            return Err(AppError::BadRequest("the form has too many fields".into()));
+        }
+        let limit = if filename.is_some() { max_bytes } else { MAX_TEXT_FIELD };
+        let value = match field.bytes(limit).await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return Err(AppError::BadRequest(format!("the form could not be read: {e}"))),
+            Err(_) => return Err(AppError::PayloadTooLarge),
+        };
+        match filename {
+            Some(f) if f.is_empty() && value.is_empty() => {}
+            Some(f) => files.push((name, f, value.to_vec())),
+            None => fields.push((name, String::from_utf8_lossy(&value).into_owned())),
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Csrf);
+    }
+    Ok((fields, files))
+}
+
 /// The longest part header block looked at for a nested `multipart/*` type; a longer one passes
 /// unchanged (and is refused by the reader if it needs to be).
 const MAX_PART_HEADERS: usize = 16 * 1024;

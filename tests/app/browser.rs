@@ -441,3 +441,53 @@ async fn an_admin_sees_failed_mail_and_sends_it_again() {
     assert_eq!(crate::rows::outbox_message(&app, &bad).status, "queued");
     b.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn an_admin_sets_up_a_parish_and_imports_its_members_from_the_example_csv() {
+    let app = TestApp::spawn_demo().await;
+    let b = Browser::start(&app, true).await;
+    sign_in(&b, "admin@southvale.example").await;
+    b.goto("/admin/councils").await;
+    b.submit("main a[href='/admin/councils/new']").await;
+    // Sent empty: the error summary.
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("There is a problem"));
+    b.fill("name", "Hollowell Parish Council").await;
+    b.fill("short_name", "Hollowell PC").await;
+    b.click("input[name=tier][value=parish]").await;
+    b.click("input[name=nation][value=england]").await;
+    b.select("principal", &app.authority_id("southvale")).await;
+    b.fill("clerk_name", "Dana Reed").await;
+    b.fill("clerk_email", "clerk@hollowell-pc.example").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Hollowell Parish Council added"));
+    for ward in ["North", "South"] {
+        b.fill("ward_name", ward).await;
+        b.submit("form[action$='/wards'] button[type=submit]").await;
+    }
+    b.shot("register-01-council").await;
+
+    b.goto("/admin/import").await;
+    b.click("input[name=kind][value=members]").await;
+    let example = format!("{}/seeds/examples/members.csv", env!("CARGO_MANIFEST_DIR"));
+    b.client.find(Locator::Id("file")).await.unwrap().send_keys(&example).await.unwrap();
+    b.submit("main form button[type=submit]").await;
+    let preview = b.text().await;
+    assert!(preview.contains("6 to add, 0 to change, 0 unchanged, 0 refused"), "{preview}");
+    b.shot("register-02-preview").await;
+    assert_eq!(crate::rows::count(&app, "register_imports"), 1);
+    let before = crate::rows::count(&app, "members");
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Import applied: 6 added"));
+    assert_eq!(crate::rows::count(&app, "members"), before + 6);
+
+    b.goto(&format!("/admin/members?council={}", app.authority_id("hollowell-parish-council"))).await;
+    let list = b.text().await;
+    assert!(list.contains("Harriet Lowe") && list.contains("Hollowell Parish Council (Chair)"), "{list}");
+    b.shot("register-03-members").await;
+    b.goto(&format!("/admin/members/{}", app.member_id("Harriet Lowe"))).await;
+    assert!(b.text().await.contains("Hollowell Parish Council"));
+    b.shot("register-04-member").await;
+    assert!(b.close().await >= 11);
+}

@@ -22,6 +22,7 @@ mod intake;
 mod load;
 mod mail;
 mod pages;
+mod register;
 mod register_use;
 mod reports;
 mod schema_drift;

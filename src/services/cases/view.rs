@@ -285,7 +285,11 @@ fn members(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<V
     for m in member_rows::list_for_case(conn, &case.id)? {
         let councils: Vec<String> = member_rows::list_memberships_for_member(conn, &m.id)?
             .into_iter()
-            .filter_map(|ms| council_names.get(&ms.authority_id).map(|name| format!("{name} ({})", ms.role)))
+            .filter_map(|ms| {
+                council_names.get(&ms.authority_id).map(|name| {
+                    format!("{name} ({})", crate::services::register::rules::role_label(&ms.role).to_lowercase())
+                })
+            })
             .collect();
         let alleged: Vec<String> = allegations
             .iter()

@@ -215,6 +215,13 @@ pub fn provision_choices(conn: &mut DbConnection, today: NaiveDate) -> QueryResu
                 seen.entry((p.position, p.number.clone())).or_insert(p.heading);
             }
         }
+        // A social media protocol adopted beside the code: its paragraphs can be cited too.
+        if let Some(v) = code_rows::protocol_in_force(conn, &a.id, today)? {
+            for p in code_rows::list_provisions(conn, &v.id)? {
+                seen.entry((10_000 + p.position, p.number.clone()))
+                    .or_insert(format!("{} (social media protocol)", p.heading));
+            }
+        }
     }
     Ok(seen.into_iter().map(|((_, n), h)| Choice { label: format!("{n}. {h}"), value: n }).collect())
 }
@@ -385,7 +392,15 @@ pub fn check(
             None => code_rows::version_in_force(conn, &a.id, today)?,
         };
         if let Some(version) = version {
-            let all = code_rows::list_provisions(conn, &version.id)?;
+            let mut all = code_rows::list_provisions(conn, &version.id)?;
+            // Then the paragraphs of a social media protocol adopted beside the code.
+            let protocol = match code_rows::protocol_in_force(conn, &a.id, day)? {
+                Some(v) => Some(v),
+                None => code_rows::protocol_in_force(conn, &a.id, today)?,
+            };
+            if let Some(p) = protocol {
+                all.extend(code_rows::list_provisions(conn, &p.id)?);
+            }
             for n in &f.provisions {
                 match all.iter().find(|p| &p.number == n) {
                     Some(p) => provisions.push(p.clone()),

@@ -1,0 +1,234 @@
+//! Members' social media accounts: platform, handle, profile URL (kept with its canonical form,
+//! the rules used for grouping complaints), the council and role the account presents or
+//! "personal", whether the member declared it official, and the dates it was in use.
+
+use super::rules::may_edit;
+use crate::db::DbConnection;
+use crate::models::authority::{self as authority_rows, Authority};
+use crate::models::member::{self as rows, AccountChanges, Member, MemberAccount};
+use crate::models::user::User;
+use crate::models::{new_id, now};
+use crate::services::audit::{self, Actor, Event};
+use crate::services::urls;
+use crate::services::vocab::{self, PLATFORMS};
+use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
+use chrono::NaiveDate;
+use diesel::QueryResult;
+use serde::{Deserialize, Serialize};
+
+/// A handle as matched: without a leading "@", in lower case.
+pub fn normalise_handle(raw: &str) -> String {
+    raw.trim().trim_start_matches('@').to_lowercase()
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub handle: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub profile_url: String,
+    /// A council id, or "personal".
+    #[serde(default)]
+    pub presents: String,
+    #[serde(default)]
+    pub presents_role: String,
+    /// "official" or "personal".
+    #[serde(default)]
+    pub declared: String,
+    #[serde(default)]
+    pub in_use_from_day: String,
+    #[serde(default)]
+    pub in_use_from_month: String,
+    #[serde(default)]
+    pub in_use_from_year: String,
+    #[serde(default)]
+    pub in_use_to_day: String,
+    #[serde(default)]
+    pub in_use_to_month: String,
+    #[serde(default)]
+    pub in_use_to_year: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub platform_label: String,
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub profile_url: Option<String>,
+    /// The council presented, or "Personal".
+    pub presents: String,
+    pub presents_role: Option<String>,
+    pub declared_label: String,
+    pub in_use_from: Option<NaiveDate>,
+    pub in_use_to: Option<NaiveDate>,
+}
+
+pub fn views(conn: &mut DbConnection, member_id: &str, councils: &[Authority]) -> QueryResult<Vec<AccountView>> {
+    Ok(rows::list_accounts_for_member(conn, member_id)?
+        .into_iter()
+        .map(|a| AccountView {
+            platform_label: vocab::label(&PLATFORMS, &a.platform).to_string(),
+            presents: a
+                .authority_id
+                .as_ref()
+                .and_then(|id| councils.iter().find(|c| &c.id == id))
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "Personal".into()),
+            declared_label: if a.declared_official { "Official" } else { "Personal" }.into(),
+            id: a.id,
+            handle: a.handle,
+            display_name: a.display_name,
+            profile_url: a.profile_url,
+            presents_role: a.presents_role,
+            in_use_from: a.in_use_from,
+            in_use_to: a.in_use_to,
+        })
+        .collect())
+}
+
+/// The checked values of an account (shared with the import).
+pub struct CheckedAccount {
+    pub platform: String,
+    pub handle: String,
+    pub changes: AccountChanges,
+}
+
+fn date_of(field: &str, d: &str, m: &str, y: &str, e: &mut FieldErrors) -> Option<NaiveDate> {
+    if d.trim().is_empty() && m.trim().is_empty() && y.trim().is_empty() {
+        return None;
+    }
+    vocab::parse_date(d, m, y).map_err(|msg| e.add(field, msg)).ok()
+}
+
+pub fn check(conn: &mut DbConnection, form: &AccountForm) -> ServiceResult<CheckedAccount> {
+    let mut e = FieldErrors::default();
+    if !vocab::is_code(&PLATFORMS, &form.platform) {
+        e.add("platform", "Select the platform");
+    }
+    let handle = form.handle.trim().to_string();
+    if handle.is_empty() {
+        e.add("handle", "Enter the account’s handle or name, like @cllr_archer");
+    }
+    let profile_url = clean(&form.profile_url);
+    let canonical_url = match &profile_url {
+        Some(u) => match urls::canonicalize(u) {
+            Some(c) => Some(c),
+            None => {
+                e.add("profile_url", "Enter the profile’s web address, like https://x.com/cllr_archer");
+                None
+            }
+        },
+        None => None,
+    };
+    let authority_id = match form.presents.as_str() {
+        "personal" => None,
+        "" => {
+            e.add("presents", "Select the council the account presents, or personal");
+            None
+        }
+        id => match authority_rows::find(conn, id)? {
+            Some(a) => Some(a.id),
+            None => {
+                e.add("presents", "Select the council the account presents, or personal");
+                None
+            }
+        },
+    };
+    let declared_official = match form.declared.as_str() {
+        "official" => true,
+        "personal" => false,
+        _ => {
+            e.add("declared", "Select whether the member declared it official or personal");
+            false
+        }
+    };
+    let from = date_of("in_use_from", &form.in_use_from_day, &form.in_use_from_month, &form.in_use_from_year, &mut e);
+    let to = date_of("in_use_to", &form.in_use_to_day, &form.in_use_to_month, &form.in_use_to_year, &mut e);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            e.add("in_use_to", "The date it stopped being used must be the same as or after the date it started");
+        }
+    }
+    e.into_result()?;
+    Ok(CheckedAccount {
+        platform: form.platform.clone(),
+        handle,
+        changes: AccountChanges {
+            display_name: clean(&form.display_name),
+            profile_url,
+            canonical_url,
+            declared_official,
+            authority_id,
+            presents_role: clean(&form.presents_role),
+            in_use_from: from,
+            in_use_to: to,
+            updated_at: now(),
+        },
+    })
+}
+
+/// Inserts an account with its audit entry (inside the caller's transaction).
+pub fn insert(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    member: &Member,
+    a: CheckedAccount,
+) -> QueryResult<MemberAccount> {
+    let c = a.changes;
+    let row = MemberAccount {
+        id: new_id(),
+        member_id: member.id.clone(),
+        platform: a.platform,
+        handle: a.handle,
+        display_name: c.display_name,
+        profile_url: c.profile_url,
+        canonical_url: c.canonical_url,
+        declared_official: c.declared_official,
+        notes: None,
+        created_at: c.updated_at,
+        authority_id: c.authority_id,
+        presents_role: c.presents_role,
+        in_use_from: c.in_use_from,
+        in_use_to: c.in_use_to,
+        updated_at: c.updated_at,
+    };
+    rows::insert_account(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        Event::new("account.added", "member", &member.id).summary(format!(
+            "{}: {} account {} added",
+            member.full_name,
+            vocab::label(&PLATFORMS, &row.platform),
+            row.handle
+        )),
+    )?;
+    Ok(row)
+}
+
+pub fn add(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    member_id: &str,
+    form: &AccountForm,
+) -> ServiceResult<MemberAccount> {
+    may_edit(user)?;
+    crate::db::write(conn, |conn| {
+        let member = rows::find(conn, member_id)?.ok_or(ServiceError::NotFound)?;
+        let checked = check(conn, form)?;
+        let wanted = normalise_handle(&checked.handle);
+        let dup = rows::list_all_accounts(conn)?
+            .into_iter()
+            .any(|a| a.platform == checked.platform && normalise_handle(&a.handle) == wanted);
+        if dup {
+            return Err(ServiceError::invalid("handle", "That account is already on the register"));
+        }
+        Ok(insert(conn, actor, &member, checked)?)
+    })
+}
