@@ -451,7 +451,9 @@ mod tests {
                 "draft_files",
                 "evidence_files",
                 "investigation_entries",
-                // Not a stored file: the hash of the snapshot's own page and CSV.
+                // Not stored files: the hash of an import's CSV (kept in the row itself) and of a
+                // snapshot's own page and CSV.
+                "register_imports",
                 "report_snapshots",
                 "stored_files",
             ]

@@ -816,6 +816,9 @@ async fn cases_at_every_stage(app: &TestApp) -> Vec<Case> {
             let yes = ["G1", "G2", "C3", "C6"].contains(&code);
             answers.answers.insert(code.into(), if yes { "yes" } else { "no" }.into());
         }
+        // A member of two councils needs the officer's choice of council and why.
+        answers.role_used = app.authority_id(council);
+        answers.role_used_reason = "The post is about district business".into();
         let a = assessment::assess(&mut app.conn(), &mo_actor, &mo, &case.reference, &app.member_id(member), &answers)
             .expect("assessed");
         if n == 0 {

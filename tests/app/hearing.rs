@@ -50,6 +50,9 @@ async fn investigated_with(app: &TestApp, member: &str, council: &str, answers: 
         let yes = ["G1", "G2", "C3", "C6"].contains(&code);
         answers.answers.insert(code.into(), if yes { "yes".into() } else { "no".into() });
     }
+    // A member of two councils needs the officer's choice of council and why.
+    answers.role_used = app.authority_id(council);
+    answers.role_used_reason = "The post is about this council's business".into();
     let a = assessment::assess(&mut app.conn(), &actor(&mo), &mo, &case.reference, &member_id(app, member), &answers)
         .unwrap();
     let authority = app.authority_id(council);
