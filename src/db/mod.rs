@@ -202,7 +202,19 @@ where
     // Held until the transaction has ended (a panic in `f` does not stop later writers).
     let _queue = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    match f(conn) {
+    // A panic in `f` rolls the transaction back before it goes on, so the pooled connection is
+    // never left inside a transaction (and the queue guard is released as it unwinds).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            if let DbConnection::Sqlite(c) = conn {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+            std::panic::resume_unwind(panic);
+        }
+    };
+    match result {
         Ok(value) => {
             let DbConnection::Sqlite(c) = conn else { unreachable!("checked above") };
             match AnsiTransactionManager::commit_transaction(c) {
@@ -344,5 +356,29 @@ mod tests {
         }
         let s: Sum = diesel::sql_query("SELECT coalesce(sum(n), 0) AS s FROM t").get_result(&mut conn).expect("sum");
         assert_eq!(s.s, 3, "only the last write is kept");
+    }
+
+    #[test]
+    fn a_panic_in_a_write_rolls_it_back_and_the_connection_writes_again() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("p.db").display())).expect("url");
+        let mut conn = DbManager::new(url).establish().expect("connection");
+        conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL)").expect("table");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: QueryResult<()> = write(&mut conn, |c| {
+                c.batch_execute("INSERT INTO t (n) VALUES (1)")?;
+                panic!("a bug in a service");
+            });
+        }));
+        assert!(panicked.is_err(), "the panic goes on to the caller");
+        write(&mut conn, |c| c.batch_execute("INSERT INTO t (n) VALUES (2)"))
+            .expect("the same connection writes again");
+        #[derive(QueryableByName)]
+        struct Sum {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            s: i64,
+        }
+        let s: Sum = diesel::sql_query("SELECT coalesce(sum(n), 0) AS s FROM t").get_result(&mut conn).expect("sum");
+        assert_eq!(s.s, 2, "the write that panicked left nothing");
     }
 }
