@@ -217,6 +217,30 @@ pub fn update_account(conn: &mut DbConnection, id: &str, changes: &AccountChange
     diesel::update(member_accounts::table.find(id)).set(changes).execute(conn)
 }
 
+/// Sets an account's platform and handle (a member may rename an account).
+pub fn rename_account(conn: &mut DbConnection, id: &str, platform: &str, handle: &str) -> QueryResult<usize> {
+    diesel::update(member_accounts::table.find(id))
+        .set((member_accounts::platform.eq(platform), member_accounts::handle.eq(handle)))
+        .execute(conn)
+}
+
+/// A correction of a membership recorded wrongly (its council, ward, role or dates).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = memberships, treat_none_as_null = true)]
+pub struct MembershipCorrection {
+    pub authority_id: String,
+    pub ward: Option<String>,
+    pub role: String,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn correct_membership(conn: &mut DbConnection, id: &str, c: &MembershipCorrection) -> QueryResult<usize> {
+    diesel::update(memberships::table.find(id)).set(c).execute(conn)
+}
+
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Member>> {
     members::table.order(members::full_name.asc()).select(Member::as_select()).load(conn)
 }

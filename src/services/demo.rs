@@ -180,7 +180,7 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                 MemberChanges {
                     full_name: m.name.clone(),
                     title: None,
-                    party: m.party.clone(),
+                    party: m.party.as_deref().and_then(rules::clean_party),
                     email: m.email.clone(),
                     phone: None,
                     postal_address: None,

@@ -475,6 +475,86 @@ pub async fn add_account(
     }
 }
 
+async fn account_form(
+    ctx: &RequestContext,
+    state: &AppState,
+    ids: (String, String),
+    submitted: Option<AccountForm>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(accounts::edit_page(conn, &user, &ids.0, &ids.1, submitted)?)).await?;
+    view_page(ctx, "register/account_form.html", &view, errors)
+}
+
+pub async fn edit_account(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    account_form(&ctx, &state, path.into_inner(), None, &FieldErrors::default()).await
+}
+
+pub async fn update_account(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<AccountForm>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let ((id, aid), form) = (path.into_inner(), form.into_inner());
+    let (actor, submitted, mid, acc) = (ctx.actor(), form.clone(), id.clone(), aid.clone());
+    let back = format!("/admin/members/{id}");
+    match state
+        .db(move |conn| Ok(accounts::update(conn, &actor, &user, &mid, &acc, &submitted)))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(a) => Ok(redirect_with(&ctx, &back, Flash::success(format!("Account {} saved", a.handle)))),
+        Err(errors) => account_form(&ctx, &state, (id, aid), Some(form), &errors).await,
+    }
+}
+
+async fn correct_membership_form(
+    ctx: &RequestContext,
+    state: &AppState,
+    ids: (String, String),
+    submitted: Option<MembershipForm>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let view = state.db(move |conn| Ok(members::correct_page(conn, &user, &ids.0, &ids.1, submitted)?)).await?;
+    view_page(ctx, "register/membership_form.html", &view, errors)
+}
+
+pub async fn edit_membership(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    correct_membership_form(&ctx, &state, path.into_inner(), None, &FieldErrors::default()).await
+}
+
+pub async fn correct_membership(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<MembershipForm>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let ((id, ms), form) = (path.into_inner(), form.into_inner());
+    let (actor, submitted, mid, msid) = (ctx.actor(), form.clone(), id.clone(), ms.clone());
+    let back = format!("/admin/members/{id}");
+    match state
+        .db(move |conn| Ok(members::correct_membership(conn, &actor, &user, &mid, &msid, &submitted)))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(_) => Ok(redirect_with(&ctx, &back, Flash::success("Membership corrected"))),
+        Err(errors) => correct_membership_form(&ctx, &state, (id, ms), Some(form), &errors).await,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Import
 

@@ -375,13 +375,13 @@ async fn the_conflict_check_flags_a_panel_member_of_the_same_party_before_the_he
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let path = format!("/cases/{}/hearing", case.reference);
-    // Pat Quinn (Independent) shares a party with Alex Archer (Independent).
+    // Pat Quinn shares a party (Southvale Independents) with Alex Archer.
     let fields = arrange(&app, &["committee@southvale.example", "committee2@southvale.example"]);
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     officer.post_form(&path, &refs).await.assert_status(303);
     let page = officer.get(&path).await;
     page.assert_status(200)
-        .assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Independent)")
+        .assert_contains("Pat Quinn</strong> (Panel member): Same party as Alex Archer (Southvale Independents)")
         .assert_lacks("Cam Reid</strong> (Panel member)");
     let refused = officer.post_form(&format!("{path}/fix"), &[("considered", "")]).await;
     refused.assert_status(422).assert_contains("The conflict check flagged Pat Quinn");

@@ -623,3 +623,145 @@ async fn ending_one_membership_with_bad_input_shows_the_error_summary_on_its_row
     assert_eq!(rows::audited_for(&app, "membership.ended", &erin), 1);
     app.get(&format!("/admin/members/{erin}")).await.assert_status(200).assert_contains("8 May 2025 (Resigned)");
 }
+
+fn account_row(app: &TestApp, handle: &str) -> (String, String, Option<chrono::NaiveDate>) {
+    member_accounts::table
+        .filter(member_accounts::handle.eq(handle))
+        .select((member_accounts::id, member_accounts::member_id, member_accounts::in_use_to))
+        .first(&mut app.conn())
+        .unwrap_or_else(|e| panic!("account {handle}: {e}"))
+}
+
+#[actix_web::test]
+async fn an_account_that_stops_being_used_is_changed_with_its_dates_and_history_kept() {
+    let app = TestApp::spawn_demo().await;
+    app.login("mo@southvale.example", "demo-password").await;
+    let erin = app.member_id("Erin Evans");
+    let account = |handle: &'static str, from_year: &'static str| {
+        vec![
+            ("platform", "x"),
+            ("handle", handle),
+            ("presents", "personal"),
+            ("declared", "personal"),
+            ("in_use_from_day", "1"),
+            ("in_use_from_month", "6"),
+            ("in_use_from_year", from_year),
+        ]
+    };
+    app.post_form(&format!("/admin/members/{erin}/accounts"), &account("@erin_at_home", "2024"))
+        .await
+        .assert_status(303);
+    let (aid, owner, until) = account_row(&app, "@erin_at_home");
+    assert_eq!((owner.as_str(), until), (erin.as_str(), None));
+    let edit = format!("/admin/members/{erin}/accounts/{aid}/edit");
+    app.get(&format!("/admin/members/{erin}")).await.assert_status(200).assert_contains(&format!("href=\"{edit}\""));
+    app.get(&edit)
+        .await
+        .assert_status(200)
+        .assert_contains("Change the account @erin_at_home")
+        .assert_contains("value=\"@erin_at_home\"")
+        .assert_contains("value=\"2024\"");
+
+    // Stopped before it started: refused with the values kept, nothing changed.
+    let mut bad = account("@erin_renamed", "2024");
+    bad.extend([("in_use_to_day", "31"), ("in_use_to_month", "5"), ("in_use_to_year", "2024")]);
+    app.post_form(&edit, &bad)
+        .await
+        .assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains("The date it stopped being used must be the same as or after the date it started")
+        .assert_contains("value=\"@erin_renamed\"");
+    assert_eq!(account_row(&app, "@erin_at_home").2, None, "nothing changed");
+
+    // Another account's handle on the same platform is refused.
+    app.post_form(&format!("/admin/members/{erin}/accounts"), &account("@erin_other", "2025")).await.assert_status(303);
+    app.post_form(&edit, &account("@Erin_Other", "2024"))
+        .await
+        .assert_status(422)
+        .assert_contains("Another account on the register has that handle");
+
+    // Renamed and no longer used from 31 March 2026.
+    let mut good = account("@erin_renamed", "2024");
+    good.extend([("in_use_to_day", "31"), ("in_use_to_month", "3"), ("in_use_to_year", "2026")]);
+    app.post_form(&edit, &good).await.assert_status(303);
+    let (same_id, _, until) = account_row(&app, "@erin_renamed");
+    assert_eq!(same_id, aid, "the same account, renamed");
+    assert_eq!(until, chrono::NaiveDate::from_ymd_opt(2026, 3, 31));
+    assert_eq!(rows::audited_for(&app, "account.changed", &erin), 1);
+    app.get(&format!("/admin/members/{erin}"))
+        .await
+        .assert_status(200)
+        .assert_contains("@erin_renamed")
+        .assert_contains("to 31 March 2026");
+
+    // An account is changed only under its own member, and only by those who keep the register.
+    let alex = app.member_id("Alex Archer");
+    app.get(&format!("/admin/members/{alex}/accounts/{aid}/edit")).await.assert_status(404);
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer.get(&edit).await.assert_status(403);
+    officer.post_form(&edit, &account("@taken_over", "2024")).await.assert_status(403);
+    assert_eq!(account_row(&app, "@erin_renamed").0, aid);
+}
+
+#[actix_web::test]
+async fn a_membership_recorded_wrongly_is_corrected_with_a_reason_in_the_audit_trail() {
+    let app = TestApp::spawn_demo().await;
+    app.login("mo@southvale.example", "demo-password").await;
+    let erin = app.member_id("Erin Evans");
+    let ms = app.membership("Erin Evans", "easton");
+    let started = || -> chrono::NaiveDate {
+        memberships::table.find(&ms).select(memberships::started_on).first(&mut app.conn()).unwrap()
+    };
+    let before = started();
+    let edit = format!("/admin/members/{erin}/memberships/{ms}/edit");
+    app.get(&format!("/admin/members/{erin}")).await.assert_status(200).assert_contains(&format!("href=\"{edit}\""));
+    let page = app.get(&edit).await;
+    page.assert_status(200)
+        .assert_contains("Correct a membership")
+        .assert_contains(&format!("value=\"{}\"", before.format("%Y")));
+    let council = council_id(&app, "Easton Town Council");
+    let fields = |reason: &'static str| {
+        vec![
+            ("council", council.clone()),
+            ("role", "member".to_string()),
+            ("started_day", "5".to_string()),
+            ("started_month", "5".to_string()),
+            ("started_year", "2023".to_string()),
+            ("correction_reason", reason.to_string()),
+        ]
+    };
+    fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+    // No reason: refused, the values kept, nothing changed.
+    let res = app.post_form(&edit, &as_refs(&fields(""))).await;
+    res.assert_status(422)
+        .assert_contains("There is a problem")
+        .assert_contains("Enter why the membership is being corrected")
+        .assert_contains("value=\"2023\"");
+    assert_eq!(started(), before, "nothing changed");
+    // An end date without a reason for the end is refused too.
+    let mut ended = fields("typo");
+    ended.extend([
+        ("ended_day", "1".to_string()),
+        ("ended_month", "1".to_string()),
+        ("ended_year", "2025".to_string()),
+    ]);
+    app.post_form(&edit, &as_refs(&ended)).await.assert_status(422).assert_contains("Select why the membership ended");
+
+    app.post_form(&edit, &as_refs(&fields("Start date was the election, not the declaration")))
+        .await
+        .assert_status(303);
+    assert_eq!(started(), chrono::NaiveDate::from_ymd_opt(2023, 5, 5).unwrap());
+    assert_eq!(rows::audited_for(&app, "membership.corrected", &erin), 1);
+    // The same values again change nothing, and say so.
+    app.post_form(&edit, &as_refs(&fields("again"))).await.assert_status(422).assert_contains("Nothing has changed");
+    assert_eq!(rows::audited_for(&app, "membership.corrected", &erin), 1);
+
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    officer.get(&edit).await.assert_status(403);
+    let alex = app.member_id("Alex Archer");
+    app.get(&format!("/admin/members/{alex}/memberships/{ms}/edit")).await.assert_status(404);
+}

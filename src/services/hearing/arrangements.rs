@@ -299,11 +299,7 @@ pub fn conflicts(conn: &mut DbConnection, case: &Case, hearing: &Hearing) -> Que
                 flag(format!("Is {}, the member complained about", s.full_name));
                 continue;
             }
-            let same_party = match (&s.party, &councillor.party) {
-                (Some(a), Some(b)) => !a.trim().is_empty() && a.trim().eq_ignore_ascii_case(b.trim()),
-                _ => false,
-            };
-            if same_party {
+            if same_party(s.party.as_deref(), councillor.party.as_deref()) {
                 flag(format!("Same party as {} ({})", s.full_name, s.party.as_deref().unwrap_or_default()));
             }
         }
@@ -321,6 +317,16 @@ pub fn conflicts(conn: &mut DbConnection, case: &Case, hearing: &Hearing) -> Que
         }
     }
     Ok(flags)
+}
+
+/// Whether two members belong to the same party. Independents belong to none: two independent
+/// members share no party (a registered group such as "Southvale Independents" is a party).
+fn same_party(a: Option<&str>, b: Option<&str>) -> bool {
+    use crate::services::register::rules::clean_party;
+    match (a.and_then(clean_party), b.and_then(clean_party)) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
+        _ => false,
+    }
 }
 
 /// Fixes the hearing and sends the notices. When the conflict check flags anyone, the officer
@@ -428,4 +434,20 @@ fn send_notices(
         outbox::queue(conn, Some(&case.id), To::new(&email, &name), &letter)?;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_party;
+
+    #[test]
+    fn independents_share_no_party_and_parties_match_whatever_their_case() {
+        assert!(!same_party(Some("Independent"), Some("Independent")));
+        assert!(!same_party(Some("independent"), None));
+        assert!(!same_party(None, None));
+        assert!(!same_party(Some(" "), Some(" ")));
+        assert!(same_party(Some("Green Party"), Some("green party ")));
+        assert!(same_party(Some("Southvale Independents"), Some("Southvale Independents")));
+        assert!(!same_party(Some("Labour"), Some("Conservative")));
+    }
 }

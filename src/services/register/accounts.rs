@@ -10,7 +10,7 @@ use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::urls;
-use crate::services::vocab::{self, PLATFORMS};
+use crate::services::vocab::{self, Choice, PLATFORMS};
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -51,6 +51,48 @@ pub struct AccountForm {
     pub in_use_to_month: String,
     #[serde(default)]
     pub in_use_to_year: String,
+}
+
+impl AccountForm {
+    /// The form filled with an account's stored values, for changing it.
+    pub fn of(a: &MemberAccount) -> Self {
+        let part = |d: Option<NaiveDate>, f: &str| d.map(|d| d.format(f).to_string()).unwrap_or_default();
+        AccountForm {
+            platform: a.platform.clone(),
+            handle: a.handle.clone(),
+            display_name: a.display_name.clone().unwrap_or_default(),
+            profile_url: a.profile_url.clone().unwrap_or_default(),
+            presents: a.authority_id.clone().unwrap_or_else(|| "personal".into()),
+            presents_role: a.presents_role.clone().unwrap_or_default(),
+            declared: if a.declared_official { "official" } else { "personal" }.into(),
+            in_use_from_day: part(a.in_use_from, "%-d"),
+            in_use_from_month: part(a.in_use_from, "%-m"),
+            in_use_from_year: part(a.in_use_from, "%Y"),
+            in_use_to_day: part(a.in_use_to, "%-d"),
+            in_use_to_month: part(a.in_use_to, "%-m"),
+            in_use_to_year: part(a.in_use_to, "%Y"),
+        }
+    }
+}
+
+/// The councils an account may present: "personal", every active council, and the council it
+/// presents now even if that council has since been retired.
+pub fn presents_choices(councils: &[Authority], current: Option<&str>) -> Vec<Choice> {
+    let mut out = vec![Choice::new("personal", "Personal: no council")];
+    out.extend(
+        councils
+            .iter()
+            .filter(|a| a.active || current == Some(a.id.as_str()))
+            .map(|a| Choice::new(a.id.clone(), a.name.clone())),
+    );
+    out
+}
+
+pub fn declared_choices() -> Vec<Choice> {
+    vec![
+        Choice::new("official", "Official: the member says they use it as a councillor"),
+        Choice::new("personal", "Personal"),
+    ]
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -230,5 +272,125 @@ pub fn add(
             return Err(ServiceError::invalid("handle", "That account is already on the register"));
         }
         Ok(insert(conn, actor, &member, checked)?)
+    })
+}
+
+/// The "change this account" page: the form filled with the stored values, or as submitted.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountFormPage {
+    pub member_id: String,
+    pub member_name: String,
+    pub account_id: String,
+    pub handle: String,
+    pub form: AccountForm,
+    pub platforms: Vec<Choice>,
+    pub presents: Vec<Choice>,
+    pub declared: Vec<Choice>,
+}
+
+fn find_for_member(
+    conn: &mut DbConnection,
+    member_id: &str,
+    account_id: &str,
+) -> ServiceResult<(Member, MemberAccount)> {
+    let member = rows::find(conn, member_id)?.ok_or(ServiceError::NotFound)?;
+    let account =
+        rows::find_account(conn, account_id)?.filter(|a| a.member_id == member.id).ok_or(ServiceError::NotFound)?;
+    Ok((member, account))
+}
+
+pub fn edit_page(
+    conn: &mut DbConnection,
+    user: &User,
+    member_id: &str,
+    account_id: &str,
+    submitted: Option<AccountForm>,
+) -> ServiceResult<AccountFormPage> {
+    may_edit(user)?;
+    let (member, account) = find_for_member(conn, member_id, account_id)?;
+    let councils = authority_rows::list_all(conn)?;
+    Ok(AccountFormPage {
+        presents: presents_choices(&councils, account.authority_id.as_deref()),
+        form: submitted.unwrap_or_else(|| AccountForm::of(&account)),
+        member_id: member.id,
+        member_name: member.full_name,
+        account_id: account.id,
+        handle: account.handle,
+        platforms: Choice::list(&PLATFORMS),
+        declared: declared_choices(),
+    })
+}
+
+/// What changed between two versions of an account, in words for the audit trail.
+fn changes_in_words(before: &MemberAccount, after: &CheckedAccount) -> Vec<String> {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_else(|| "none".into());
+    let c = &after.changes;
+    let mut out = Vec::new();
+    if before.platform != after.platform {
+        out.push(format!("platform now {}", vocab::label(&PLATFORMS, &after.platform)));
+    }
+    if before.handle != after.handle {
+        out.push(format!("handle {} → {}", before.handle, after.handle));
+    }
+    if before.display_name != c.display_name {
+        out.push("display name".into());
+    }
+    if before.profile_url != c.profile_url {
+        out.push("profile web address".into());
+    }
+    if before.authority_id != c.authority_id || before.presents_role != c.presents_role {
+        out.push("what it presents".into());
+    }
+    if before.declared_official != c.declared_official {
+        out.push(format!("declared {}", if c.declared_official { "official" } else { "personal" }));
+    }
+    if before.in_use_from != c.in_use_from {
+        out.push(format!("in use from {}", date(c.in_use_from)));
+    }
+    if before.in_use_to != c.in_use_to {
+        out.push(format!("in use until {}", date(c.in_use_to)));
+    }
+    out
+}
+
+/// Changes an account, for example the date it stopped being used or a new handle. Evidence
+/// already linked to the account stays linked; cases are not touched.
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    member_id: &str,
+    account_id: &str,
+    form: &AccountForm,
+) -> ServiceResult<MemberAccount> {
+    may_edit(user)?;
+    crate::db::write(conn, |conn| {
+        let (member, before) = find_for_member(conn, member_id, account_id)?;
+        let checked = check(conn, form)?;
+        let wanted = normalise_handle(&checked.handle);
+        let dup = rows::list_all_accounts(conn)?
+            .into_iter()
+            .any(|a| a.id != before.id && a.platform == checked.platform && normalise_handle(&a.handle) == wanted);
+        if dup {
+            return Err(ServiceError::invalid("handle", "Another account on the register has that handle"));
+        }
+        let words = changes_in_words(&before, &checked);
+        if words.is_empty() {
+            return Ok(before);
+        }
+        rows::rename_account(conn, &before.id, &checked.platform, &checked.handle)?;
+        rows::update_account(conn, &before.id, &checked.changes)?;
+        audit::record(
+            conn,
+            actor,
+            Event::new("account.changed", "member", &member.id).summary(format!(
+                "{}: {} account {} changed: {}",
+                member.full_name,
+                vocab::label(&PLATFORMS, &checked.platform),
+                checked.handle,
+                words.join(", ")
+            )),
+        )?;
+        rows::find_account(conn, &before.id)?.ok_or(ServiceError::NotFound)
     })
 }

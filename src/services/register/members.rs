@@ -282,6 +282,28 @@ pub struct MembershipForm {
     pub ended_year: String,
     #[serde(default)]
     pub end_reason: String,
+    /// Why a membership recorded wrongly is being corrected (the correction form only).
+    #[serde(default)]
+    pub correction_reason: String,
+}
+
+impl MembershipForm {
+    fn of(ms: &Membership) -> Self {
+        let part = |d: Option<NaiveDate>, f: &str| d.map(|d| d.format(f).to_string()).unwrap_or_default();
+        MembershipForm {
+            council: ms.authority_id.clone(),
+            ward: ms.ward.clone().unwrap_or_default(),
+            role: ms.role.clone(),
+            started_day: part(Some(ms.started_on), "%-d"),
+            started_month: part(Some(ms.started_on), "%-m"),
+            started_year: part(Some(ms.started_on), "%Y"),
+            ended_day: part(ms.ended_on, "%-d"),
+            ended_month: part(ms.ended_on, "%-m"),
+            ended_year: part(ms.ended_on, "%Y"),
+            end_reason: ms.end_reason.clone().unwrap_or_default(),
+            correction_reason: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -388,8 +410,7 @@ pub fn page(
         None
     };
     let active: Vec<&Authority> = councils.iter().filter(|a| a.active).collect();
-    let mut presents = vec![Choice::new("personal", "Personal: no council")];
-    presents.extend(active.iter().map(|a| Choice::new(a.id.clone(), a.name.clone())));
+    let presents = accounts::presents_choices(&councils, None);
     Ok(MemberPage {
         id: m.id.clone(),
         name: m.full_name.clone(),
@@ -408,10 +429,7 @@ pub fn page(
         roles: Choice::list(&MEMBERSHIP_ROLES),
         end_reasons: Choice::list(&END_REASONS),
         platforms: Choice::list(&vocab::PLATFORMS),
-        declared: vec![
-            Choice::new("official", "Official: the member says they use it as a councillor"),
-            Choice::new("personal", "Personal"),
-        ],
+        declared: accounts::declared_choices(),
     })
 }
 
@@ -593,5 +611,168 @@ pub fn end_membership(
         )?;
         let after = rows::find_membership(conn, &ms.id)?.ok_or(ServiceError::NotFound)?;
         Ok(after)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correcting a membership recorded wrongly
+
+/// The "correct this membership" page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectMembershipPage {
+    pub member_id: String,
+    pub member_name: String,
+    pub membership_id: String,
+    pub form: MembershipForm,
+    pub councils: Vec<Choice>,
+    pub roles: Vec<Choice>,
+    pub end_reasons: Vec<Choice>,
+}
+
+fn find_for_member(conn: &mut DbConnection, member_id: &str, ms_id: &str) -> ServiceResult<(Member, Membership)> {
+    rows::find_membership(conn, ms_id)?.filter(|(m, _)| m.id == member_id).ok_or(ServiceError::NotFound)
+}
+
+pub fn correct_page(
+    conn: &mut DbConnection,
+    user: &User,
+    member_id: &str,
+    ms_id: &str,
+    submitted: Option<MembershipForm>,
+) -> ServiceResult<CorrectMembershipPage> {
+    may_edit(user)?;
+    let (member, ms) = find_for_member(conn, member_id, ms_id)?;
+    let councils = authority_rows::list_all(conn)?;
+    Ok(CorrectMembershipPage {
+        councils: councils
+            .iter()
+            .filter(|a| a.active || a.id == ms.authority_id)
+            .map(|a| Choice::new(a.id.clone(), a.name.clone()))
+            .collect(),
+        form: submitted.unwrap_or_else(|| MembershipForm::of(&ms)),
+        member_id: member.id,
+        member_name: member.full_name,
+        membership_id: ms.id,
+        roles: Choice::list(&MEMBERSHIP_ROLES),
+        end_reasons: Choice::list(&END_REASONS),
+    })
+}
+
+/// Corrects a membership recorded wrongly: its council, ward, role, dates or end reason, with the
+/// reason for the correction in the audit trail. Cases are not touched: a capacity assessment keeps
+/// the answers it recorded.
+pub fn correct_membership(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    member_id: &str,
+    ms_id: &str,
+    form: &MembershipForm,
+) -> ServiceResult<Membership> {
+    may_edit(user)?;
+    let mut e = FieldErrors::default();
+    if form.council.is_empty() {
+        e.add("council", "Select the council");
+    }
+    let role = rules::parse_role(&form.role);
+    if role.is_none() {
+        e.add("role", "Select the role");
+    }
+    let started = match vocab::parse_date(&form.started_day, &form.started_month, &form.started_year) {
+        Ok(d) => Some(d),
+        Err(m) => {
+            e.add("started", if m == "Enter a date" { "Enter the date the membership started" } else { m });
+            None
+        }
+    };
+    let ended = optional_date("ended", &form.ended_day, &form.ended_month, &form.ended_year, &mut e);
+    let end_reason = clean(&form.end_reason);
+    match (&end_reason, ended) {
+        (Some(r), _) if !vocab::is_code(&END_REASONS, r) => e.add("end_reason", "Select why the membership ended"),
+        (None, Some(_)) => e.add("end_reason", "Select why the membership ended"),
+        _ => {}
+    }
+    let reason = form.correction_reason.trim().to_string();
+    if reason.is_empty() {
+        e.add("correction_reason", "Enter why the membership is being corrected");
+    } else if reason.chars().count() > 500 {
+        e.add("correction_reason", "Why it is being corrected must be 500 characters or fewer");
+    }
+    crate::services::text::check_one_line(&mut e, "correction_reason", &reason, "why it is being corrected");
+    crate::db::write(conn, |conn| {
+        let (member, before) = find_for_member(conn, member_id, ms_id)?;
+        let council = if form.council.is_empty() { None } else { authority_rows::find(conn, &form.council)? };
+        if council.is_none() && !form.council.is_empty() {
+            e.add("council", "Select the council");
+        }
+        let ward = clean(&form.ward);
+        if let (Some(council), Some(role), Some(started)) = (&council, &role, started) {
+            let wards = reg_rows::list_wards(conn, &council.id)?;
+            let others: Vec<Membership> =
+                rows::list_memberships_for_member(conn, member_id)?.into_iter().filter(|o| o.id != before.id).collect();
+            for (field, msg) in rules::membership_problems(&MembershipCheck {
+                council,
+                council_wards: &wards,
+                ward: ward.as_deref(),
+                role,
+                started_on: started,
+                ended_on: ended,
+                end_reason: end_reason.as_deref(),
+                others: &others,
+                // Moving it to another council is like adding it there: not to a retired council.
+                is_new: council.id != before.authority_id,
+            }) {
+                e.add(field, msg);
+            }
+        }
+        if !e.is_empty() {
+            return Err(ServiceError::Invalid(e.clone()));
+        }
+        let (council, role, started) =
+            (council.ok_or(ServiceError::NotFound)?, role.clone().unwrap_or_default(), started.unwrap_or_default());
+        let wards = reg_rows::list_wards(conn, &council.id)?;
+        let ward =
+            ward.map(|w| wards.iter().find(|x| x.name.eq_ignore_ascii_case(&w)).map(|x| x.name.clone()).unwrap_or(w));
+        let correction = rows::MembershipCorrection {
+            authority_id: council.id.clone(),
+            ward,
+            role,
+            started_on: started,
+            ended_on: ended,
+            end_reason: if ended.is_some() { end_reason.clone() } else { None },
+            updated_at: now(),
+        };
+        let unchanged = correction.authority_id == before.authority_id
+            && correction.ward == before.ward
+            && correction.role == before.role
+            && correction.started_on == before.started_on
+            && correction.ended_on == before.ended_on
+            && correction.end_reason == before.end_reason;
+        if unchanged {
+            return Err(ServiceError::invalid("council", "Nothing has changed: change a value to correct it"));
+        }
+        rows::correct_membership(conn, &before.id, &correction)?;
+        let describe = |council: &str, role: &str, from: NaiveDate, to: Option<NaiveDate>| {
+            format!(
+                "{} of {} from {}{}",
+                rules::role_label(role),
+                council,
+                from.format("%-d %B %Y"),
+                to.map(|t| format!(" to {}", t.format("%-d %B %Y"))).unwrap_or_default()
+            )
+        };
+        let before_council = authority_rows::find(conn, &before.authority_id)?.map(|a| a.name).unwrap_or_default();
+        audit::record(
+            conn,
+            actor,
+            Event::new("membership.corrected", "member", &member.id).summary(format!(
+                "{}: membership corrected from {} to {} ({})",
+                member.full_name,
+                describe(&before_council, &before.role, before.started_on, before.ended_on),
+                describe(&council.name, &correction.role, correction.started_on, correction.ended_on),
+                reason
+            )),
+        )?;
+        Ok(rows::find_membership(conn, &before.id)?.ok_or(ServiceError::NotFound)?.1)
     })
 }
