@@ -227,18 +227,46 @@ pub fn admin_page(conn: &mut DbConnection, admin: &User) -> ServiceResult<MailPa
         StatusCount { label: "Sent", count: rows::count_with_status(conn, rows::SENT)? },
         StatusCount { label: "Failed", count: rows::count_with_status(conn, rows::FAILED)? },
     ];
-    let mut references: HashMap<String, Option<String>> = HashMap::new();
+    // An administrator who does not work cases must not learn who a confidential complainant is
+    // from the queue: their address, their name in a subject, or an SMTP error quoting either.
+    let sees_identities = crate::services::access::may_see_confidential_identity(admin);
+    type Withheld = Vec<(String, &'static str)>;
+    let mut cases: HashMap<String, (Option<String>, Withheld)> = HashMap::new();
     let mut view = |conn: &mut DbConnection, m: OutboxMessage| -> QueryResult<MailRow> {
-        let case_reference = match &m.case_id {
-            Some(id) => match references.get(id) {
+        let (case_reference, withheld) = match &m.case_id {
+            Some(id) => match cases.get(id) {
                 Some(r) => r.clone(),
                 None => {
                     let r = case_rows::find(conn, id)?.map(|c| c.reference);
-                    references.insert(id.clone(), r.clone());
-                    r
+                    let withheld = if sees_identities {
+                        Vec::new()
+                    } else {
+                        let confidential: Vec<_> = crate::models::complaint::list_for_case(conn, id)?
+                            .into_iter()
+                            .filter(|(c, _)| c.confidentiality_requested)
+                            .collect();
+                        crate::services::notices::redactions(&confidential)
+                    };
+                    cases.insert(id.clone(), (r.clone(), withheld.clone()));
+                    (r, withheld)
                 }
             },
-            None => None,
+            None => (None, Vec::new()),
+        };
+        let to_withheld = withheld.iter().any(|(w, _)| w.eq_ignore_ascii_case(m.to_address.trim()))
+            || m.to_name.as_deref().is_some_and(|n| withheld.iter().any(|(w, _)| w.trim() == n.trim()));
+        let anonymise = |t: String| {
+            if withheld.is_empty() {
+                t
+            } else {
+                crate::services::notices::anonymise(&t, &withheld)
+            }
+        };
+        let m = OutboxMessage {
+            to_address: if to_withheld { "Complainant (withheld)".into() } else { m.to_address },
+            subject: anonymise(m.subject),
+            last_error: m.last_error.map(anonymise),
+            ..m
         };
         let failed = m.status == rows::FAILED;
         Ok(MailRow {

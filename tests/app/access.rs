@@ -320,3 +320,32 @@ async fn a_decision_notice_names_a_confidential_complainant_to_no_one_but_them()
     let ip = signed_in(&app, "ip@southvale.example").await;
     ip.get(&path).await.assert_status(200).assert_contains("[the complainant] says the page").assert_lacks(NAME);
 }
+
+#[actix_web::test]
+async fn the_outgoing_mail_page_withholds_a_confidential_complainant_from_administrators() {
+    use diesel::prelude::*;
+    use standards_desk::db::schema::outbox;
+    let app = TestApp::spawn_demo().await;
+    let case = confidential_at_hearing(&app).await;
+    // The acknowledgement bounced, and the mail server's answer quoted the address.
+    let ack: String = outbox::table
+        .filter(outbox::case_id.eq(&case.id))
+        .filter(outbox::to_address.eq(EMAIL))
+        .select(outbox::id)
+        .first(&mut app.conn())
+        .expect("the acknowledgement to the complainant");
+    diesel::update(outbox::table.find(&ack))
+        .set((outbox::status.eq("failed"), outbox::last_error.eq(format!("550 5.1.1 <{EMAIL}>: {NAME} unknown"))))
+        .execute(&mut app.conn())
+        .unwrap();
+    let admin = signed_in(&app, "admin@southvale.example").await;
+    let page = admin.get("/admin/mail").await;
+    page.assert_status(200)
+        .assert_contains("Complainant (withheld)")
+        .assert_contains(&format!("/admin/mail/{ack}/send-again"))
+        .assert_contains(&case.reference)
+        .assert_lacks(EMAIL)
+        .assert_lacks(NAME);
+    // Messages to everyone else keep their addresses.
+    page.assert_contains("@southvale.example");
+}
