@@ -32,6 +32,9 @@ pub struct Config {
     pub login_delay_max: std::time::Duration,
     /// `EVIDENCE_KEY`: when set, custody log entries are linked with an HMAC under it.
     pub evidence_key: Option<Secret>,
+    /// The day the retention pages count from instead of today (tests set it; not an
+    /// environment variable).
+    pub fixed_today: Option<chrono::NaiveDate>,
 }
 
 /// A secret value: never shown by `Debug`.
@@ -149,6 +152,7 @@ impl Config {
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
             evidence_key: evidence_key()?,
+            fixed_today: None,
             login_delay_max: std::time::Duration::from_secs(number("LOGIN_DELAY_MAX_SECONDS", 10, 0, 300)? as u64),
             data_dir,
         })
@@ -166,6 +170,11 @@ impl Config {
             std::fs::create_dir_all(&dir).map_err(|source| ConfigError::DataDir { path: dir.clone(), source })?;
         }
         Ok(())
+    }
+
+    /// Today (UTC), or the fixed day tests set.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.fixed_today.unwrap_or_else(|| chrono::Utc::now().date_naive())
     }
 
     /// Cookies get `Secure` when the service is reached over HTTPS.
@@ -190,6 +199,7 @@ impl Config {
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,
             evidence_key: None,
+            fixed_today: None,
             login_delay_max: std::time::Duration::from_secs(10),
             data_dir,
         }

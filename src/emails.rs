@@ -50,6 +50,10 @@ pub struct Acknowledgement {
     pub received_on: String,
     pub assessment_due_on: String,
     pub confidential: bool,
+    /// The council's privacy notice, as plain text, and where it is online.
+    pub privacy_council: String,
+    pub privacy_notice: String,
+    pub privacy_url: Option<String>,
 }
 
 impl Email for Acknowledgement {

@@ -37,6 +37,7 @@ impl AppState {
         let session_policy = SessionPolicy::new(config.session_idle_minutes, config.session_absolute_hours);
         let mailer = Mailer::from_config(&config)?;
         let files = FileStore::new(config.evidence_dir.clone());
+        services::privacy::set_site_url(&config.base_url);
         Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files })
     }
 

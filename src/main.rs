@@ -58,6 +58,16 @@ enum Command {
         #[arg(long)]
         seal: bool,
     },
+    /// Retention: with --dry-run, list the closed cases kept past their date and why (due,
+    /// approved, on legal hold); without it, destroy those the Monitoring Officer has approved.
+    /// Exits non-zero if a destruction failed. Suits cron.
+    Retention {
+        #[arg(long)]
+        dry_run: bool,
+        /// Count from this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Set a user's password (read as for create-user); signs them out everywhere.
     SetPassword {
         #[arg(long)]
@@ -234,7 +244,72 @@ fn run(command: Command) -> Result<(), String> {
                 Err(format!("evidence verification failed for {} item(s)", bad.len()))
             }
         }
+        Command::Retention { dry_run, today } => {
+            let (_, mut conn) = open(&config)?;
+            conn.run_migrations().map_err(|e| e.to_string())?;
+            let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            retention_command(&config, &mut conn, dry_run, today)
+        }
         Command::Serve { demo } => serve(config, demo),
+    }
+}
+
+fn retention_command(
+    config: &Config,
+    conn: &mut DbConnection,
+    dry_run: bool,
+    today: chrono::NaiveDate,
+) -> Result<(), String> {
+    use standards_desk::services::retention;
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default();
+    if dry_run {
+        let plan = retention::plan(conn, today).map_err(|e| e.to_string())?;
+        for c in &plan.due {
+            println!(
+                "DUE {} ({}): {}; closed {}: awaiting the Monitoring Officer's approval",
+                c.reference,
+                c.council,
+                c.why,
+                day(c.closed_on)
+            );
+        }
+        for c in &plan.approved {
+            let by = c.approved.as_ref().map(|a| a.by.as_str()).unwrap_or("");
+            println!("APPROVED {} ({}): {}; approved by {by}: will be destroyed", c.reference, c.council, c.why);
+        }
+        for c in &plan.held {
+            let why = c.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or("");
+            println!("HELD {} ({}): {}; on legal hold ({why}): not destroyed", c.reference, c.council, c.why);
+        }
+        println!(
+            "On {}: {} due for approval, {} approved for destruction, {} on legal hold. Nothing was changed (dry run).",
+            day(Some(today)),
+            plan.due.len(),
+            plan.approved.len(),
+            plan.held.len()
+        );
+        return Ok(());
+    }
+    let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+    let done = retention::destroy::run(conn, &store, &Actor::system("retention"), today).map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    for d in &done {
+        match d {
+            Ok(d) => println!(
+                "DESTROYED {}: {} evidence item(s) tombstoned, {} file(s) deleted, {} kept for other cases, {} snapshot(s) reduced",
+                d.reference, d.items, d.files_deleted, d.files_kept, d.snapshots_reduced
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("FAILED {e}");
+            }
+        }
+    }
+    println!("Destroyed {} case(s) approved for destruction.", done.len() - failed);
+    if failed > 0 {
+        Err(format!("{failed} destruction(s) failed"))
+    } else {
+        Ok(())
     }
 }
 
@@ -259,6 +334,26 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
                 let purged = housekeeping
                     .db(move |conn| Ok((auth::purge_expired(conn)?, drafts::housekeeping(conn, &store)?)))
                     .await;
+                // Cases the Monitoring Officer approved for destruction.
+                let store = housekeeping.files.clone();
+                let today = chrono::Utc::now().date_naive();
+                let destroyed = housekeeping
+                    .db(move |conn| {
+                        let actor = Actor::system("retention worker");
+                        Ok(standards_desk::services::retention::destroy::run(conn, &store, &actor, today)?)
+                    })
+                    .await;
+                match destroyed {
+                    Ok(done) => {
+                        for d in done {
+                            match d {
+                                Ok(d) => tracing::info!(case = %d.reference, "destroyed under the retention schedule"),
+                                Err(e) => tracing::warn!(error = %e, "destruction failed"),
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "retention worker failed"),
+                }
                 match purged {
                     Ok((_, swept)) if swept.drafts + swept.files > 0 => {
                         tracing::info!(drafts = swept.drafts, files = swept.files, "housekeeping")

@@ -176,6 +176,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         search_text -> Text,
+        legal_hold_reason -> Nullable<Text>,
+        legal_hold_by_user_id -> Nullable<Text>,
+        legal_hold_at -> Nullable<Timestamp>,
+        destruction_approved_by_user_id -> Nullable<Text>,
+        destruction_approved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -824,6 +829,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_log (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        object -> Text,
+        case_id -> Nullable<Text>,
+        day -> Date,
+        first_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    disclosures (id) {
+        id -> Text,
+        subject -> Text,
+        case_references -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        created_by_user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(code_versions -> codes_of_conduct (code_id));
 diesel::joinable!(code_provisions -> code_versions (code_version_id));
 diesel::joinable!(authority_codes -> authorities (authority_id));
@@ -918,6 +947,10 @@ diesel::joinable!(sanctions -> cases (case_id));
 diesel::joinable!(sanctions -> hearings (hearing_id));
 diesel::joinable!(sanctions -> members (member_id));
 diesel::joinable!(report_snapshots -> users (created_by_user_id));
+diesel::joinable!(access_log -> users (user_id));
+diesel::joinable!(access_log -> cases (case_id));
+diesel::joinable!(disclosures -> users (created_by_user_id));
+diesel::joinable!(disclosures -> stored_files (sha256));
 
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
@@ -981,6 +1014,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_snapshots,
     wards,
     register_imports,
+    access_log,
+    disclosures,
 );
 
 // The committee report counts complaints grouped by their own columns and their council's.

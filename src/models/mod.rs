@@ -17,6 +17,7 @@ pub mod member;
 pub mod outbox;
 pub mod register;
 pub mod report;
+pub mod retention;
 pub mod session;
 pub mod setting;
 pub mod takedown;

@@ -294,13 +294,12 @@ pub fn takedowns_reinstated(conn: &mut DbConnection, w: Window) -> QueryResult<V
 // ---------------------------------------------------------------------------------------------
 // Open cases and timeliness
 
-/// Cases open at the end of the window (received by then, not closed by then, not destroyed),
-/// counted by the day they were received.
+/// Cases open at the end of the window (received by then, not closed by then), counted by the day
+/// they were received. A destroyed case was closed first, so a past period's count stays the same.
 pub fn open_at_end_by_received_on(conn: &mut DbConnection, w: Window) -> QueryResult<Vec<(NaiveDate, i64)>> {
     cases::table
         .filter(cases::received_on.le(w.to))
         .filter(cases::closed_at.is_null().or(cases::closed_at.ge(w.end())))
-        .filter(cases::destroyed_at.is_null())
         .filter(cases::authority_id.eq_any(w.authority_ids))
         .group_by(cases::received_on)
         .select((cases::received_on, count_star()))

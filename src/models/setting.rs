@@ -32,3 +32,8 @@ pub fn put(
     }
     Ok(())
 }
+
+/// Removes a key (its default applies again).
+pub fn delete(conn: &mut DbConnection, key: &str) -> QueryResult<usize> {
+    diesel::delete(settings::table.find(key)).execute(conn)
+}

@@ -372,8 +372,23 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
     if can(user, Permission::Administer) {
         nav.push(("/admin", "Admin"));
     }
+    if may_manage_retention(user) {
+        nav.push(("/retention", "Data protection"));
+    }
     nav.push(("/help/capacity-test", "Help"));
     nav
+}
+
+/// Data protection (issue 18): legal holds, approving destruction and answering subject access
+/// requests are for the Monitoring Officer or deputy.
+pub fn may_manage_retention(user: &User) -> bool {
+    can(user, Permission::SignOffDecisions)
+}
+
+/// The access log (who opened which case, item or export): the Monitoring Officer, deputy and
+/// administrators.
+pub fn may_read_access_log(user: &User) -> bool {
+    can(user, Permission::SignOffDecisions) || can(user, Permission::Administer)
 }
 
 #[cfg(test)]

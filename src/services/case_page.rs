@@ -25,18 +25,34 @@ pub struct CasePage {
     pub takedown: Option<TakedownSection>,
     /// Who the case may be assigned to.
     pub officers: Vec<Choice>,
+    /// Retention, legal hold and destruction (staff who see every case).
+    pub retention: Option<crate::services::retention::RetentionView>,
 }
 
 /// The case page for a user who may see the case (`NotFound` otherwise).
 pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveDate) -> ServiceResult<CasePage> {
     let case = cases::find_visible(conn, user, reference)?;
+    crate::services::retention::access_log::record(
+        conn,
+        user,
+        crate::services::retention::access_log::Opened::Case,
+        &case.reference,
+        Some(&case.id),
+    )?;
     let sections = access::sections(conn, user, &case.id)?;
+    // A destroyed case keeps only what the committee figures need: its other sections are gone.
+    let kept = case.status != crate::models::enums::CaseStatus::Destroyed;
     Ok(CasePage {
         case: cases::detail(conn, user, &case, sections, today)?,
-        assessment: if sections.assessments { Some(assessment::summary(conn, user, &case)?) } else { None },
+        assessment: if sections.assessments && kept { Some(assessment::summary(conn, user, &case)?) } else { None },
         later: hearing::case_links(conn, user, &case)?,
-        evidence: if sections.evidence { Some(evidence::case_section(conn, user, &case)?) } else { None },
-        takedown: if sections.takedown { Some(takedown::case_section(conn, user, &case, today)?) } else { None },
+        evidence: if sections.evidence && kept { Some(evidence::case_section(conn, user, &case)?) } else { None },
+        takedown: if sections.takedown && kept {
+            Some(takedown::case_section(conn, user, &case, today)?)
+        } else {
+            None
+        },
         officers: if sections.assignment { cases::officer_choices(conn)? } else { Vec::new() },
+        retention: crate::services::retention::case_section(conn, user, &case.id, today)?,
     })
 }

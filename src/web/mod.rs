@@ -13,10 +13,12 @@ pub mod hearing;
 pub mod middleware;
 pub mod multipart;
 pub mod pages;
+pub mod privacy;
 pub mod register;
 pub mod render;
 pub mod reports;
 pub mod respond;
+pub mod retention;
 pub mod static_files;
 pub mod takedown;
 
@@ -35,6 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/complaints/check/{draft}", web::get().to(complaints::check_answers))
         .route("/complaints/check/{draft}", web::post().to(complaints::submit))
         .route("/complaints/confirmation/{draft}", web::get().to(complaints::confirmation))
+        .route("/privacy", web::get().to(privacy::index))
+        .route("/privacy/{slug}", web::get().to(privacy::show))
         .route("/cases", web::get().to(cases::index))
         .route("/cases/new", web::get().to(complaints::staff_form))
         .route("/cases/new", web::post().to(complaints::staff_create))
@@ -90,6 +94,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/evidence/{number}/correct", web::get().to(evidence::correct_form))
         .route("/cases/{reference}/evidence/{number}/correct", web::post().to(evidence::correct))
         .route("/cases/{reference}/evidence/{number}/files/{file}", web::get().to(evidence::file))
+        .route("/cases/{reference}/legal-hold", web::post().to(retention::hold))
+        .route("/cases/{reference}/legal-hold/release", web::post().to(retention::release))
+        .route("/retention", web::get().to(retention::due))
+        .route("/retention/approve", web::post().to(retention::approve))
+        .route("/subject-access", web::get().to(retention::subject))
+        .route("/subject-access/export", web::post().to(retention::subject_export))
+        .route("/access-log", web::get().to(retention::access))
+        .route("/access-log.csv", web::get().to(retention::access_csv))
+        .route("/admin/retention", web::get().to(retention::schedule))
+        .route("/admin/retention", web::post().to(retention::set_schedule))
         .route("/help/capacity-test", web::get().to(assessment::help))
         .route("/reports", web::get().to(reports::index))
         .route("/reports/figures.csv", web::get().to(reports::figures_csv))
@@ -120,6 +134,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/councils/{id}/edit", web::get().to(register::edit_council))
         .route("/admin/councils/{id}/edit", web::post().to(register::update_council))
         .route("/admin/councils/{id}/retire", web::post().to(register::retire_council))
+        .route("/admin/councils/{id}/privacy", web::get().to(privacy::edit))
+        .route("/admin/councils/{id}/privacy", web::post().to(privacy::update))
         .route("/admin/councils/{id}/wards", web::post().to(register::add_ward))
         .route("/admin/councils/{id}/wards/{ward}/retire", web::post().to(register::retire_ward))
         .route("/admin/councils/{id}/end-all", web::post().to(register::end_all))

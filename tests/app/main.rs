@@ -25,6 +25,7 @@ mod pages;
 mod register;
 mod register_use;
 mod reports;
+mod retention;
 mod schema_drift;
 mod smtp;
 mod takedown;

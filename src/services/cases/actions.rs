@@ -144,12 +144,16 @@ pub fn acknowledge(
         "recorded as sent by post".to_string()
     } else {
         let email = complainant.email.as_deref().ok_or(diesel::result::Error::NotFound)?;
+        let privacy = crate::services::privacy::notice_for(conn, &complaint.authority_id)?;
         let letter = emails::Acknowledgement {
             name: complainant.name.clone(),
             reference: case.reference.clone(),
             received_on: emails::long_date(complaint.received_on),
             assessment_due_on: emails::long_date(case.assessment_due_on),
             confidential: complaint.confidentiality_requested,
+            privacy_council: privacy.as_ref().map(|p| p.council.clone()).unwrap_or_default(),
+            privacy_notice: privacy.as_ref().map(|p| p.plain_text()).unwrap_or_default(),
+            privacy_url: privacy.and_then(|p| p.url),
         };
         outbox::queue(conn, Some(&case.id), To::new(email, &complainant.name), &letter)?;
         format!("queued by email to {email}")

@@ -24,6 +24,11 @@ pub fn transition(conn: &mut DbConnection, actor: &Actor, case: &Case, to: CaseS
         changes.closure_reason = Some(Some(why.to_string()));
     }
     rows::update(conn, &case.id, &changes)?;
+    if to == CaseStatus::Closed {
+        crate::services::retention::on_case_closed(conn, &case.id, why, t.date())?;
+    } else if from == CaseStatus::Closed && to != CaseStatus::Destroyed {
+        crate::services::retention::on_case_reopened(conn, &case.id)?;
+    }
     audit::record(
         conn,
         actor,

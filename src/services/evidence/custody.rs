@@ -24,6 +24,9 @@ pub enum CustodyAction {
     Verified,
     StatusChanged,
     Corrected,
+    /// The tombstone left when the item's case was destroyed under the retention schedule: the
+    /// first entry of a new chain (see SECURITY.md).
+    Destroyed,
 }
 
 impl CustodyAction {
@@ -37,6 +40,7 @@ impl CustodyAction {
             CustodyAction::Verified => "verified",
             CustodyAction::StatusChanged => "status_changed",
             CustodyAction::Corrected => "corrected",
+            CustodyAction::Destroyed => "destroyed",
         }
     }
 }

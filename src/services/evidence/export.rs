@@ -58,6 +58,18 @@ pub fn export(
     // Closed cases can be exported too (for a hearing or the Ombudsman), but only by officers.
     let case = cases::find_visible(conn, user, reference)?;
     rules::may_export(user)?;
+    if case.status == crate::models::enums::CaseStatus::Destroyed {
+        return Err(crate::services::ServiceError::refused(
+            "This case was destroyed under the retention schedule: its evidence is gone",
+        ));
+    }
+    crate::services::retention::access_log::record(
+        conn,
+        user,
+        crate::services::retention::access_log::Opened::Export,
+        &format!("{}-evidence.zip", case.reference),
+        Some(&case.id),
+    )?;
     let items = rows::list_items(conn, &case.id)?;
     let details = custody::Exported { bundle: format!("{}-evidence.zip", case.reference) };
     for item in &items {

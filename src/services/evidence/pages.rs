@@ -192,6 +192,13 @@ pub fn item_page(
     verification: Option<VerifyReport>,
 ) -> ServiceResult<ItemPage> {
     let (case, item) = find(conn, user, reference, number)?;
+    crate::services::retention::access_log::record(
+        conn,
+        user,
+        crate::services::retention::access_log::Opened::Evidence,
+        &format!("{}/E{}", case.reference, item.number),
+        Some(&case.id),
+    )?;
     let may_change = rules::may_change(user, &case).is_ok();
     let links = rows::allegations_of(conn, &item.id)?;
     let linked = allegation_choices(conn, &case)?.into_iter().filter(|a| links.contains(&a.value)).collect();

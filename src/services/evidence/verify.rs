@@ -408,8 +408,28 @@ pub fn check_item(
     let entries = rows::custody(conn, &item.id)?;
     check_chain(item, &entries, custody::key(), &mut report);
     let versions = rows::versions(conn, &item.id)?;
-    check_metadata(item, &versions, &entries, &mut report);
-    check_files(&files, &entries, &mut report);
+    match entries.first().filter(|e| e.action == CustodyAction::Destroyed.as_str()) {
+        // Destroyed under the retention schedule: the tombstone starts a new chain, and no
+        // details or files may be left.
+        Some(stone) => {
+            if !versions.is_empty() || !files.is_empty() {
+                report.problems.push(format!(
+                    "the item was destroyed on {} but {} of its details or files remain",
+                    day(&stone.occurred_at),
+                    versions.len() + files.len()
+                ));
+            }
+            report.notes.push(format!(
+                "destroyed under the retention schedule on {}: its details, files and earlier custody entries were \
+                 removed; the tombstone records the earlier chain's head",
+                day(&stone.occurred_at)
+            ));
+        }
+        None => {
+            check_metadata(item, &versions, &entries, &mut report);
+            check_files(&files, &entries, &mut report);
+        }
+    }
     report.files_checked = files.len();
     report.entries_checked = entries.len();
     Ok(report)

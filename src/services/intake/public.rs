@@ -166,6 +166,8 @@ pub struct CheckView {
     pub conduct_on: NaiveDate,
     pub links: Vec<String>,
     pub provisions: Vec<String>,
+    /// The privacy notice of the council concerned.
+    pub privacy: crate::services::privacy::PrivacyNotice,
 }
 
 #[derive(Debug)]
@@ -198,6 +200,7 @@ pub fn check_answers(
         conduct_on: checked.conduct_on,
         links: checked.links.iter().map(|(u, _, _)| u.clone()).collect(),
         provisions: checked.provisions.iter().map(|p| format!("{}. {}", p.number, p.heading)).collect(),
+        privacy: crate::services::privacy::notice(conn, &checked.authority)?,
         draft_id: draft.id,
         form,
         files: draft.files,

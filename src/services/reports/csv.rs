@@ -29,7 +29,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv_line(fields: &[String]) -> String {
+/// One CSV line (CRLF), each field quoted as needed and neutralised against formulas.
+pub fn csv_line(fields: &[String]) -> String {
     let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

@@ -27,7 +27,7 @@ mod summaries;
 mod timeliness;
 
 pub use crate::models::report::{Snapshot, SnapshotListing};
-pub use csv::{cases_csv, figures_csv, CsvFile};
+pub use csv::{cases_csv, csv_line, figures_csv, CsvFile};
 pub use figures::{Counts, Figures, TakedownCounts};
 pub use ids::{AgeBand, HearingRow, InvestigationRow, Measure, RowId, TableId, TierGroup};
 pub use page::{page, ReportPage};
