@@ -26,6 +26,7 @@ pub mod reference;
 pub mod register;
 pub mod reports;
 pub mod settings;
+pub mod signed_out;
 pub mod takedown;
 pub mod text;
 pub mod urls;
