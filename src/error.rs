@@ -14,6 +14,8 @@ pub enum AppError {
     SignInRequired {
         next: String,
         expired: bool,
+        /// Which limit ended the session ("idle" or "absolute"), for the sign-in page's message.
+        ended: Option<&'static str>,
     },
     /// A POST without a valid CSRF token.
     Csrf,
@@ -122,10 +124,12 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            AppError::SignInRequired { next, expired } => {
+            AppError::SignInRequired { next, expired, ended } => {
                 let mut location = format!("/login?next={}", crate::templates::url_encode(next));
-                if *expired {
-                    location.push_str("&expired=1");
+                match (expired, ended) {
+                    (true, Some(why)) => location.push_str(&format!("&expired={why}")),
+                    (true, None) => location.push_str("&expired=1"),
+                    (false, _) => {}
                 }
                 HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
             }

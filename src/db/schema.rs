@@ -140,6 +140,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    signed_out_forms (id) {
+        id -> Text,
+        user_id -> Text,
+        action -> Text,
+        return_to -> Text,
+        fields -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_attempts (id) {
         id -> Text,
         email -> Text,
@@ -865,6 +877,7 @@ diesel::joinable!(codes_of_conduct -> authorities (authority_id));
 diesel::joinable!(wards -> authorities (authority_id));
 diesel::joinable!(register_imports -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(signed_out_forms -> users (user_id));
 diesel::joinable!(cases -> authorities (authority_id));
 diesel::joinable!(cases -> users (assigned_user_id));
 diesel::joinable!(complaints -> cases (case_id));
@@ -963,6 +976,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_accounts,
     users,
     sessions,
+    signed_out_forms,
     login_attempts,
     sequences,
     cases,

@@ -1,4 +1,4 @@
-use crate::db::schema::{login_attempts, sessions};
+use crate::db::schema::{login_attempts, sessions, signed_out_forms};
 use crate::db::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -119,4 +119,46 @@ pub fn clear_failures_for_pair(conn: &mut DbConnection, email: &str, ip: &str) -
 
 pub fn delete_attempts_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(login_attempts::table.filter(login_attempts::attempted_at.lt(before))).execute(conn)
+}
+
+/// A form sent after its sender's session had expired, kept for them (`services::signed_out`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signed_out_forms)]
+pub struct SignedOutForm {
+    pub id: String,
+    pub user_id: String,
+    /// The path the form was sent to.
+    pub action: String,
+    /// The page the form was on (path and query), where it comes back.
+    pub return_to: String,
+    /// The fields sent (JSON: an array of [name, value] pairs, without the CSRF token).
+    pub fields: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_signed_out_form(conn: &mut DbConnection, form: &SignedOutForm) -> QueryResult<()> {
+    diesel::insert_into(signed_out_forms::table).values(form).execute(conn).map(|_| ())
+}
+
+pub fn find_signed_out_form(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SignedOutForm>> {
+    signed_out_forms::table.find(id).select(SignedOutForm::as_select()).first(conn).optional()
+}
+
+pub fn delete_signed_out_form(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(signed_out_forms::table.find(id)).execute(conn)
+}
+
+/// Deletes a user's kept forms sent to `action` (a newer one replaces them).
+pub fn delete_signed_out_forms_for(conn: &mut DbConnection, user_id: &str, action: &str) -> QueryResult<usize> {
+    diesel::delete(
+        signed_out_forms::table
+            .filter(signed_out_forms::user_id.eq(user_id))
+            .filter(signed_out_forms::action.eq(action)),
+    )
+    .execute(conn)
+}
+
+pub fn delete_expired_signed_out_forms(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(signed_out_forms::table.filter(signed_out_forms::expires_at.lt(now))).execute(conn)
 }

@@ -29,6 +29,9 @@ pub const MAX_ADDRESS_FAILURES: i64 = 20;
 pub const ACCOUNT_DELAY_AFTER: i64 = 10;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const MIN_PASSWORD_LENGTH: usize = 10;
+/// How long an expired session is kept (unusable) to recognise forms sent from its pages, and
+/// how long such a form is kept for its user (`services::signed_out`).
+pub const EXPIRED_SESSION_KEPT_HOURS: i64 = 24;
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     Argon2::default()
@@ -283,8 +286,9 @@ pub fn finish_login(
 #[derive(Debug)]
 pub enum SessionLookup {
     Valid(Box<(Session, User)>),
-    /// The cookie named a session that has expired (or whose user was deactivated).
-    Expired,
+    /// The cookie named a session that has expired (the session, as it was), or whose user was
+    /// deactivated (`None`).
+    Expired(Option<Box<Session>>),
     /// No such session.
     Unknown,
 }
@@ -296,12 +300,17 @@ pub fn load_session(conn: &mut DbConnection, token: &str, policy: SessionPolicy)
     let Some(session) = rows::find(conn, &id)? else { return Ok(SessionLookup::Unknown) };
     let t = now();
     if session.expires_at <= t {
-        rows::delete(conn, &id)?;
-        return Ok(SessionLookup::Expired);
+        // An expired session stays (never usable again) for a while, so that a form sent from one
+        // of its pages is recognised by its CSRF token and kept for its user (`signed_out`).
+        if session.expires_at + Duration::hours(EXPIRED_SESSION_KEPT_HOURS) <= t {
+            rows::delete(conn, &id)?;
+            return Ok(SessionLookup::Unknown);
+        }
+        return Ok(SessionLookup::Expired(Some(Box::new(session))));
     }
     let Some(user) = users::find(conn, &session.user_id)?.filter(|u| u.active) else {
         rows::delete(conn, &id)?;
-        return Ok(SessionLookup::Expired);
+        return Ok(SessionLookup::Expired(None));
     };
     let mut session = session;
     if t - session.last_seen_at >= Duration::seconds(60) {
@@ -311,6 +320,17 @@ pub fn load_session(conn: &mut DbConnection, token: &str, policy: SessionPolicy)
         session.expires_at = expires;
     }
     Ok(SessionLookup::Valid(Box::new((session, user))))
+}
+
+/// Renews a session now (the timeout warning's "Stay signed in"): its idle expiry counts from
+/// now, never past its absolute limit. Returns the new expiry.
+pub fn renew(conn: &mut DbConnection, session: &Session, policy: SessionPolicy) -> QueryResult<NaiveDateTime> {
+    let t = now();
+    let expires = policy.expiry(session.created_at, t);
+    crate::db::write(conn, |conn| {
+        rows::touch(conn, &session.id, t, expires)?;
+        Ok(expires)
+    })
 }
 
 pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Option<String>) -> QueryResult<()> {
@@ -325,10 +345,13 @@ pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Optio
     })
 }
 
-/// Housekeeping: expired sessions and old sign-in attempts.
+/// Housekeeping: sessions expired more than a day ago, old sign-in attempts and forms kept past
+/// their day.
 pub fn purge_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     let t = now();
-    Ok(rows::delete_expired(conn, t)? + rows::delete_attempts_before(conn, t - Duration::days(30))?)
+    Ok(rows::delete_expired(conn, t - Duration::hours(EXPIRED_SESSION_KEPT_HOURS))?
+        + rows::delete_attempts_before(conn, t - Duration::days(30))?
+        + rows::delete_expired_signed_out_forms(conn, t)?)
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod register;
 pub mod reports;
 pub mod retention;
 pub mod settings;
+pub mod signed_out;
 pub mod takedown;
 pub mod text;
 pub mod urls;

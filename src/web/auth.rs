@@ -1,5 +1,6 @@
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, LoginError};
+use crate::services::signed_out::Ended;
 use crate::services::FieldErrors;
 use crate::web::context::{app_cookie, removal_cookie, Flash, RequestContext, SESSION_COOKIE};
 use crate::web::forms::{insert_errors, safe_next};
@@ -23,7 +24,10 @@ pub struct LoginForm {
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
+    /// "idle" or "absolute" (which limit ended the session), or any other value for "expired".
     expired: Option<String>,
+    /// Present when the form sent after the session expired was kept.
+    kept: Option<String>,
 }
 
 fn login_page(
@@ -41,14 +45,39 @@ fn login_page(
     render::page_with_status(ctx, status, "auth/login.html", c)
 }
 
-pub async fn login_form(ctx: RequestContext, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
+pub async fn login_form(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
     if ctx.user().is_some() {
         return Ok(render::see_other(&safe_next(query.next.as_deref())));
     }
+    let ended = query.expired.as_deref().and_then(Ended::parse).or(ctx.session_ended);
     let expired = query.expired.is_some() || ctx.session_expired;
-    let notice = expired.then_some("Your session has expired. Sign in again to continue.");
+    let notice = match (ended, query.kept.is_some()) {
+        (Some(why), true) => Some(format!(
+            "{} What you sent has not been saved yet. Sign in again to go back to the form, with your answers filled in.",
+            why.message(state.session_policy)
+        )),
+        (Some(why), false) => Some(format!("{} Sign in again to continue.", why.message(state.session_policy))),
+        (None, _) if expired => Some("Your session has expired. Sign in again to continue.".to_string()),
+        (None, _) => None,
+    };
     let form = LoginForm { next: query.next.clone(), ..Default::default() };
-    login_page(&ctx, StatusCode::OK, &form, &FieldErrors::default(), notice)
+    login_page(&ctx, StatusCode::OK, &form, &FieldErrors::default(), notice.as_deref())
+}
+
+/// The session timeout warning's "Stay signed in": renews the session now; the answer says for
+/// how long it lasts (an expired session is refused before this, by the CSRF check).
+pub async fn keep_alive(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let signed_in = ctx.auth.clone().ok_or(AppError::Forbidden)?;
+    let policy = state.session_policy;
+    let expires = state.db(move |conn| Ok(auth::renew(conn, &signed_in.session, policy)?)).await?;
+    let left = (expires - crate::models::now()).num_seconds().max(0);
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(serde_json::json!({ "expires_in_seconds": left }).to_string()))
 }
 
 pub async fn login(

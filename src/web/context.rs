@@ -5,6 +5,7 @@ use crate::models::session::Session;
 use crate::models::user::User;
 use crate::services::access::{self, Permission};
 use crate::services::audit::Actor;
+use crate::services::signed_out::{Ended, Restored};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -92,6 +93,12 @@ pub struct RequestContext {
     pub flash: Option<Flash>,
     /// The request carried a session cookie that has expired.
     pub session_expired: bool,
+    /// Which limit ended that session (`None` when its user was deactivated).
+    pub session_ended: Option<Ended>,
+    /// A form this user sent after their session expired, given back on this page (`?restore=`).
+    pub restored: Option<Arc<Restored>>,
+    /// `SESSION_IDLE_MINUTES`, for the session timeout warning.
+    pub session_idle_minutes: i64,
     pub secure_cookies: bool,
 }
 
@@ -102,7 +109,11 @@ impl RequestContext {
 
     /// The signed-in user, or a redirect to the sign-in page.
     pub fn require_user(&self) -> Result<&User, AppError> {
-        self.user().ok_or_else(|| AppError::SignInRequired { next: self.path.clone(), expired: self.session_expired })
+        self.user().ok_or_else(|| AppError::SignInRequired {
+            next: self.path.clone(),
+            expired: self.session_expired,
+            ended: self.session_ended.map(Ended::as_str),
+        })
     }
 
     /// The signed-in user if their role has the permission; 403 otherwise.

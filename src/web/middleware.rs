@@ -2,11 +2,15 @@
 //! state-changing request, carries the flash message, and sets the security headers.
 
 use crate::error::AppError;
+use crate::models::session::Session;
 use crate::services::auth::{self, tokens_match, SessionLookup};
+use crate::services::signed_out::{self, Ended};
+use crate::templates::url_encode;
 use crate::web::context::{
     app_cookie, cookie_name, removal_cookie, AuthState, Flash, RequestContext, CSRF_COOKIE, CSRF_FIELD, FLASH_COOKIE,
     SESSION_COOKIE,
 };
+use crate::web::forms::safe_next;
 use crate::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -71,9 +75,9 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Reads an urlencoded body (bounded), returns the CSRF field's value, and puts the body back
-/// for the handler.
-async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+/// Reads an urlencoded body (bounded), returns the CSRF field's value and the body, and puts the
+/// body back for the handler.
+async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<(Option<String>, web::Bytes), AppError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -85,8 +89,58 @@ async fn csrf_from_urlencoded(req: &mut ServiceRequest) -> Result<Option<String>
     }
     let body = without_nul(&body);
     let token = form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
-    req.set_payload(actix_web::dev::Payload::from(body));
-    Ok(token)
+    req.set_payload(actix_web::dev::Payload::from(body.clone()));
+    Ok((token, body))
+}
+
+/// The page a form was sent from, where it is given back after sign-in: the `Referer` when it is
+/// this site's (path and query, without an earlier `restore`), else the path it was sent to.
+fn form_page(req: &ServiceRequest) -> String {
+    let host = req.connection_info().host().to_string();
+    let from =
+        req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url::Url::parse(r).ok()).filter(
+            |u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                }) == Some(host.clone())
+            },
+        );
+    let Some(from) = from else { return req.path().to_string() };
+    let query: Vec<(String, String)> =
+        from.query_pairs().filter(|(k, _)| k != "restore").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let path = from.path().to_string();
+    match serde_urlencoded::to_string(&query) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path,
+    }
+}
+
+/// A form sent with the CSRF token of its sender's expired session: kept for them (nothing else
+/// is done with it), and the browser is sent to sign in, then back to the form's page with the
+/// values given back (`?restore=`).
+async fn keep_signed_out_form(
+    req: &ServiceRequest,
+    state: &AppState,
+    session: &Session,
+    body: &[u8],
+) -> Result<actix_web::HttpResponse, AppError> {
+    let ended = Ended::of(session, state.session_policy);
+    let fields: Vec<(String, String)> = form_urlencoded::parse(body)
+        .filter(|(k, _)| k != CSRF_FIELD)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let page = safe_next(Some(&form_page(req)));
+    let (user_id, action, return_to) = (session.user_id.clone(), req.path().to_string(), page.clone());
+    let id = state.db(move |conn| Ok(signed_out::keep(conn, &user_id, &action, &return_to, &fields)?)).await?;
+    let separator = if page.contains('?') { '&' } else { '?' };
+    let next = format!("{page}{separator}restore={id}");
+    let location = format!("/login?next={}&expired={}&kept=1", url_encode(&next), ended.as_str());
+    tracing::info!(path = %req.path(), "a form sent after the session expired was kept for its user");
+    let secure = state.config.secure_cookies();
+    let mut res = actix_web::HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+    res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, secure)).map_err(AppError::internal)?;
+    Ok(res)
 }
 
 /// An urlencoded body without NUL characters, encoded (`%00`) or raw: no text the app keeps may
@@ -107,6 +161,10 @@ fn without_nul(body: &[u8]) -> web::Bytes {
     }
     web::Bytes::from(out)
 }
+
+/// Where the session timeout warning's "Stay signed in" posts (`web::auth::keep_alive`; the
+/// route table names it too).
+pub const KEEP_ALIVE_PATH: &str = "/session/keep-alive";
 
 /// The most read of a multipart body to find its first part (the CSRF token).
 const MAX_FIRST_PART_BYTES: usize = 8 * 1024;
@@ -220,6 +278,7 @@ pub async fn session_layer(
     }
 
     let mut session_expired = false;
+    let mut expired_session = None;
     let mut clear_session_cookie = false;
     let mut auth = None;
     if let Some(token) = req.cookie(cookie_name(SESSION_COOKIE, secure)).map(|c| c.value().to_string()) {
@@ -231,8 +290,9 @@ pub async fn session_layer(
                     let (session, user) = *found;
                     auth = Some(Arc::new(AuthState { session, user }));
                 }
-                Ok(SessionLookup::Expired) => {
+                Ok(SessionLookup::Expired(session)) => {
                     session_expired = true;
+                    expired_session = session;
                     clear_session_cookie = true;
                 }
                 Ok(SessionLookup::Unknown) => clear_session_cookie = true,
@@ -261,14 +321,30 @@ pub async fn session_layer(
         let content_type = req.content_type().to_ascii_lowercase();
         // Signed-in requests must carry the session's token; sign-in and public forms carry the
         // browser's cookie token (a request with neither cookie cannot match).
-        let expected = match (&auth, &anon_cookie) {
+        let mut expected = match (&auth, &anon_cookie) {
             (Some(a), _) => Some(a.session.csrf_token.clone()),
             (None, Some(t)) => Some(t.clone()),
             (None, None) => None,
         };
         let ok = if content_type == "application/x-www-form-urlencoded" {
             match csrf_from_urlencoded(&mut req).await {
-                Ok(sent) => matches!((&expected, &sent), (Some(e), Some(s)) if tokens_match(e, s)),
+                Ok((sent, body)) => {
+                    // Sent from the page of a session that has since expired: kept, not lost
+                    // (signing out of it needs nothing kept; the session check is answered by
+                    // its refusal).
+                    if let (None, Some(old), Some(s)) = (&auth, &expired_session, &sent) {
+                        if tokens_match(&old.csrf_token, s) && path == "/logout" {
+                            expected = Some(old.csrf_token.clone());
+                        } else if tokens_match(&old.csrf_token, s) && path != KEEP_ALIVE_PATH {
+                            let res = match keep_signed_out_form(&req, &state, old, &body).await {
+                                Ok(res) => res,
+                                Err(e) => e.error_response(),
+                            };
+                            return Ok(req.into_response(res).map_into_right_body());
+                        }
+                    }
+                    matches!((&expected, &sent), (Some(e), Some(s)) if tokens_match(e, s))
+                }
                 Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else if content_type == "multipart/form-data" {
@@ -295,6 +371,22 @@ pub async fn session_layer(
 
     let flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).and_then(|c| Flash::from_cookie_value(c.value()));
     let had_flash = req.cookie(cookie_name(FLASH_COOKIE, secure)).is_some();
+    // A form kept when the session expired, given back once on its page to the user who sent it.
+    let mut restored = None;
+    if let (Some(a), true) = (&auth, is_safe(req.method())) {
+        let id = form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == "restore")
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty() && v.len() <= 64);
+        if let Some(id) = id {
+            let (user_id, page) = (a.user.id.clone(), path.clone());
+            match state.db(move |conn| Ok(signed_out::take(conn, &id, &user_id, &page)?)).await {
+                Ok(r) => restored = r.map(Arc::new),
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            }
+        }
+    }
+    let session_ended = expired_session.as_ref().map(|s| Ended::of(s, state.session_policy));
     req.extensions_mut().insert(RequestContext {
         auth,
         csrf_token,
@@ -302,6 +394,9 @@ pub async fn session_layer(
         path,
         flash,
         session_expired,
+        session_ended,
+        restored,
+        session_idle_minutes: state.config.session_idle_minutes,
         secure_cookies: secure,
     });
 

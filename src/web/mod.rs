@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
+        .route("/session/keep-alive", web::post().to(auth::keep_alive))
         .route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/complaints/new", web::get().to(complaints::new_form))
         .route("/complaints/new", web::post().to(complaints::create))

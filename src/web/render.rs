@@ -52,13 +52,68 @@ pub fn base_context(ctx: &RequestContext) -> tera::Context {
                 })
                 .collect();
             c.insert("nav", &nav);
+            // For the session timeout warning: when this session ends if nothing else happens.
+            let left = (auth.session.expires_at - crate::models::now()).num_seconds().max(0);
+            c.insert("session_expires_in", &left);
+            c.insert("session_idle_minutes", &ctx.session_idle_minutes);
         }
         None => {
             c.insert("current_user", &None::<CurrentUser>);
             c.insert("nav", &Vec::<NavLink>::new());
+            c.insert("session_expires_in", &0);
+            c.insert("session_idle_minutes", &ctx.session_idle_minutes);
         }
     }
     c
+}
+
+/// What the layout shows of a form given back after sign-in (`RequestContext::restored`).
+#[derive(Serialize)]
+struct GivenBack {
+    /// The path the form was sent to (the page's script fills in the form with this action).
+    action: String,
+    /// The fields as JSON (`[[name, value], ...]`), for the script.
+    fields: String,
+    /// Filled in here, on the server (works without JavaScript).
+    filled: bool,
+}
+
+/// A form sent after the session expired, given back on the page it came from: when the form
+/// posts to this page's own path, its values are put into the page's `form` (each field keeping
+/// the type the handler gave it: a list for checkboxes, text otherwise), so it comes back filled
+/// in without JavaScript; the layout also hands them to the script, which fills in a form that
+/// posts elsewhere.
+fn give_back(ctx: &RequestContext, c: &mut tera::Context) {
+    let Some(restored) = &ctx.restored else {
+        c.insert("restored", &None::<GivenBack>);
+        return;
+    };
+    let mut filled = false;
+    if restored.action == ctx.path {
+        let form = c.get("form").and_then(|v| serde_json::to_value(v).ok());
+        if let Some(serde_json::Value::Object(mut form)) = form {
+            for (name, _) in &restored.fields {
+                let values: Vec<&str> =
+                    restored.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
+                let value = match form.get(name) {
+                    Some(serde_json::Value::Array(_)) => serde_json::json!(values),
+                    Some(serde_json::Value::Bool(_)) => serde_json::json!(values.iter().any(|v| !v.is_empty())),
+                    _ => serde_json::json!(values.last().copied().unwrap_or_default()),
+                };
+                form.insert(name.clone(), value);
+            }
+            c.insert("form", &form);
+            filled = true;
+        }
+    }
+    c.insert(
+        "restored",
+        &Some(GivenBack {
+            action: restored.action.clone(),
+            fields: serde_json::to_string(&restored.fields).unwrap_or_else(|_| "[]".into()),
+            filled,
+        }),
+    );
 }
 
 /// Renders a page with the layout's values added to `data`.
@@ -74,6 +129,7 @@ pub fn page_with_status(
 ) -> Result<HttpResponse, crate::error::AppError> {
     let mut c = base_context(ctx);
     c.extend(data);
+    give_back(ctx, &mut c);
     let body = TEMPLATES.render(template, &c)?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
@@ -86,6 +142,9 @@ pub fn error_page(status: StatusCode, message: Option<&str>) -> HttpResponse {
     c.insert("flash", &serde_json::Value::Null);
     c.insert("current_user", &serde_json::Value::Null);
     c.insert("nav", &Vec::<serde_json::Value>::new());
+    c.insert("restored", &serde_json::Value::Null);
+    c.insert("session_expires_in", &0);
+    c.insert("session_idle_minutes", &0);
     c.insert("status", &status.as_u16());
     c.insert("message", &message);
     let name = format!("errors/{}.html", status.as_u16());

@@ -13,6 +13,27 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
+/// The narrowest viewport every page must fit without scrolling sideways (WCAG 1.4.10 Reflow:
+/// 1280 CSS pixels at 400 % zoom).
+const REFLOW_WIDTH: u64 = 320;
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -109,9 +130,67 @@ impl Browser {
         self.check_page().await;
     }
 
+    async fn cdp(&self, cmd: &'static str, params: serde_json::Value) -> serde_json::Value {
+        self.client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// The page at 320 CSS pixels wide must not scroll sideways (WCAG 1.4.10): its width there
+    /// (`document.documentElement.scrollWidth`; without JavaScript, the layout's content width).
+    async fn check_reflow(&self) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": REFLOW_WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await;
+        let width = if self.javascript {
+            self.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_u64()
+        } else {
+            let metrics = self.cdp("Page.getLayoutMetrics", serde_json::json!({})).await;
+            metrics["cssContentSize"]["width"].as_f64().map(|w| w.ceil() as u64)
+        };
+        let url = self.client.current_url().await.unwrap();
+        let mut culprits = String::new();
+        if width.is_some_and(|w| w > REFLOW_WIDTH) && self.javascript {
+            // The innermost elements that reach past the edge (not those scrolling in a region).
+            let found = self
+                .client
+                .execute(
+                    r#"const wide = (el) => el.getBoundingClientRect().right > arguments[0] + 1;
+                       return [...document.body.querySelectorAll('*')]
+                         .filter((el) => wide(el) && ![...el.children].some(wide))
+                         .slice(0, 8)
+                         .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)} px): ${el.textContent.trim().slice(0, 60)}`)
+                         .join('\n');"#,
+                    vec![serde_json::json!(REFLOW_WIDTH)],
+                )
+                .await
+                .unwrap();
+            culprits = found.as_str().unwrap_or_default().to_string();
+        }
+        if width.is_some_and(|w| w > REFLOW_WIDTH) {
+            let name = format!("reflow-{}", url.path().trim_matches('/').replace('/', "-"));
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        }
+        self.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await;
+        let width = width.expect("the page's width");
+        assert!(
+            width <= REFLOW_WIDTH,
+            "{url} is {width} CSS px wide at {REFLOW_WIDTH} px: it scrolls sideways. Too wide:\n{culprits}"
+        );
+    }
+
+    /// The current page's accessibility tree, as Chromium gives it to assistive technology.
+    async fn accessibility_tree(&self) -> Vec<serde_json::Value> {
+        let tree = self.cdp("Accessibility.getFullAXTree", serde_json::json!({})).await;
+        tree["nodes"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Runs axe-core on the current page; fails on any WCAG 2.x A or AA violation. (Without
-    /// JavaScript axe cannot run: those pages are checked in the journeys with it.)
+    /// JavaScript axe cannot run: those pages are checked in the journeys with it.) Every page is
+    /// also checked for reflow at 320 CSS pixels.
     async fn check_page(&self) {
+        self.check_reflow().await;
         if !self.javascript {
             self.pages_checked.set(self.pages_checked.get() + 1);
             return;
@@ -490,4 +569,145 @@ async fn an_admin_sets_up_a_parish_and_imports_its_members_from_the_example_csv(
     assert!(b.text().await.contains("Hollowell Parish Council"));
     b.shot("register-04-member").await;
     assert!(b.close().await >= 11);
+}
+
+impl Browser {
+    /// Waits (up to 10 s) until `script` returns true.
+    async fn wait_until(&self, script: &str, what: &str) {
+        for _ in 0..200 {
+            let v = self.client.execute(script, vec![]).await.unwrap();
+            if v.as_bool() == Some(true) {
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    async fn displayed(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).is_displayed().await.unwrap()
+    }
+
+    async fn selected(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).is_selected().await.unwrap()
+    }
+
+    async fn value_of(&self, id: &str) -> String {
+        self.client.find(Locator::Id(id)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
+    }
+}
+
+/// The names Chromium gives assistive technology for the nodes of the current page.
+fn ax_names(tree: &[serde_json::Value]) -> Vec<String> {
+    tree.iter().filter_map(|n| n["name"]["value"].as_str()).map(str::to_string).collect()
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_honeypot_is_not_in_the_accessibility_tree() {
+    let app = TestApp::spawn_demo().await;
+    let b = Browser::start(&app, true).await;
+    b.goto("/complaints/new").await;
+    let names = ax_names(&b.accessibility_tree().await);
+    assert!(names.iter().any(|n| n == "Full name"), "the tree is the form's: {names:?}");
+    assert!(!names.iter().any(|n| n.contains("Leave this field empty")), "{names:?}");
+    // Nor after the form comes back with errors, nor in the tab order.
+    b.submit("main form button[type=submit]").await;
+    let names = ax_names(&b.accessibility_tree().await);
+    assert!(names.iter().any(|n| n == "There is a problem"), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("Leave this field empty")), "{names:?}");
+    assert!(!b.displayed("#website").await);
+    b.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_timeout_warning_keeps_the_session_and_a_decision_sent_after_it_comes_back() {
+    let app = TestApp::spawn_demo().await;
+    let case = crate::accessibility::ready_for_decision(&app);
+    let path = format!("/cases/{}/decision", case.reference);
+    let b = Browser::start(&app, true).await;
+    sign_in(&b, "mo@southvale.example").await;
+
+    // Two minutes or less before the end: the warning opens, focus on "Stay signed in".
+    crate::accessibility::sessions_end_in(&app, 100);
+    b.goto(&path).await;
+    b.wait_until("return document.getElementById('sd-timeout').open", "the warning opens").await;
+    b.check_page().await;
+    assert!(b.text().await.contains("Initial assessment decision"));
+    let dialog = b.client.find(Locator::Id("sd-timeout")).await.unwrap().text().await.unwrap();
+    assert!(dialog.contains("You are about to be signed out") && dialog.contains("Stay signed in"), "{dialog}");
+    let focused = b.client.execute("return document.activeElement.hasAttribute('data-sd-stay')", vec![]).await.unwrap();
+    assert_eq!(focused.as_bool(), Some(true), "focus is on Stay signed in");
+    b.shot("30-timeout-warning").await;
+    b.click("[data-sd-stay]").await;
+    b.wait_until("return !document.getElementById('sd-timeout').open", "the warning closes").await;
+    let mo = app.user("mo@southvale.example");
+    let expiry = crate::accessibility::session_end(&app, &mo.id);
+    assert!(expiry > standards_desk::models::now() + chrono::Duration::minutes(25), "renewed: {expiry}");
+
+    // Not renewed: the page says so, and what is typed on it is not lost.
+    crate::accessibility::sessions_end_in(&app, 3);
+    b.goto(&path).await;
+    b.wait_until(
+        "return !document.querySelector('[data-sd-timeout=ended]').hidden && document.getElementById('sd-timeout').open",
+        "the page says the user was signed out",
+    )
+    .await;
+    b.check_page().await;
+    b.shot("31-timeout-signed-out").await;
+    b.click("[data-sd-close]").await;
+    b.click("input[name=outcome][value=no-further-action]").await;
+    assert!(b.displayed("#conditional-outcome-2").await, "the follow-up question is revealed");
+    assert!(!b.displayed("#conditional-outcome-5").await);
+    b.click("input[name=reason_category][value=trivial]").await;
+    b.fill("reasons", "A single intemperate remark, already removed.").await;
+    b.submit("main form button[type=submit]").await;
+    let login = b.text().await;
+    assert!(login.contains("You were signed out after 30 minutes without activity."), "{login}");
+    assert_eq!(crate::rows::count(&app, "decisions"), 0, "nothing recorded");
+    b.shot("32-signed-out-form-kept").await;
+    b.fill("email", "mo@southvale.example").await;
+    b.fill("password", "demo-password").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Your answers are filled in below"));
+    assert!(b.selected("input[name=outcome][value=no-further-action]").await);
+    assert!(b.selected("input[name=reason_category][value=trivial]").await);
+    assert!(b.displayed("#conditional-outcome-2").await);
+    assert_eq!(b.value_of("reasons").await, "A single intemperate remark, already removed.");
+    assert_eq!(crate::rows::count(&app, "decisions"), 0, "still nothing recorded");
+    b.shot("33-form-given-back").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Decision notices"));
+    assert_eq!(crate::rows::count(&app, "decisions"), 1);
+    b.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn without_javascript_the_decision_form_reveals_its_questions_and_comes_back_after_sign_in() {
+    let app = TestApp::spawn_demo().await;
+    let case = crate::accessibility::ready_for_decision(&app);
+    let path = format!("/cases/{}/decision", case.reference);
+    let b = Browser::start(&app, false).await;
+    sign_in(&b, "mo@southvale.example").await;
+    b.goto(&path).await;
+    assert!(!b.displayed("#conditional-outcome-2").await, "hidden until its option is chosen");
+    b.click("input[name=outcome][value=referral]").await;
+    assert!(b.displayed("#conditional-outcome-5").await);
+    assert!(!b.displayed("#conditional-outcome-2").await);
+    b.click("input[name=referral_body][value=police]").await;
+    b.fill("reasons", "A possible offence under section 34 of the Localism Act.").await;
+    crate::rows::expire_sessions(&app);
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("You were signed out after 30 minutes without activity."));
+    b.fill("email", "mo@southvale.example").await;
+    b.fill("password", "demo-password").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Your answers are filled in below"));
+    assert!(b.selected("input[name=outcome][value=referral]").await);
+    assert!(b.selected("input[name=referral_body][value=police]").await);
+    assert!(b.displayed("#conditional-outcome-5").await);
+    assert_eq!(crate::rows::count(&app, "decisions"), 0);
+    b.close().await;
 }

@@ -1123,6 +1123,8 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         "to_month",
         "to_year",
         "expired",
+        "kept",
+        "restore",
     ];
 
     for (role, b) in &browsers {

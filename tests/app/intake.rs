@@ -93,18 +93,54 @@ async fn wrong_or_oversized_uploads_are_refused_with_a_message() {
 }
 
 #[actix_web::test]
-async fn the_honeypot_refuses_without_storing_anything() {
+async fn a_filled_honeypot_sends_nothing_names_no_field_and_keeps_the_draft() {
     let app = TestApp::spawn_demo().await;
     let fields = with(&complaint(&app), "website", "http://spam.example");
-    app.get("/complaints/new").await;
+    let form = app.get("/complaints/new").await;
+    // Hidden from people, assistive technology, the tab order and autofill.
+    form.assert_status(200).assert_contains(r#"<div class="sd-hp" aria-hidden="true">"#);
+    form.assert_contains(r#"name="website" type="text" value="" tabindex="-1" autocomplete="off">"#);
     let res = app.post_multipart("/complaints/new", &refs(&fields), &[("files", "s.png", PNG)]).await;
-    res.assert_status(422).assert_contains("Your complaint was not sent").assert_contains("value=\"Jo Public\"");
-    // The message says nothing about which field gave the bot away.
-    res.assert_lacks("must be empty").assert_lacks("href=\"#website\"");
+    res.assert_status(422)
+        .assert_contains("Your complaint has not been sent yet")
+        .assert_contains("href=\"#continue\"")
+        .assert_contains("id=\"continue\"")
+        .assert_contains("value=\"Jo Public\"")
+        .assert_contains("Remove s.png");
+    // The message says nothing about which field gave the bot away, and no field is marked.
+    res.assert_lacks("must be empty").assert_lacks("href=\"#website\"").assert_lacks("govuk-form-group--error");
     assert_eq!(res.body.matches("Leave this field empty").count(), 1, "only the hidden field's own label names it");
-    assert_eq!(rows::count(&app, "stored_files"), 0);
-    assert_eq!(rows::count(&app, "complaint_drafts"), 0);
+    assert_eq!(rows::count(&app, "cases"), 0, "nothing is sent");
+    assert_eq!(rows::count(&app, "complaint_drafts"), 1, "the draft is kept");
+    assert_eq!(rows::count(&app, "stored_files"), 1, "with its upload");
+    // Sent again with the field empty (as a person's browser sends it), it goes on.
+    let draft = res.body.split("name=\"draft\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let again = with(&with(&fields, "website", ""), "draft", &draft);
+    let res = app.post_multipart("/complaints/new", &refs(&again), &[]).await;
+    res.assert_status(303);
+    app.follow(&res).await.assert_status(200).assert_contains("Check your answers").assert_contains("s.png");
     assert_eq!(rows::count(&app, "cases"), 0);
+}
+
+#[actix_web::test]
+async fn personal_data_fields_say_their_purpose_on_the_public_form_only() {
+    let app = TestApp::spawn_demo().await;
+    let public = app.get("/complaints/new").await;
+    public.assert_status(200);
+    for purpose in ["name", "email", "tel", "street-address"] {
+        public.assert_contains(&format!("autocomplete=\"{purpose}\""));
+    }
+    public.assert_contains(
+        r#"id="complainant_address" name="complainant_address" rows="3" autocomplete="street-address""#,
+    );
+    // An officer logging someone else's complaint does not get their own details filled in.
+    app.login_as(standards_desk::models::user::Role::CaseOfficer).await;
+    let staff = app.get("/cases/new").await;
+    staff.assert_status(200);
+    for purpose in ["name", "email", "tel", "street-address"] {
+        staff.assert_lacks(&format!("autocomplete=\"{purpose}\""));
+    }
+    staff.assert_contains(r#"id="complainant_address" name="complainant_address" rows="3" autocomplete="off""#);
 }
 
 #[actix_web::test]

@@ -6,6 +6,7 @@ mod harness;
 mod rows;
 
 mod access;
+mod accessibility;
 mod admin;
 mod assessment;
 mod auth;

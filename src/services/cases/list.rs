@@ -190,7 +190,53 @@ pub struct CaseListPage {
     pub members: Vec<Choice>,
     /// The filters as a query string, without the page (for pagination links).
     pub query_string: String,
+    /// The page's title: the filters, by their labels, and the page number (WCAG 2.4.2).
+    pub title: String,
     pub actions: CaseListActions,
+}
+
+/// "Cases", the filters applied (by their labels) and the page number, so that the titles of
+/// two lists, or two pages of one list, differ.
+fn list_title(q: &CaseQuery, list: &CaseList, choices: [&[Choice]; 4], management: bool) -> String {
+    let [statuses, authorities, members, officers] = choices;
+    let label = |choices: &[Choice], value: &str| -> Option<String> {
+        (!value.is_empty()).then(|| choices.iter().find(|c| c.value == value).map(|c| c.label.clone())).flatten()
+    };
+    let mut filters = Vec::new();
+    let terms: Vec<&str> = q.q.split_whitespace().take(8).collect();
+    if !terms.is_empty() {
+        filters.push(format!("matching \u{201c}{}\u{201d}", terms.join(" ")));
+    }
+    if q.status == "open" {
+        filters.push("open".to_string());
+    } else if let Some(l) = label(statuses, &q.status) {
+        filters.push(format!("status {l}"));
+    }
+    if let Some(l) = label(authorities, &q.authority) {
+        filters.push(l);
+    }
+    if let Some(l) = label(members, &q.member) {
+        filters.push(format!("councillor {l}"));
+    }
+    if management {
+        match q.assigned.as_str() {
+            "" => {}
+            "none" => filters.push("unassigned".into()),
+            "me" => filters.push("assigned to me".into()),
+            id => filters.extend(label(officers, id).map(|l| format!("assigned to {l}"))),
+        }
+        if q.overdue == "yes" {
+            filters.push("overdue".into());
+        }
+    }
+    let mut title = String::from("Cases");
+    if !filters.is_empty() {
+        title.push_str(&format!(" ({})", filters.join(", ")));
+    }
+    if list.pages > 1 {
+        title.push_str(&format!(", page {} of {}", list.page, list.pages));
+    }
+    title
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,17 +256,27 @@ fn shows_case_management(user: &User) -> bool {
 /// work on.
 pub fn list_page(conn: &mut DbConnection, user: &User, q: CaseQuery, today: NaiveDate) -> ServiceResult<CaseListPage> {
     let page = list(conn, user, &q, today)?;
-    let statuses = CaseStatus::ALL.iter().map(|s| Choice::new(s.as_str(), s.label())).collect();
-    let authorities = authority_rows::list_all(conn)?.into_iter().map(|a| Choice::new(a.id, a.name)).collect();
-    let members = member_choices(conn)?.into_iter().map(|(id, name)| Choice::new(id, name)).collect();
+    let statuses: Vec<Choice> = CaseStatus::ALL.iter().map(|s| Choice::new(s.as_str(), s.label())).collect();
+    let authorities: Vec<Choice> =
+        authority_rows::list_all(conn)?.into_iter().map(|a| Choice::new(a.id, a.name)).collect();
+    let members: Vec<Choice> = member_choices(conn)?.into_iter().map(|(id, name)| Choice::new(id, name)).collect();
+    let management = shows_case_management(user);
+    let officers = if management { officer_choices(conn)? } else { Vec::new() };
+    let title = list_title(
+        &q,
+        &page,
+        [statuses.as_slice(), authorities.as_slice(), members.as_slice(), officers.as_slice()],
+        management,
+    );
     Ok(CaseListPage {
         page,
         query_string: q.without_page(),
         q,
         statuses,
         authorities,
-        officers: if shows_case_management(user) { officer_choices(conn)? } else { Vec::new() },
+        officers,
         members,
+        title,
         actions: CaseListActions {
             can_log_complaint: may_log_complaint(user).is_ok(),
             shows_case_management: shows_case_management(user),

@@ -43,12 +43,15 @@ impl FormPost {
     }
 }
 
+/// The id of the public form's Continue button (where the summary sends a message about no field).
+pub const SEND_BUTTON: &str = "continue";
+
 /// Why the form is shown again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Again {
     /// Answers to correct (everything typed and uploaded is kept).
     Invalid,
-    /// The honeypot field was filled in: nothing was stored.
+    /// The honeypot field was filled in: nothing was sent (the draft and its files are kept).
     Honeypot,
     /// Too many posts from the address in the last hour: nothing was stored.
     TooMany,
@@ -81,8 +84,9 @@ pub fn form_page(
     Ok(page)
 }
 
-/// Receives a post of the form: refuses (storing nothing) beyond the rate limit or when the
-/// honeypot is filled in; otherwise keeps the answers and files in the draft and checks them.
+/// Receives a post of the form: refuses (storing nothing) beyond the rate limit; otherwise keeps
+/// the answers and files in the draft and checks them (a filled-in honeypot field never goes on
+/// to be sent, and is never named).
 pub fn receive(
     conn: &mut DbConnection,
     store: &FileStore,
@@ -93,32 +97,20 @@ pub fn receive(
     // Abuse protection first: a refused post stores nothing.
     let allowed = rate_limit::allows(conn, rate_limit::COMPLAINT_FORM_POSTS, &sender.ip)?;
     rate_limit::record(conn, rate_limit::COMPLAINT_FORM_POSTS, &sender.ip)?;
+    // Filled in by a robot, or by a browser's autofill: nothing is sent, but what was typed and
+    // uploaded is kept in the draft like any other post, and the message names no field.
     let honeypot = !post.honeypot.trim().is_empty();
-    if !allowed || honeypot {
+    if !allowed {
         let FormPost { form, attachments, .. } = post;
         let draft_id = attachments.draft_id.clone();
         attachments.discard();
         let draft = open_draft(conn, draft_id.as_deref(), &sender.owner)?.map(|d| (d.id, d.files));
-        let (why, errors) = if honeypot {
-            (
-                Again::Honeypot,
-                // Nothing that tells a bot which field gave it away.
-                FieldErrors::single(
-                    "complainant_name",
-                    "Your complaint was not sent. Check your answers and send the form again, or phone the council",
-                ),
-            )
-        } else {
-            (
-                Again::TooMany,
-                FieldErrors::single(
-                    "complainant_name",
-                    "This form has been sent too many times from your connection in the last hour. Nothing new was saved. Wait an hour and send it again, or phone the council",
-                ),
-            )
-        };
+        let errors = FieldErrors::single(
+            "complainant_name",
+            "This form has been sent too many times from your connection in the last hour. Nothing new was saved. Wait an hour and send it again, or phone the council",
+        );
         let page = page::build(conn, Channel::Public, form, draft, &[], today)?;
-        return Ok(Posted::Again { why, page: Box::new(page), errors });
+        return Ok(Posted::Again { why: Again::TooMany, page: Box::new(page), errors });
     }
 
     let mut file_errors = post.file_errors();
@@ -145,6 +137,19 @@ pub fn receive(
     if !file_errors.is_empty() {
         errors.0.retain(|e| e.field != "files");
         errors.0.extend(file_errors);
+    }
+    if honeypot {
+        // Nothing that tells a robot which field gave it away; the summary's link goes to the
+        // button that sends the form again.
+        errors.0.insert(
+            0,
+            FieldError {
+                field: SEND_BUTTON.into(),
+                message: "Your complaint has not been sent yet. Check your answers, then select Continue".into(),
+            },
+        );
+        let page = page::build(conn, Channel::Public, form, Some((draft_id, files)), &[], today)?;
+        return Ok(Posted::Again { why: Again::Honeypot, page: Box::new(page), errors });
     }
     if errors.is_empty() {
         return Ok(Posted::Ready { draft_id });
