@@ -448,6 +448,8 @@ mod tests {
             [
                 "complaint_files",
                 "custody_log",
+                // Subject access exports kept as disclosed.
+                "disclosures",
                 "draft_files",
                 "evidence_files",
                 "investigation_entries",

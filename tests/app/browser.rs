@@ -711,3 +711,51 @@ async fn without_javascript_the_decision_form_reveals_its_questions_and_comes_ba
     assert_eq!(crate::rows::count(&app, "decisions"), 0);
     b.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_data_protection_pages_pass_axe_for_the_mo_the_admin_and_the_public() {
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 11).unwrap();
+    let app = TestApp::builder().demo().configure(move |c| c.fixed_today = Some(today)).spawn().await;
+    let case = crate::fixtures::CaseBuilder::new()
+        .member("Dave Dunn", "southvale")
+        .received(chrono::NaiveDate::from_ymd_opt(2020, 1, 2).unwrap())
+        .conduct(chrono::NaiveDate::from_ymd_opt(2019, 12, 30).unwrap())
+        .on(chrono::NaiveDate::from_ymd_opt(2020, 1, 2).unwrap())
+        .complainant("Pat Complainant", "pat@example.com")
+        .log(&app);
+    let closed = chrono::NaiveDate::from_ymd_opt(2020, 1, 10).unwrap();
+    standards_desk::models::case::update(
+        &mut app.conn(),
+        &case.id,
+        &standards_desk::models::case::CaseChanges {
+            status: Some(standards_desk::models::case::CaseStatus::Closed),
+            closed_at: Some(Some(closed.and_hms_opt(12, 0, 0).unwrap())),
+            closure_reason: Some(Some("No further action: no breach".into())),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    standards_desk::services::retention::on_case_closed(&mut app.conn(), &case.id, "No further action", closed)
+        .unwrap();
+
+    let b = Browser::start(&app, true).await;
+    b.goto("/privacy").await;
+    b.goto("/privacy/southvale").await;
+    sign_in(&b, "mo@southvale.example").await;
+    b.goto(&format!("/cases/{}", case.reference)).await;
+    b.goto("/retention").await;
+    let page = b.text().await;
+    assert!(page.contains(&case.reference) && page.contains("kept 2 years after closure"), "{page}");
+    b.shot("retention-due").await;
+    b.goto("/subject-access?email=pat%40example.com").await;
+    assert!(b.text().await.contains("1 case mentions this person"));
+    b.goto("/access-log").await;
+    b.close().await;
+
+    let admin = Browser::start(&app, true).await;
+    sign_in(&admin, "admin@southvale.example").await;
+    admin.goto("/admin/retention").await;
+    admin.goto(&format!("/admin/councils/{}/privacy", app.authority_id("southvale"))).await;
+    admin.close().await;
+}

@@ -306,6 +306,11 @@ async fn a_case_closed_in_2020_is_due_in_2022_destroyed_after_approval_and_the_f
     let page = mo.get(&format!("/cases/{}", doomed.reference)).await;
     page.assert_status(200).assert_contains("Destroyed").assert_lacks("Pat Complainant").assert_lacks("Rang Pat");
     assert_eq!(rows::audited(&app, "case.destroyed"), 1);
+    mo.get(&format!("/cases/{}/evidence/E1", doomed.reference)).await.assert_status(404);
+    // Lifting the hold puts the held case back on the list.
+    mo.get(&format!("/cases/{}", held.reference)).await.assert_status(200);
+    mo.post_form(&format!("/cases/{}/legal-hold/release", held.reference), &[]).await.assert_status(303);
+    mo.get("/retention").await.assert_status(200).assert_contains(&format!("value=\"{}\"", held.reference));
     // Running again destroys nothing more.
     let (code, out) = command(&app, &["retention", "--today", "2022-01-11"]);
     assert_eq!(code, Some(0), "{out}");

@@ -310,6 +310,10 @@ pub fn find(
     if !crate::services::access::sections(conn, user, &case.id)?.evidence {
         return Err(ServiceError::NotFound);
     }
+    // A case destroyed under the retention schedule has no evidence left to show or change.
+    if case.status == crate::models::enums::CaseStatus::Destroyed {
+        return Err(ServiceError::NotFound);
+    }
     let n: i32 = number.trim_start_matches(['E', 'e']).parse().map_err(|_| ServiceError::NotFound)?;
     let item = rows::find_item_by_number(conn, &case.id, n)?.ok_or(ServiceError::NotFound)?;
     Ok((case, item))
