@@ -38,13 +38,22 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?;
         let files = FileStore::new(config.evidence_dir.clone());
         services::privacy::set_site_url(&config.base_url);
+        // Letters queued inside a change's transaction link to pages under BASE_URL.
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        services::letters::record_base_url(&mut conn, &config.base_url).map_err(|e| e.to_string())?;
+        drop(conn);
         Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files })
     }
 
-    /// Scheduled work: reminders for overdue takedown requests (queued once each).
+    /// Scheduled work: reminders for overdue takedown requests (queued once each), and the daily
+    /// digests users asked for (once a day each).
     pub async fn queue_reminders(&self) -> AppResult<usize> {
         let today = chrono::Utc::now().date_naive();
-        self.db(move |conn| Ok(services::takedown::queue_overdue_reminders(conn, today)?)).await
+        self.db(move |conn| {
+            let reminders = services::takedown::queue_overdue_reminders(conn, today)?;
+            Ok(reminders + services::desk::queue_digests(conn, today)?)
+        })
+        .await
     }
 
     /// Sends what is due in the outbox (the background worker calls this on a timer).

@@ -221,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn a_message_with_html_goes_as_plain_text_and_html_alternatives() {
+        let mut e = email("Jo", "Hi");
+        e.body_html = Some("<p>Line one</p>".into());
+        let text = String::from_utf8(build("standards@council.example", &e).expect("builds").formatted()).unwrap();
+        assert!(text.contains("Content-Type: multipart/alternative"), "{text}");
+        let plain = text.find("Content-Type: text/plain").expect("plain part");
+        let html = text.find("Content-Type: text/html").expect("html part");
+        assert!(plain < html, "the plain text comes first, the richer part last: {text}");
+        assert!(text.contains("<p>Line one</p>"), "{text}");
+    }
+
+    #[test]
     fn a_bad_address_is_a_permanent_error_and_a_bad_sender_is_not() {
         let mut e = email("Jo", "Hi");
         e.to_address = "jo@\r\nexample.com".into();

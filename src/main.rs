@@ -101,8 +101,10 @@ fn open(config: &Config) -> Result<(db::DbPool, DbConnection), String> {
     Ok((pool, conn))
 }
 
-fn prepare(conn: &mut DbConnection) -> Result<(), String> {
+/// Migrates, loads the reference data and records `BASE_URL` for the links letters carry.
+fn prepare(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
     let report = prepare_database(conn)?;
+    standards_desk::services::letters::record_base_url(conn, &config.base_url).map_err(|e| e.to_string())?;
     for item in &report.loaded {
         tracing::info!("reference data loaded: {item}");
     }
@@ -166,7 +168,7 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::Seed { demo, generate } => {
             let (_, mut conn) = open(&config)?;
-            prepare(&mut conn)?;
+            prepare(&mut conn, &config)?;
             let report = reference::load(&mut conn)?;
             println!("Reference data is loaded ({} new).", report.loaded.len());
             if demo {
@@ -187,7 +189,7 @@ fn run(command: Command) -> Result<(), String> {
         Command::CreateUser { email, name, role } => {
             role.parse::<Role>().map_err(|e| e.to_string())?;
             let (_, mut conn) = open(&config)?;
-            prepare(&mut conn)?;
+            prepare(&mut conn, &config)?;
             let password = read_password()?;
             let input = UserInput { email, name, role, password };
             let user = user_service::create(&mut conn, &Actor::system("command line"), &input).map_err(describe)?;
@@ -196,7 +198,7 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::SetPassword { email } => {
             let (_, mut conn) = open(&config)?;
-            prepare(&mut conn)?;
+            prepare(&mut conn, &config)?;
             let user = users::find_by_email(&mut conn, &email.trim().to_lowercase())
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no user has the email address {email}"))?;
@@ -315,7 +317,7 @@ fn retention_command(
 
 fn serve(config: Config, demo: bool) -> Result<(), String> {
     let (pool, mut conn) = open(&config)?;
-    prepare(&mut conn)?;
+    prepare(&mut conn, &config)?;
     if demo {
         load_demo(&mut conn)?;
     }

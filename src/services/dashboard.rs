@@ -7,6 +7,7 @@ use crate::models::user::User;
 use crate::services::access::{self, Permission};
 use crate::services::calendar::Calendar;
 use crate::services::cases::{self, DueLists};
+use crate::services::desk::{self, Desk};
 use crate::services::hearing::FollowUp;
 use crate::services::reports::YearToDate;
 use crate::services::settings::{self, Deadlines};
@@ -30,6 +31,8 @@ pub struct DashboardView {
     pub board: Option<Board>,
     /// For those who see the committee reports.
     pub ytd: Option<YearToDate>,
+    /// What is waiting for the user (`services::desk`).
+    pub desk: Option<Desk>,
     pub actions: DashboardActions,
 }
 
@@ -80,6 +83,7 @@ pub fn show(conn: &mut DbConnection, user: &User, today: NaiveDate) -> ServiceRe
         deadlines,
         board,
         ytd,
+        desk: desk::desk(conn, user, today)?,
         actions: DashboardActions {
             can_log_complaint,
             can_administer,

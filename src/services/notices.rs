@@ -13,6 +13,9 @@ use crate::models::user as user_rows;
 use crate::services::ServiceResult;
 use diesel::QueryResult;
 
+/// How the publication version of a hearing decision notice begins (`emails/hearing_decision`).
+pub const PUBLICATION_HEADING: &str = "DECISION NOTICE (publication version";
+
 /// Who a notice is for: `kind` is complainant, member, independent-person or parish-clerk.
 #[derive(Debug, Clone)]
 pub struct Recipient {
@@ -68,7 +71,9 @@ pub fn draft_decision(
     label: &str,
 ) -> ServiceResult<()> {
     let decided_on = emails::long_date(decision.decided_at.date());
+    let ip_views = ip_views(conn, case, Some(stage))?;
     draft(conn, case, decision, recipients, false, |r| emails::DecisionNotice {
+        ip_views: ip_views.clone(),
         name: r.name.clone(),
         recipient: r.kind,
         reference: case.reference.clone(),
@@ -78,6 +83,26 @@ pub fn draft_decision(
         outcome: decision.outcome.clone(),
         reasons: decision.reasons.clone(),
     })
+}
+
+/// The Independent Persons whose view is recorded on the case (at `stage` or one not tied to a
+/// stage, when given): a notice names an Independent Person as consulted only then.
+pub fn ip_views(conn: &mut DbConnection, case: &Case, stage: Option<&str>) -> QueryResult<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for c in assessment_rows::consultations_for_case(conn, &case.id)? {
+        if c.view_text.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            continue;
+        }
+        if stage.is_some_and(|s| c.stage != s && c.stage != "other") {
+            continue;
+        }
+        if let Some(ip) = user_rows::find(conn, &c.ip_user_id)? {
+            if !names.contains(&ip.name) {
+                names.push(ip.name);
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// Drafts a notice per recipient from `letter` (given the recipient) and, when asked, the
@@ -91,8 +116,9 @@ pub fn draft<E: Email>(
     letter: impl Fn(&Recipient) -> E,
 ) -> ServiceResult<()> {
     let complaints = complaint_rows::list_for_case(conn, &case.id)?;
+    let head = crate::services::letters::letterhead(conn, Some(&case.id))?;
     for r in &recipients {
-        let rendered = letter(r).render()?;
+        let rendered = letter(r).render(&head)?;
         // No recipient reads a confidential complainant's identity, but that complainant.
         let hidden = redactions(&withheld_from(&complaints, r));
         let notice = DecisionNotice::draft(
@@ -107,15 +133,23 @@ pub fn draft<E: Email>(
     }
     if publication {
         let public = Recipient { kind: "publication", name: String::new(), address: None };
-        let rendered = letter(&public).render()?;
+        let rendered = letter(&public).render(&head)?;
         let hidden = redactions(&complaint_rows::list_for_case(conn, &case.id)?);
+        let mut body = anonymise(&rendered.body_text, &hidden);
+        // The notice says it was anonymised only when something was.
+        let anonymised = body != rendered.body_text;
+        if anonymised {
+            let heading = format!("{PUBLICATION_HEADING}: complainants and witnesses anonymised");
+            body = body.replacen(PUBLICATION_HEADING, &heading, 1);
+        }
+        let name = if anonymised { "Publication version (anonymised)" } else { "Publication version" };
         let notice = DecisionNotice::draft(
             &decision.id,
             "publication",
-            "Publication version (anonymised)".into(),
+            name.into(),
             None,
             anonymise(&rendered.subject, &hidden),
-            anonymise(&rendered.body_text, &hidden),
+            body,
         );
         assessment_rows::insert_notice(conn, &notice)?;
     }

@@ -10,6 +10,7 @@ use crate::models::outbox::{self as rows, OutboxMessage};
 use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
+use crate::services::letters;
 use crate::services::settings::may_administer;
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{Duration, NaiveDateTime};
@@ -36,19 +37,20 @@ impl<'a> To<'a> {
     }
 }
 
-/// Renders a typed email and queues it. Call inside the transaction of the change that causes it.
+/// Renders a typed email (with the case's letterhead: links under `BASE_URL`, the council's
+/// reply address) and queues it. Call inside the transaction of the change that causes it.
 pub fn queue<E: Email>(
     conn: &mut DbConnection,
     case_id: Option<&str>,
     to: To,
     email: &E,
 ) -> ServiceResult<OutboxMessage> {
-    let rendered = email.render()?;
+    let rendered = email.render(&letters::letterhead(conn, case_id)?)?;
     Ok(insert(conn, case_id, E::TEMPLATE, to, rendered)?)
 }
 
-/// Queues a message whose text an officer has already reviewed (no template rendering);
-/// `template` records which letter it is.
+/// Queues a message whose text an officer has already reviewed (no template rendering; its HTML
+/// alternative is the text in the email layout); `template` records which letter it is.
 pub fn queue_text(
     conn: &mut DbConnection,
     case_id: Option<&str>,
@@ -56,9 +58,12 @@ pub fn queue_text(
     to: To,
     subject: &str,
     body: &str,
-) -> QueryResult<OutboxMessage> {
-    let rendered = RenderedEmail { subject: subject.to_string(), body_text: body.to_string(), body_html: None };
-    insert(conn, case_id, template, to, rendered)
+) -> ServiceResult<OutboxMessage> {
+    let head = letters::letterhead(conn, case_id)?;
+    let body_html = crate::emails::html_body(subject, body, &head).map_err(|e| ServiceError::template(template, e))?;
+    let rendered =
+        RenderedEmail { subject: subject.to_string(), body_text: body.to_string(), body_html: Some(body_html) };
+    Ok(insert(conn, case_id, template, to, rendered)?)
 }
 
 fn insert(

@@ -28,6 +28,28 @@ pub fn label<'a>(list: &'a [(&'a str, &'a str)], code: &str) -> &'a str {
     list.iter().find(|(v, _)| *v == code).map(|(_, l)| *l).unwrap_or("Unknown")
 }
 
+/// A platform's name ("X (formerly Twitter)"); a platform the list does not hold, or none, reads
+/// "Another website or app".
+pub fn platform_label(code: Option<&str>) -> &'static str {
+    PLATFORMS.iter().find(|(v, _)| Some(*v) == code).map(|(_, l)| *l).unwrap_or("Another website or app")
+}
+
+/// The text on one line, cut at a word to at most `max` characters with an ellipsis ("…") when
+/// it was cut. A first word longer than `max` is cut inside the word.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let room = max.saturating_sub(1);
+    let cut: String = flat.chars().take(room + 1).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(i) if i > 0 => cut[..i].to_string(),
+        _ => cut.chars().take(room).collect(),
+    };
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
 /// Whether the list holds the code.
 pub fn is_code(list: &[(&str, &str)], code: &str) -> bool {
     list.iter().any(|(v, _)| *v == code)
@@ -120,6 +142,14 @@ pub const IP_STAGES: [(&str, &str); 3] = [
     ("post-investigation", "After the investigation"),
     ("other", "Other"),
 ];
+/// Who a decision notice is for.
+pub const NOTICE_RECIPIENTS: [(&str, &str); 5] = [
+    ("complainant", "Complainant"),
+    ("member", "Councillor complained about"),
+    ("independent-person", "Independent Person"),
+    ("parish-clerk", "Clerk of the parish or town council"),
+    ("publication", "For publication"),
+];
 /// Who asked for a decision to be reviewed.
 pub const REVIEW_REQUESTERS: [(&str, &str); 2] = [("complainant", "The complainant"), ("member", "The councillor")];
 
@@ -209,4 +239,25 @@ pub fn stage_outcome_label(stage: &str, outcome: &str) -> String {
 /// What a decision was, in words, whatever its stage.
 pub fn decision_label(d: &crate::models::assessment::Decision) -> String {
     stage_outcome_label(&d.stage, &d.outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_is_cut_at_a_word_with_an_ellipsis() {
+        assert_eq!(excerpt("Short  text\nhere", 40), "Short text here");
+        assert_eq!(excerpt("The council has wasted our money, again and again", 24), "The council has wasted…");
+        assert_eq!(excerpt("Respect, please", 10), "Respect…");
+        assert_eq!(excerpt("Supercalifragilistic", 8), "Superca…");
+        assert!(excerpt(&"word ".repeat(100), 50).chars().count() <= 50);
+    }
+
+    #[test]
+    fn platforms_read_as_their_names() {
+        assert_eq!(platform_label(Some("x")), "X (formerly Twitter)");
+        assert_eq!(platform_label(Some("reddit")), "Another website or app");
+        assert_eq!(platform_label(None), "Another website or app");
+    }
 }

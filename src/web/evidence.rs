@@ -272,6 +272,16 @@ pub async fn file(
                 .map_err(AppError::from)
         })
         .await?;
+    serve_file(&state, &f, inline).await
+}
+
+/// Streams a stored evidence file with safe headers: inline (images, PDF) or as an attachment;
+/// a saved page sandboxed so nothing in it runs in this site's origin.
+pub async fn serve_file(
+    state: &AppState,
+    f: &crate::models::evidence::EvidenceFile,
+    inline: bool,
+) -> AppResult<HttpResponse> {
     let path = state.files.path_for(&f.sha256);
     let file =
         tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;

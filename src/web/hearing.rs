@@ -416,3 +416,20 @@ pub async fn bundle(
     c.insert("b", &data);
     render::page(&ctx, "hearings/bundle.html", c)
 }
+
+/// An image of a captured post, as the bundle shows it (for those who may see the bundle).
+pub async fn bundle_image(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let (reference, number, file_id) = path.into_inner();
+    let actor = ctx.actor();
+    let f = state
+        .db(move |conn| {
+            hearing::bundle_image(conn, &actor, &user, &reference, &number, &file_id).map_err(AppError::from)
+        })
+        .await?;
+    crate::web::evidence::serve_file(&state, &f, true).await
+}

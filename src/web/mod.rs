@@ -6,10 +6,12 @@ pub mod auth;
 pub mod cases;
 pub mod complaints;
 pub mod context;
+pub mod desk;
 pub mod download;
 pub mod evidence;
 pub mod forms;
 pub mod hearing;
+pub mod letters;
 pub mod middleware;
 pub mod multipart;
 pub mod pages;
@@ -28,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/healthz", web::get().to(pages::healthz))
         .route("/dashboard", web::get().to(pages::dashboard))
+        .route("/dashboard/digest", web::post().to(desk::digest))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
@@ -81,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/hearing", web::post().to(hearing::save))
         .route("/cases/{reference}/hearing/fix", web::post().to(hearing::fix))
         .route("/cases/{reference}/hearing/bundle", web::get().to(hearing::bundle))
+        .route("/cases/{reference}/hearing/bundle/{number}/{file}", web::get().to(hearing::bundle_image))
         .route("/cases/{reference}/hearing/findings", web::post().to(hearing::findings))
         .route("/cases/{reference}/hearing/sanctions", web::post().to(hearing::add_sanction))
         .route("/cases/{reference}/hearing/decision", web::post().to(hearing::issue_decision))
@@ -141,6 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/councils/{id}/wards/{ward}/retire", web::post().to(register::retire_ward))
         .route("/admin/councils/{id}/end-all", web::post().to(register::end_all))
         .route("/admin/councils/{id}/codes", web::post().to(register::adopt_code))
+        .route("/admin/councils/{id}/letters", web::get().to(letters::council))
+        .route("/admin/councils/{id}/letters", web::post().to(letters::update_council))
         .route("/admin/codes/{id}", web::get().to(register::code))
         .route("/admin/codes/{id}/provisions", web::post().to(register::add_provision))
         .route("/admin/codes/{id}/provisions/{pid}", web::get().to(register::edit_provision))

@@ -261,8 +261,8 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
     let notices_page = mo.follow(&res).await;
     notices_page
         .assert_status(200)
-        .assert_contains("To Jo Public (complainant)")
-        .assert_contains("To Alex Archer (member)")
+        .assert_contains("To Jo Public (Complainant)")
+        .assert_contains("To Alex Archer (Councillor complained about)")
         .assert_contains("Investigation");
     assert!(app.emails().iter().all(|m| m.template != "decision_notice"));
     let pairs: Vec<(String, String)> = {

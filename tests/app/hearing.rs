@@ -317,7 +317,7 @@ async fn the_post_investigation_decision_is_refused_without_an_ip_view_and_accep
     mo.follow(&ok)
         .await
         .assert_status(200)
-        .assert_contains("(independent-person)")
+        .assert_contains("(Independent Person)")
         .assert_contains("considered the investigation report");
 }
 
@@ -532,7 +532,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
     let notices = officer.follow(&issued).await;
     notices
         .assert_status(200)
-        .assert_contains("(independent-person)")
+        .assert_contains("(Independent Person)")
         .assert_contains("Publication version (anonymised)");
 
     let publication = rows::notice_body(&app, "publication", "%");

@@ -59,7 +59,8 @@ async fn a_request_is_due_five_working_days_later_across_a_bank_holiday() {
     let sent =
         app.emails().into_iter().find(|m| m.template == "takedown_request").expect("the email request is queued");
     assert_eq!(sent.to_address, "alex.archer@southvale.example");
-    assert_eq!(sent.body_text, "Please remove the post.");
+    assert!(sent.body_text.starts_with("Please remove the post.\n"), "{}", sent.body_text);
+    assert!(sent.body_text.contains("Please remove the posts by 29 December 2025"), "{}", sent.body_text);
 }
 
 #[actix_web::test]

@@ -11,6 +11,7 @@ use crate::models::user::{self as user_rows, User};
 use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
 use crate::services::audit::{self, Actor, Event};
+use crate::services::cases::deadlines::member_response_due;
 use crate::services::cases::find::{find_visible, find_workable};
 use crate::services::cases::list::refresh_search_text;
 use crate::services::cases::rules::{
@@ -195,7 +196,8 @@ pub fn notify_member(
         let notifications = complaint_rows::list_notifications_for_case(conn, &case.id)?;
         may_notify(user, &case, &member, notifications.iter().find(|n| n.member_id == member.id))?;
         let email = member.email.clone().unwrap_or_default();
-        let complainants: Vec<String> = complaint_rows::list_for_case(conn, &case.id)?
+        let complaints = complaint_rows::list_for_case(conn, &case.id)?;
+        let complainants: Vec<String> = complaints
             .iter()
             .map(|(c, who)| {
                 if c.confidentiality_requested {
@@ -205,11 +207,21 @@ pub fn notify_member(
                 }
             })
             .collect();
+        // A complainant who asked not to be named is not named anywhere in the letter.
+        let withheld: Vec<_> = complaints.iter().filter(|(c, _)| c.confidentiality_requested).cloned().collect();
+        let hidden = crate::services::notices::redactions(&withheld);
+        let allegations = allegation_lines(conn, &case.id, &member.id)?;
+        let response_due_on = member_response_due(conn, now().date())?;
+        let independent_persons =
+            user_rows::list_for_role(conn, user_rows::Role::IndependentPerson)?.into_iter().map(|u| u.name).collect();
         let letter = emails::MemberNotification {
             member_name: member.full_name.clone(),
             reference: case.reference.clone(),
             complainants,
-            summary: case.summary.clone(),
+            summary: crate::services::notices::anonymise(&case.summary, &hidden),
+            allegations,
+            response_due_on: emails::long_date(response_due_on),
+            independent_persons,
         };
         let message = outbox::queue(conn, Some(&case.id), To::new(&email, &member.full_name), &letter)?;
         complaint_rows::insert_notification(
@@ -284,4 +296,25 @@ pub fn move_complaint(
         refresh_search_text(conn, &target.id)?;
         rows::find(conn, &target.id)?.ok_or(ServiceError::NotFound)
     })
+}
+
+/// The allegations against a member on a case, each with its code paragraph ("3.1 Respect"), in
+/// the code's order.
+pub fn allegation_lines(
+    conn: &mut DbConnection,
+    case_id: &str,
+    member_id: &str,
+) -> diesel::QueryResult<Vec<emails::AllegationLine>> {
+    let ids: Vec<String> = complaint_rows::list_allegations_for_case(conn, case_id)?
+        .into_iter()
+        .filter(|a| a.member_id == member_id)
+        .map(|a| a.code_provision_id)
+        .collect();
+    let mut provisions = crate::models::code::find_provisions(conn, &ids)?;
+    provisions.sort_by(|a, b| (a.position, &a.number).cmp(&(b.position, &b.number)));
+    provisions.dedup_by(|a, b| a.id == b.id);
+    Ok(provisions
+        .into_iter()
+        .map(|p| emails::AllegationLine { paragraph: p.number, heading: p.heading, summary: p.summary })
+        .collect())
 }

@@ -1,8 +1,10 @@
 //! Deadlines in working days: what is due, when, and what is overdue.
 
+use crate::db::DbConnection;
 use crate::models::case::Case;
 use crate::services::calendar::Calendar;
 use chrono::NaiveDate;
+use diesel::QueryResult;
 use serde::Serialize;
 
 /// Where a deadline stands, in working days.
@@ -48,4 +50,11 @@ pub fn next_deadline(calendar: &Calendar, case: &Case, today: NaiveDate) -> Opti
         return None;
     }
     deadlines_of(calendar, case, today).into_iter().find(|d| d.done_on.is_none())
+}
+
+/// When a member told of a complaint on `notified_on` must respond: the member's-response target
+/// (a setting, in working days) after that day.
+pub fn member_response_due(conn: &mut DbConnection, notified_on: NaiveDate) -> QueryResult<NaiveDate> {
+    let days = crate::services::settings::deadlines(conn)?.member_response;
+    Ok(Calendar::load(conn)?.add_working_days(notified_on, days))
 }

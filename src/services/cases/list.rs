@@ -171,7 +171,8 @@ fn to_rows(
                 assigned: c.assigned_user_id.as_ref().and_then(|id| user_names.get(id).cloned()),
                 reference: c.reference,
                 status: c.status.as_str(),
-                summary: c.summary,
+                // Cut at a word, with an ellipsis, for the tables.
+                summary: crate::services::vocab::excerpt(&c.summary, SUMMARY_CHARS),
                 received_on: c.received_on,
                 next_deadline,
             }
@@ -297,6 +298,9 @@ pub fn officer_choices(conn: &mut DbConnection) -> QueryResult<Vec<Choice>> {
 pub fn member_choices(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     member_rows::list_names(conn)
 }
+
+/// How much of a case's summary a table row shows.
+pub const SUMMARY_CHARS: usize = 110;
 
 /// The open cases the dashboard lists for a user.
 #[derive(Debug, Clone, Serialize)]

@@ -45,6 +45,8 @@ pub struct NoticeView {
     /// Who the notice is for: complainant, member, independent-person, parish-clerk or
     /// publication (the page shows it as stored; the hearing tests read it).
     pub recipient_kind: String,
+    /// Who the notice is for, in words ("Independent Person").
+    pub recipient_label: &'static str,
     pub to_address: Option<String>,
     pub subject: String,
     pub body: String,
@@ -61,6 +63,10 @@ impl NoticeView {
                 "published" => "approved for publication",
                 _ => "recorded as posted",
             },
+            recipient_label: crate::services::vocab::label(
+                &crate::services::vocab::NOTICE_RECIPIENTS,
+                &n.recipient_kind,
+            ),
             id: n.id,
             recipient_name: n.recipient_name,
             recipient_kind: n.recipient_kind,

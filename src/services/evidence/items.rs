@@ -481,6 +481,18 @@ pub fn access_file(
     wants_download: bool,
 ) -> ServiceResult<(EvidenceFile, bool)> {
     let (_, item) = find(conn, user, reference, number)?;
+    record_file_access(conn, actor, &item, file_id, wants_download)
+}
+
+/// A file of an item, its view or download written to the item's custody log, for a caller that
+/// has checked the user may open it (the evidence pages, the hearing bundle's images).
+pub fn record_file_access(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    item: &EvidenceItem,
+    file_id: &str,
+    wants_download: bool,
+) -> ServiceResult<(EvidenceFile, bool)> {
     let file = rows::files(conn, &item.id)?.into_iter().find(|f| f.id == file_id).ok_or(ServiceError::NotFound)?;
     let inline = !wants_download && shown_inline(&file.media_type);
     let action = if inline { CustodyAction::Viewed } else { CustodyAction::Downloaded };

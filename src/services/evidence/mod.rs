@@ -26,8 +26,8 @@ pub use drafts::owner_of as draft_owner;
 pub use export::{export, Manifest, ManifestFile, ManifestItem};
 pub use form::EvidenceForm;
 pub use items::{
-    access_file, add, add_files, correct, find, from_complaint, list_for_case, mark_removed, set_status, shown_inline,
-    submit, view, ItemView, Submission, Submitted, Uploads,
+    access_file, add, add_files, correct, find, from_complaint, list_for_case, mark_removed, record_file_access,
+    set_status, shown_inline, submit, view, ItemView, Submission, Submitted, Uploads,
 };
 pub use pages::{
     case_section, correction_page, item_page, new_page, Choice, CorrectionPage, EvidenceActions, EvidenceRow,

@@ -5,7 +5,7 @@
 use super::allegations::{allegation_views, AllegationView};
 use super::find::{find_hearing, panel_seats, PanelSeat};
 use crate::db::DbConnection;
-use crate::models::assessment::{self as assessment_rows, Article10};
+use crate::models::assessment as assessment_rows;
 use crate::models::authority as authority_rows;
 use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{self as rows, InvestigationEntry};
@@ -61,7 +61,20 @@ pub struct BundleAssessment {
     pub reason: Option<String>,
     pub engaged: Option<String>,
     pub answers: Vec<BundleAnswer>,
-    pub article10: Option<Article10>,
+    pub article10: Option<BundleArticle10>,
+}
+
+/// The Article 10 stage as the bundle states it: every answer in words.
+#[derive(Debug, Serialize)]
+pub struct BundleArticle10 {
+    pub prima_facie_breach: &'static str,
+    pub political_expression: &'static str,
+    pub target: &'static str,
+    pub fact_or_value: &'static str,
+    pub knowingly_false: &'static str,
+    pub gratuitous_abuse: &'static str,
+    pub proportionate_to_act: &'static str,
+    pub reasons: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,7 +89,13 @@ pub struct BundleAnswer {
 pub struct BundleEvidence {
     pub number: i32,
     pub title: String,
+    pub platform: Option<&'static str>,
     pub url: Option<String>,
+    /// The account's name and handle as captured.
+    pub account: Option<String>,
+    pub posted_at: Option<NaiveDateTime>,
+    /// The post's text as captured.
+    pub post_text: Option<String>,
     pub captured_at: NaiveDateTime,
     pub from_complainant: bool,
     pub files: Vec<BundleFile>,
@@ -84,8 +103,11 @@ pub struct BundleEvidence {
 
 #[derive(Debug, Serialize)]
 pub struct BundleFile {
+    pub id: String,
     pub name: String,
     pub sha256: String,
+    /// Shown in the bundle (screenshots); other files are listed with their hash.
+    pub is_image: bool,
 }
 
 /// The bundle, for those who may see the hearing (officers, the panel, the IP, the investigator).
@@ -115,7 +137,9 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
     for m in member_rows::list_for_case(conn, &case.id)? {
         let Some(a) = assessment_rows::latest_for_member(conn, &case.id, &m.id)? else { continue };
         let def = crate::services::assessment::definition(conn, &a.test_version_id)?;
-        let answers = assessment_rows::answers(conn, &a.id)?
+        // In the test's question order, each answer in words.
+        let position = |code: &str| def.questions.iter().position(|q| q.code == code).unwrap_or(usize::MAX);
+        let mut answers: Vec<BundleAnswer> = assessment_rows::answers(conn, &a.id)?
             .into_iter()
             .map(|ans| BundleAnswer {
                 question: def
@@ -124,11 +148,12 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
                     .find(|q| q.code == ans.question_code)
                     .map(|q| q.question.clone())
                     .unwrap_or_default(),
+                answer: vocab::label(&vocab::YES_NO_UNCLEAR, &ans.answer).to_string(),
                 code: ans.question_code,
-                answer: ans.answer,
                 note: ans.note.map(|n| notices::anonymise(&n, &hidden)),
             })
             .collect();
+        answers.sort_by_key(|ans| position(&ans.code));
         let engaged = match &a.engaged_authority_id {
             Some(id) => authority_rows::find(conn, id)?.map(|x| x.name),
             None => None,
@@ -143,8 +168,16 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
             reason: a.conclusion_reason.as_deref().map(|r| notices::anonymise(r, &hidden)),
             engaged,
             answers,
-            article10: assessment_rows::article10_for(conn, &a.id)?
-                .map(|x| Article10 { reasons: notices::anonymise(&x.reasons, &hidden), ..x }),
+            article10: assessment_rows::article10_for(conn, &a.id)?.map(|x| BundleArticle10 {
+                prima_facie_breach: if x.prima_facie_breach { "Yes" } else { "No" },
+                political_expression: vocab::label(&vocab::YES_NO_UNCLEAR, &x.political_expression),
+                target: vocab::label(&vocab::ARTICLE10_TARGETS, &x.target),
+                fact_or_value: vocab::label(&vocab::FACT_OR_VALUE, &x.fact_or_value),
+                knowingly_false: vocab::label(&vocab::YES_NO_UNCLEAR, &x.knowingly_false),
+                gratuitous_abuse: vocab::label(&vocab::YES_NO_UNCLEAR, &x.gratuitous_abuse),
+                proportionate_to_act: vocab::label(&vocab::YES_NO_UNCLEAR, &x.proportionate_to_act),
+                reasons: notices::anonymise(&x.reasons, &hidden),
+            }),
         });
     }
     let (mut report, mut response, mut interviews) = (Vec::new(), Vec::new(), Vec::new());
@@ -166,13 +199,27 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         evidence.push(BundleEvidence {
             number: v.item.number,
             title: v.current.title.clone(),
+            platform: v.current.platform.as_deref().map(|p| vocab::platform_label(Some(p))),
             url: v.current.url.clone(),
+            account: match (&v.current.display_name, &v.current.account_handle) {
+                (Some(n), Some(h)) => Some(format!("{n} ({h})")),
+                (Some(n), None) => Some(n.clone()),
+                (None, Some(h)) => Some(h.clone()),
+                (None, None) => None,
+            },
+            posted_at: v.current.posted_at,
+            post_text: v.current.post_text.clone(),
             captured_at: v.current.captured_at,
             from_complainant: v.item.source.as_str() == "complainant",
             files: v
                 .files
                 .iter()
-                .map(|f| BundleFile { name: f.original_name.clone(), sha256: f.sha256.clone() })
+                .map(|f| BundleFile {
+                    id: f.id.clone(),
+                    name: f.original_name.clone(),
+                    sha256: f.sha256.clone(),
+                    is_image: f.media_type.starts_with("image/"),
+                })
                 .collect(),
         });
     }
@@ -202,4 +249,28 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         response,
         evidence,
     })
+}
+
+/// An image of a captured post as the bundle shows it, for those who may see the bundle (the
+/// panel reads the evidence there, not on the evidence pages); each view is in the custody log.
+pub fn bundle_image(
+    conn: &mut DbConnection,
+    actor: &crate::services::audit::Actor,
+    user: &User,
+    reference: &str,
+    number: &str,
+    file_id: &str,
+) -> ServiceResult<crate::models::evidence::EvidenceFile> {
+    let (case, hearing) = find_hearing(conn, user, reference)?;
+    hearing.ok_or(ServiceError::NotFound)?;
+    let n: i32 = number.trim_start_matches(['E', 'e']).parse().map_err(|_| ServiceError::NotFound)?;
+    let item = crate::models::evidence::find_item_by_number(conn, &case.id, n)?.ok_or(ServiceError::NotFound)?;
+    let is_image = crate::models::evidence::files(conn, &item.id)?
+        .iter()
+        .any(|f| f.id == file_id && f.media_type.starts_with("image/"));
+    if !is_image {
+        return Err(ServiceError::NotFound);
+    }
+    let (file, _) = crate::services::evidence::record_file_access(conn, actor, &item, file_id, false)?;
+    Ok(file)
 }

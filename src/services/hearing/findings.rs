@@ -12,7 +12,7 @@ use crate::models::case::{Case, CaseStatus};
 use crate::models::complaint as complaint_rows;
 use crate::models::hearing::{self as rows, Finding, Hearing, HearingChanges, Sanction};
 use crate::models::member as member_rows;
-use crate::models::user::{self as user_rows, User};
+use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::access;
 use crate::services::audit::{self, Actor, Event};
@@ -292,7 +292,7 @@ pub fn issue_decision(conn: &mut DbConnection, actor: &Actor, user: &User, refer
             breach,
             findings: finding_lines,
             sanctions: sanction_lines(conn, &sanctions)?,
-            ip: user_rows::find(conn, &hearing.ip_user_id)?.map(|u| u.name),
+            ip_views: notices::ip_views(conn, &case, None)?,
             authority: authority_rows::find(conn, &case.authority_id)?.map(|a| a.name),
         };
         let recipients = notices::parties_and_participants(conn, &case)?;

@@ -14,7 +14,7 @@ pub mod page;
 pub mod rules;
 
 pub use arrangements::{conflicts, fix_hearing, save_hearing, ConflictFlag, HearingInput};
-pub use bundle::{bundle, Bundle};
+pub use bundle::{bundle, bundle_image, Bundle};
 pub use find::find_hearing;
 pub use findings::{
     add_sanction, after_notices_sent, findings_from_pairs, follow_ups_due, issue_decision, record_compliance,

@@ -66,7 +66,7 @@ pub(super) fn create(
             } else {
                 f.what_happened.clone()
             };
-            let what: String = what.trim().chars().take(120).collect();
+            let what = vocab::excerpt(&what, 120);
             let case = Case {
                 id: new_id(),
                 reference: format!("SD-{year}-{n:04}"),

@@ -46,7 +46,7 @@ pub fn new_page(
             let member = member_rows::list_for_case(conn, &case.id)?.into_iter().next();
             RequestInput {
                 addressee_kind: "member".into(),
-                request_text: default_text(&case, member.as_ref().map(|m| m.full_name.as_str())),
+                request_text: default_text(conn, &case, member.as_ref().map(|m| m.full_name.as_str()))?,
                 channel: "email".into(),
                 to_address: member.as_ref().and_then(|m| m.email.clone()).unwrap_or_default(),
                 addressee_name: member.map(|m| m.full_name).unwrap_or_default(),

@@ -6,7 +6,7 @@
 
 use super::rules;
 use crate::db::DbConnection;
-use crate::emails::{self, Email};
+use crate::emails;
 use crate::models::case::Case;
 use crate::models::evidence::{self as evidence_rows, EvidenceKind, EvidenceSource, EvidenceStatus};
 use crate::models::takedown::{self as rows, Recheck, TakedownEvent, TakedownRequest, TakedownStatus};
@@ -55,14 +55,46 @@ impl RequestInput {
     }
 }
 
-/// The request text proposed for a case (from the template), for the officer to edit.
-pub fn default_text(case: &Case, member: Option<&str>) -> String {
-    let letter = emails::TakedownRequest {
+/// The request's words proposed for a case (from the template, worded for the case's stage),
+/// for the officer to edit. The posts and the due date are added from the record when it is sent.
+pub fn default_text(conn: &mut DbConnection, case: &Case, member: Option<&str>) -> ServiceResult<String> {
+    let draft = emails::TakedownDraft {
         reference: case.reference.clone(),
         member: member.unwrap_or("Councillor").to_string(),
+        stage: case.status.as_str(),
+        days: settings::deadlines(conn)?.takedown,
     };
-    letter.render().map(|r| r.body_text).unwrap_or_default()
+    draft.render(&crate::services::letters::letterhead(conn, Some(&case.id))?)
 }
+
+/// The posts a request names, as the letter lists them: platform, address, date, an excerpt of
+/// the text, and each captured file's name and SHA-256 with the capture's date.
+pub fn post_lines(
+    conn: &mut DbConnection,
+    items: &[evidence_rows::EvidenceItem],
+) -> diesel::QueryResult<Vec<emails::PostLine>> {
+    let mut out = Vec::new();
+    for item in items {
+        let v = evidence_rows::current_version(conn, item)?;
+        let files = evidence_rows::files(conn, &item.id)?
+            .into_iter()
+            .map(|f| emails::FileLine { name: f.original_name, sha256: f.sha256 })
+            .collect();
+        out.push(emails::PostLine {
+            number: item.number,
+            platform: vocab::platform_label(v.platform.as_deref()).to_string(),
+            url: v.url.clone(),
+            posted_on: v.posted_at.map(|t| emails::long_date(t.date())),
+            excerpt: v.post_text.as_deref().map(|t| vocab::excerpt(t, POST_EXCERPT_CHARS)).filter(|t| !t.is_empty()),
+            captured_on: emails::long_date(v.captured_at.date()),
+            files,
+        });
+    }
+    Ok(out)
+}
+
+/// How much of a post's text a letter quotes.
+pub const POST_EXCERPT_CHARS: usize = 280;
 
 /// Records a takedown request, due in working days (the takedown target), sending it by email
 /// through the outbox when that is the channel.
@@ -139,9 +171,16 @@ pub fn request(
             created_at: now(),
         };
         if input.channel == "email" {
-            let subject = format!("Request to remove social media posts: {}", case.reference);
+            let named: Vec<_> = items.iter().filter(|x| input.items.contains(&x.id)).cloned().collect();
+            let letter = emails::TakedownRequest {
+                reference: case.reference.clone(),
+                number: request.number,
+                text: request.request_text.clone(),
+                posts: post_lines(conn, &named)?,
+                due_on: emails::long_date(request.due_on),
+            };
             let to = To::new(address.as_deref().unwrap_or_default(), &request.addressee_name);
-            let m = outbox::queue_text(conn, Some(&case.id), "takedown_request", to, &subject, &request.request_text)?;
+            let m = outbox::queue(conn, Some(&case.id), to, &letter)?;
             request.outbox_id = Some(m.id);
         }
         rows::insert(conn, &request)?;
