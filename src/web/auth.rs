@@ -28,6 +28,8 @@ pub struct LoginQuery {
     expired: Option<String>,
     /// Present when the form sent after the session expired was kept.
     kept: Option<String>,
+    /// Present when it had files, and was not kept.
+    lost: Option<String>,
 }
 
 fn login_page(
@@ -58,6 +60,10 @@ pub async fn login_form(
     let notice = match (ended, query.kept.is_some()) {
         (Some(why), true) => Some(format!(
             "{} What you sent has not been saved yet. Sign in again to go back to the form, with your answers filled in.",
+            why.message(state.session_policy)
+        )),
+        (Some(why), false) if query.lost.is_some() => Some(format!(
+            "{} The form you sent had files, so it could not be kept. Sign in again, then send it again.",
             why.message(state.session_policy)
         )),
         (Some(why), false) => Some(format!("{} Sign in again to continue.", why.message(state.session_policy))),

@@ -116,6 +116,18 @@ fn form_page(req: &ServiceRequest) -> String {
     }
 }
 
+/// A form with files sent with the CSRF token of its sender's expired session: nothing is kept
+/// (files are not held for someone signed out), and the browser is sent to sign in, told so,
+/// then back to the form's page.
+fn signed_out_with_files(req: &ServiceRequest, state: &AppState, session: &Session) -> actix_web::HttpResponse {
+    let ended = Ended::of(session, state.session_policy);
+    let page = safe_next(Some(&form_page(req)));
+    let location = format!("/login?next={}&expired={}&lost=1", url_encode(&page), ended.as_str());
+    let mut res = actix_web::HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+    let _ = res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, state.config.secure_cookies()));
+    res
+}
+
 /// A form sent with the CSRF token of its sender's expired session: kept for them (nothing else
 /// is done with it), and the browser is sent to sign in, then back to the form's page with the
 /// values given back (`?restore=`).
@@ -351,13 +363,23 @@ pub async fn session_layer(
             // Checked here, from the first part, whether or not the handler reads the body; the
             // multipart reader checks it again before it accepts any file.
             match csrf_from_multipart(&mut req).await {
-                Ok(sent) => match (&expected, &sent) {
-                    (Some(e), Some(s)) if tokens_match(e, s) => {
-                        req.extensions_mut().insert(CsrfPending(e.clone()));
-                        true
+                Ok(sent) => {
+                    // Sent from the page of a session that has since expired: files are not kept
+                    // (they are never read here), but the sender is told why and where to go.
+                    if let (None, Some(old), Some(s)) = (&auth, &expired_session, &sent) {
+                        if tokens_match(&old.csrf_token, s) {
+                            let res = signed_out_with_files(&req, &state, old);
+                            return Ok(req.into_response(res).map_into_right_body());
+                        }
                     }
-                    _ => false,
-                },
+                    match (&expected, &sent) {
+                        (Some(e), Some(s)) if tokens_match(e, s) => {
+                            req.extensions_mut().insert(CsrfPending(e.clone()));
+                            true
+                        }
+                        _ => false,
+                    }
+                }
                 Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
             }
         } else {

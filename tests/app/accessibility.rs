@@ -129,6 +129,30 @@ async fn a_form_on_an_expired_session_without_its_token_is_refused_and_not_kept(
 }
 
 #[actix_web::test]
+async fn a_form_with_files_sent_after_the_session_expired_goes_to_sign_in_and_says_it_was_not_kept() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "s.png", PNG)]).await;
+    let officer = app.new_browser();
+    officer.login("officer@southvale.example", "demo-password").await;
+    let path = format!("/cases/{}/evidence/new", case.reference);
+    officer.get(&path).await.assert_status(200);
+    let files_before = rows::count(&app, "stored_files");
+    rows::expire_sessions(&app);
+    let res = officer.post_multipart(&path, &[("title", "A post")], &[("files", "shot.png", PNG)]).await;
+    res.assert_status(303);
+    let to = res.location().unwrap().to_string();
+    assert!(to.starts_with("/login?next=%2Fcases%2F") && to.contains("lost=1"), "{to}");
+    officer
+        .follow(&res)
+        .await
+        .assert_status(200)
+        .assert_contains("You were signed out after 30 minutes without activity.")
+        .assert_contains("The form you sent had files, so it could not be kept.");
+    assert_eq!(rows::count(&app, "stored_files"), files_before, "no file is stored");
+    assert_eq!(rows::count(&app, "signed_out_forms"), 0);
+}
+
+#[actix_web::test]
 async fn staff_pages_carry_the_timeout_warning_and_stay_signed_in_renews_the_session() {
     let app = TestApp::spawn_demo().await;
     let public = app.get("/").await;

@@ -1124,6 +1124,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         "to_year",
         "expired",
         "kept",
+        "lost",
         "restore",
     ];
 
