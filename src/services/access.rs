@@ -373,6 +373,7 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
         nav.push(("/admin", "Admin"));
     }
     nav.push(("/help/capacity-test", "Help"));
+    nav.push(("/account", "Your account"));
     nav
 }
 

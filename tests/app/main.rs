@@ -26,5 +26,6 @@ mod register;
 mod register_use;
 mod reports;
 mod schema_drift;
+mod signin;
 mod smtp;
 mod takedown;
