@@ -13,7 +13,7 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::{hash_password, random_token, sha256_hex};
 use crate::services::outbox::{self, To};
 use crate::services::settings::may_administer;
-use crate::services::{passwords, FieldErrors, ServiceError, ServiceResult};
+use crate::services::{passwords, rate_limit, FieldErrors, ServiceError, ServiceResult};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
@@ -76,6 +76,14 @@ pub fn request(conn: &mut DbConnection, actor: &Actor, form: &RequestForm, base_
             "Enter an email address in the correct format, like name@example.gov.uk",
         ));
     }
+    let address = actor.ip.clone().unwrap_or_default();
+    if !rate_limit::allows(conn, rate_limit::PASSWORD_LINK_REQUESTS, &address)? {
+        return Err(ServiceError::invalid(
+            "email",
+            "There have been too many requests for password links from your connection. Try again in an hour",
+        ));
+    }
+    rate_limit::record(conn, rate_limit::PASSWORD_LINK_REQUESTS, &address)?;
     crate::db::write(conn, |conn| {
         let Some(user) = users::find_by_email(conn, &email)?.filter(|u| u.active) else { return Ok(()) };
         if rows::latest_for_user(conn, &user.id)?.is_some_and(|at| now() - at < Duration::seconds(RESEND_AFTER_SECONDS))

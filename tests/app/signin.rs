@@ -94,6 +94,25 @@ async fn a_reset_gives_the_same_answer_for_any_address_and_its_link_works_once()
 }
 
 #[actix_web::test]
+async fn one_address_asks_for_at_most_ten_links_an_hour() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::CaseOfficer, "officer@council.example");
+    for i in 0..10 {
+        app.post_form("/password-reset", &[("email", &format!("guess{i}@council.example"))]).await.assert_status(303);
+    }
+    app.post_form("/password-reset", &[("email", "officer@council.example")])
+        .await
+        .assert_status(422)
+        .assert_contains("too many requests for password links");
+    assert!(app.emails().is_empty(), "nothing sent past the limit");
+    // Another address is not affected.
+    let other = app.new_browser();
+    *other.peer.borrow_mut() = "198.51.100.5:4000".into();
+    other.post_form("/password-reset", &[("email", "officer@council.example")]).await.assert_status(303);
+    assert_eq!(app.emails().len(), 1);
+}
+
+#[actix_web::test]
 async fn a_reset_link_expires_after_thirty_minutes() {
     let app = TestApp::spawn().await;
     app.create_user(Role::CaseOfficer, "officer@council.example");
