@@ -395,6 +395,34 @@ impl Email for HearingDecision {
     const TEMPLATE: &'static str = "hearing_decision";
 }
 
+/// To a staff user: a link to choose a new password (asked for on the sign-in page, or sent by an
+/// administrator, `sent_by`).
+#[derive(Debug, Serialize)]
+pub struct PasswordReset {
+    pub name: String,
+    pub link: String,
+    pub minutes: i64,
+    pub sent_by: Option<String>,
+}
+
+impl Email for PasswordReset {
+    const TEMPLATE: &'static str = "password_reset";
+}
+
+/// To a staff user: their account was signed in to from a browser it had not been used from.
+#[derive(Debug, Serialize)]
+pub struct NewSignIn {
+    pub name: String,
+    pub when: String,
+    pub device: String,
+    pub address: String,
+    pub sessions_link: String,
+}
+
+impl Email for NewSignIn {
+    const TEMPLATE: &'static str = "new_sign_in";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,10 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Print the current two-factor code of the demo accounts' published key (the demo's
+    /// administrators and Monitoring Officers enter it after their password). It reads no database
+    /// and knows no other key.
+    DemoCode,
 }
 
 fn main() -> ExitCode {
@@ -253,6 +257,13 @@ fn run(command: Command) -> Result<(), String> {
             retention_command(&config, &mut conn, dry_run, today)
         }
         Command::Serve { demo } => serve(config, demo),
+        Command::DemoCode => {
+            let code =
+                standards_desk::services::two_factor::current_code(standards_desk::services::two_factor::DEMO_SECRET)
+                    .map_err(describe)?;
+            println!("{code}");
+            Ok(())
+        }
     }
 }
 

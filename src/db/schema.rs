@@ -123,6 +123,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -136,6 +139,39 @@ diesel::table! {
         expires_at -> Timestamp,
         ip_address -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        second_factor_pending -> Bool,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        requested_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    known_browsers (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        user_agent -> Nullable<Text>,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
     }
 }
 

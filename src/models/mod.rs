@@ -16,6 +16,8 @@ pub mod file;
 pub mod hearing;
 pub mod member;
 pub mod outbox;
+pub mod password_reset;
+pub mod recovery_code;
 pub mod register;
 pub mod report;
 pub mod retention;

@@ -1,4 +1,4 @@
-use crate::db::schema::{login_attempts, sessions, signed_out_forms};
+use crate::db::schema::{known_browsers, login_attempts, sessions, signed_out_forms};
 use crate::db::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,6 +15,9 @@ pub struct Session {
     pub expires_at: NaiveDateTime,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The password was right but the second factor is still to come: the session opens only
+    /// the two-factor page (see `services::two_factor`).
+    pub second_factor_pending: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, session: &Session) -> QueryResult<()> {
@@ -161,4 +164,58 @@ pub fn delete_signed_out_forms_for(conn: &mut DbConnection, user_id: &str, actio
 
 pub fn delete_expired_signed_out_forms(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(signed_out_forms::table.filter(signed_out_forms::expires_at.lt(now))).execute(conn)
+}
+
+/// A user's sessions, most recently used first.
+pub fn list_for_user(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(now))
+        .order(sessions::last_seen_at.desc())
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// Deletes one of the user's sessions (none if the session is someone else's).
+pub fn delete_of_user(conn: &mut DbConnection, id: &str, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id).filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = known_browsers)]
+pub struct KnownBrowser {
+    pub id: String,
+    pub user_id: String,
+    /// SHA-256 (hex) of the token in the browser's cookie.
+    pub token_hash: String,
+    pub user_agent: Option<String>,
+    pub first_seen_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+pub fn find_browser(conn: &mut DbConnection, user_id: &str, token_hash: &str) -> QueryResult<Option<KnownBrowser>> {
+    known_browsers::table
+        .filter(known_browsers::user_id.eq(user_id))
+        .filter(known_browsers::token_hash.eq(token_hash))
+        .select(KnownBrowser::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_browsers(conn: &mut DbConnection, user_id: &str) -> QueryResult<i64> {
+    known_browsers::table.filter(known_browsers::user_id.eq(user_id)).count().get_result(conn)
+}
+
+pub fn insert_browser(conn: &mut DbConnection, browser: &KnownBrowser) -> QueryResult<()> {
+    diesel::insert_into(known_browsers::table).values(browser).execute(conn).map(|_| ())
+}
+
+pub fn touch_browser(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(known_browsers::table.find(id)).set(known_browsers::last_seen_at.eq(at)).execute(conn)
+}
+
+/// Deletes a session that is still waiting for its second factor (when it passes, a new session
+/// with a new token replaces it).
+pub fn delete_pending(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id).filter(sessions::second_factor_pending.eq(true))).execute(conn)
 }

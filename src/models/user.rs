@@ -84,9 +84,19 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    /// Base32; set and not yet enabled while the user is enrolling.
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<NaiveDateTime>,
+    /// The last TOTP time step accepted: a code is accepted once.
+    pub totp_last_step: Option<i64>,
 }
 
 impl User {
+    /// Whether the user has set up two-factor sign-in.
+    pub fn two_factor_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some() && self.totp_secret.is_some()
+    }
+
     /// The role; a row with an unknown role string (never written by this program) has none.
     pub fn role(&self) -> Option<Role> {
         self.role.parse().ok()
@@ -149,4 +159,29 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: &UserChanges) -> Query
 /// Active accounts with the role.
 pub fn count_active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<i64> {
     users::table.filter(users::role.eq(role.as_str())).filter(users::active.eq(true)).count().get_result(conn)
+}
+
+/// Sets (or, with `None`, removes) the TOTP secret and whether it is enabled; forgets the last
+/// step accepted.
+pub fn set_totp(
+    conn: &mut DbConnection,
+    id: &str,
+    secret: Option<&str>,
+    enabled_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_enabled_at.eq(enabled_at),
+            users::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)
+}
+
+/// Records the TOTP step just accepted, if it is later than the last one: 1 if recorded, 0 if
+/// that step (or a later one) was already used.
+pub fn use_totp_step(conn: &mut DbConnection, id: &str, step: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))))
+        .set(users::totp_last_step.eq(step))
+        .execute(conn)
 }

@@ -376,6 +376,7 @@ pub fn navigation(user: &User) -> Vec<(&'static str, &'static str)> {
         nav.push(("/retention", "Data protection"));
     }
     nav.push(("/help/capacity-test", "Help"));
+    nav.push(("/account", "Your account"));
     nav
 }
 

@@ -28,7 +28,6 @@ pub const MAX_ADDRESS_FAILURES: i64 = 20;
 /// signing in from their own address gets in, later).
 pub const ACCOUNT_DELAY_AFTER: i64 = 10;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
-pub const MIN_PASSWORD_LENGTH: usize = 10;
 /// How long an expired session is kept (unusable) to recognise forms sent from its pages, and
 /// how long such a form is kept for its user (`services::signed_out`).
 pub const EXPIRED_SESSION_KEPT_HOURS: i64 = 24;
@@ -102,6 +101,8 @@ pub enum LoginError {
     /// The password is right but the account has been deactivated.
     Deactivated,
     Db(diesel::result::Error),
+    /// Anything else that went wrong (an email that would not render).
+    Failed(crate::services::ServiceError),
 }
 
 impl LoginError {
@@ -126,7 +127,7 @@ impl LoginError {
                 "email",
                 "This account has been deactivated. Ask your administrator if you need access",
             ),
-            LoginError::Db(_) => FieldErrors::default(),
+            LoginError::Db(_) | LoginError::Failed(_) => FieldErrors::default(),
         }
     }
 }
@@ -137,11 +138,76 @@ impl From<diesel::result::Error> for LoginError {
     }
 }
 
-/// A new session: the token goes in the cookie, the session row keeps only its hash.
+impl From<crate::services::ServiceError> for LoginError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        match e {
+            crate::services::ServiceError::Db(e) => LoginError::Db(e),
+            other => LoginError::Failed(other),
+        }
+    }
+}
+
+/// A new session: the token goes in the cookie, the session row keeps only its hash; the
+/// browser's cookie holds `browser_token` (see `sessions::recognise_browser`).
 pub struct NewSession {
     pub token: String,
     pub session: Session,
     pub user: User,
+    pub browser_token: String,
+}
+
+/// What a right password leads to.
+pub enum PasswordPassed {
+    /// Signed in.
+    SignedIn(Box<NewSession>),
+    /// A session that opens only the two-factor page (its token for the cookie).
+    SecondFactor { token: String },
+}
+
+/// How long a session waiting for its second factor lasts.
+pub const SECOND_FACTOR_MINUTES: i64 = 10;
+
+/// Where a sign-in comes from.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: Option<String>,
+    /// The token of the browser's `sd_browser` cookie, if it sent one.
+    pub browser: Option<String>,
+}
+
+/// Opens a signed-in session for `user`, in the caller's transaction: records the sign-in, knows
+/// the browser (emailing the user about a new one) and audits it.
+fn open_session(
+    conn: &mut DbConnection,
+    user: &User,
+    client: &Client,
+    policy: SessionPolicy,
+    base_url: &str,
+) -> Result<NewSession, crate::services::ServiceError> {
+    let t = now();
+    let token = random_token();
+    let session = Session {
+        id: sha256_hex(token.as_bytes()),
+        user_id: user.id.clone(),
+        csrf_token: random_token(),
+        created_at: t,
+        last_seen_at: t,
+        expires_at: policy.expiry(t, t),
+        ip_address: Some(client.ip.clone()),
+        user_agent: client.user_agent.as_deref().map(|s| s.chars().take(300).collect()),
+        second_factor_pending: false,
+    };
+    rows::insert(conn, &session)?;
+    users::update(conn, &user.id, &UserChanges { last_login_at: Some(t), ..Default::default() })?;
+    let browser_token =
+        crate::services::sessions::recognise_browser(conn, user, client.browser.as_deref(), &session, base_url)?;
+    audit::record(
+        conn,
+        &Actor::user(&user.id, &user.name, Some(client.ip.clone())),
+        Event::new("user.signed_in", "user", &user.id).summary(format!("{} signed in", user.name)),
+    )?;
+    Ok(NewSession { token, session, user: user.clone(), browser_token })
 }
 
 fn minutes_until(oldest: Option<NaiveDateTime>, now: NaiveDateTime) -> i64 {
@@ -235,9 +301,10 @@ pub fn finish_login(
     conn: &mut DbConnection,
     attempt: &Attempt,
     password: &str,
-    user_agent: Option<&str>,
+    client: &Client,
     policy: SessionPolicy,
-) -> Result<NewSession, LoginError> {
+    base_url: &str,
+) -> Result<PasswordPassed, LoginError> {
     let Attempt { id: attempt_id, email, ip, .. } = attempt;
     let user = users::find_by_email(conn, email)?;
     let password_ok = match &user {
@@ -254,31 +321,123 @@ pub fn finish_login(
         return Err(LoginError::Deactivated);
     }
 
-    crate::db::write(conn, |conn| {
-        let t = now();
+    crate::db::write(conn, |conn| -> Result<PasswordPassed, crate::services::ServiceError> {
         rows::mark_succeeded(conn, attempt_id)?;
         // Only this address's failures on the account are forgiven: a success elsewhere does not
         // give an attacker's address a fresh allowance.
         rows::clear_failures_for_pair(conn, email, ip)?;
+        if !(user.two_factor_enabled() || crate::services::two_factor::required_for(conn, &user)?) {
+            return Ok(PasswordPassed::SignedIn(Box::new(open_session(conn, &user, client, policy, base_url)?)));
+        }
+        let t = now();
         let token = random_token();
-        let session = Session {
-            id: sha256_hex(token.as_bytes()),
-            user_id: user.id.clone(),
-            csrf_token: random_token(),
-            created_at: t,
-            last_seen_at: t,
-            expires_at: policy.expiry(t, t),
-            ip_address: Some(ip.to_string()),
-            user_agent: user_agent.map(|s| s.chars().take(300).collect()),
-        };
-        rows::insert(conn, &session)?;
-        users::update(conn, &user.id, &UserChanges { last_login_at: Some(t), ..Default::default() })?;
-        audit::record(
+        rows::insert(
             conn,
-            &Actor::user(&user.id, &user.name, Some(ip.to_string())),
-            Event::new("user.signed_in", "user", &user.id).summary(format!("{} signed in", user.name)),
+            &Session {
+                id: sha256_hex(token.as_bytes()),
+                user_id: user.id.clone(),
+                csrf_token: random_token(),
+                created_at: t,
+                last_seen_at: t,
+                expires_at: t + Duration::minutes(SECOND_FACTOR_MINUTES),
+                ip_address: Some(client.ip.clone()),
+                user_agent: client.user_agent.as_deref().map(|s| s.chars().take(300).collect()),
+                second_factor_pending: true,
+            },
         )?;
-        Ok(NewSession { token, session, user })
+        Ok(PasswordPassed::SecondFactor { token })
+    })
+    .map_err(LoginError::from)
+}
+
+/// What the two-factor page's code led to.
+pub enum SecondFactorOutcome {
+    /// Signed in (with the recovery codes to show once, if the user has just enrolled; and how
+    /// many recovery codes are left, if one was used).
+    SignedIn { new: Box<NewSession>, recovery_codes: Vec<String>, recovery_left: Option<usize> },
+    /// A wrong code: the form again with the message.
+    Wrong(FieldErrors),
+    /// Too many wrong codes from this address: the waiting session is ended; sign in again later.
+    Throttled { minutes: i64 },
+}
+
+/// Checks the code posted on the two-factor page of a waiting session (or, for a user who is
+/// enrolling, the first code of their app) and, when it passes, replaces the waiting session
+/// with a signed-in one. A wrong code counts as a failed sign-in of the account from this address;
+/// at the limit the waiting session ends.
+pub fn finish_second_factor(
+    conn: &mut DbConnection,
+    pending: &Session,
+    code: &str,
+    client: &Client,
+    policy: SessionPolicy,
+    base_url: &str,
+) -> Result<SecondFactorOutcome, LoginError> {
+    use crate::services::two_factor;
+    use crate::services::ServiceError;
+    let outcome = crate::db::write(conn, |conn| {
+        let user = users::find(conn, &pending.user_id)?.filter(|u| u.active).ok_or(ServiceError::NotFound)?;
+        let actor = Actor::user(&user.id, &user.name, Some(client.ip.clone()));
+        let passed = if user.two_factor_enabled() {
+            two_factor::check_code(conn, &user.id, code).map(|p| (Vec::new(), p))
+        } else {
+            two_factor::confirm_enrolment(conn, &actor, &user.id, code).map(|c| (c, two_factor::Passed::Totp))
+        };
+        match passed {
+            Ok((recovery_codes, passed)) => {
+                if rows::delete_pending(conn, &pending.id)? == 0 {
+                    return Err(ServiceError::NotFound);
+                }
+                let recovery_left = match passed {
+                    two_factor::Passed::Recovery { left } => {
+                        audit::record(
+                            conn,
+                            &actor,
+                            Event::new("user.recovery_code_used", "user", &user.id)
+                                .summary(format!("{} signed in with a recovery code; {left} left", user.name)),
+                        )?;
+                        Some(left)
+                    }
+                    two_factor::Passed::Totp => None,
+                };
+                let refreshed = users::find(conn, &user.id)?.ok_or(ServiceError::NotFound)?;
+                let new = Box::new(open_session(conn, &refreshed, client, policy, base_url)?);
+                Ok(Ok(SecondFactorOutcome::SignedIn { new, recovery_codes, recovery_left }))
+            }
+            Err(ServiceError::Invalid(errors)) => Ok(Err(errors)),
+            Err(e) => Err(e),
+        }
+    })
+    .map_err(LoginError::from)?;
+    let errors = match outcome {
+        Ok(done) => return Ok(done),
+        Err(errors) => errors,
+    };
+    // A wrong code: counted with the password failures of the account from this address.
+    crate::db::write(conn, |conn| {
+        let user = users::find(conn, &pending.user_id)?.ok_or(diesel::result::Error::NotFound)?;
+        let t = now();
+        crate::db::lock_keys(
+            conn,
+            &[&format!("login-account:{}", user.email), &format!("login-address:{}", client.ip)],
+        )?;
+        rows::record_attempt(
+            conn,
+            &NewLoginAttempt {
+                id: &new_id(),
+                email: &user.email,
+                ip_address: &client.ip,
+                succeeded: false,
+                attempted_at: t,
+            },
+        )?;
+        let since = t - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let (failures, oldest) = rows::failures_for_pair(conn, &user.email, &client.ip, since)?;
+        if failures >= MAX_PAIR_FAILURES {
+            rows::delete(conn, &pending.id)?;
+            return Ok(SecondFactorOutcome::Throttled { minutes: minutes_until(oldest, t) });
+        }
+        Ok(SecondFactorOutcome::Wrong(errors))
     })
     .map_err(LoginError::Db)
 }
@@ -313,7 +472,7 @@ pub fn load_session(conn: &mut DbConnection, token: &str, policy: SessionPolicy)
         return Ok(SessionLookup::Expired(None));
     };
     let mut session = session;
-    if t - session.last_seen_at >= Duration::seconds(60) {
+    if !session.second_factor_pending && t - session.last_seen_at >= Duration::seconds(60) {
         let expires = policy.expiry(session.created_at, t);
         rows::touch(conn, &id, t, expires)?;
         session.last_seen_at = t;
@@ -345,13 +504,14 @@ pub fn logout(conn: &mut DbConnection, session: &Session, user: &User, ip: Optio
     })
 }
 
-/// Housekeeping: sessions expired more than a day ago, old sign-in attempts and forms kept past
-/// their day.
+/// Housekeeping: sessions expired more than a day ago, old sign-in attempts, forms kept past
+/// their day and password links expired a day ago.
 pub fn purge_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     let t = now();
     Ok(rows::delete_expired(conn, t - Duration::hours(EXPIRED_SESSION_KEPT_HOURS))?
         + rows::delete_attempts_before(conn, t - Duration::days(30))?
-        + rows::delete_expired_signed_out_forms(conn, t)?)
+        + rows::delete_expired_signed_out_forms(conn, t)?
+        + crate::models::password_reset::delete_expired_before(conn, t - Duration::days(1))?)
 }
 
 #[cfg(test)]

@@ -106,6 +106,11 @@ impl DemoReport {
             s.push_str(&format!("  {:<34} {:<16} {}\n", email, name, role.label()));
         }
         s.push_str(&format!("  password: {}\n", self.password));
+        s.push_str(&format!(
+            "Administrators and Monitoring Officers also enter a code: add the demo key {} to an\n\
+             authenticator app (time-based), or run `standards-desk demo-code` for the current code.\n",
+            crate::services::two_factor::DEMO_SECRET
+        ));
         s
     }
 }
@@ -251,6 +256,10 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
                     updated_at: t,
                 },
             )?;
+            // The accounts that must use two-factor sign-in share the published demo secret.
+            if crate::services::two_factor::role_requires(Some(*role)) {
+                users::set_totp(conn, &id, Some(crate::services::two_factor::DEMO_SECRET), Some(t))?;
+            }
             let councillor = demo.users.iter().find(|u| &u.email == email).and_then(|u| u.member.as_deref());
             if let Some(name) = councillor {
                 let member_id = member_ids.get(name).ok_or(diesel::result::Error::NotFound)?;

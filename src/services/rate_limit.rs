@@ -18,6 +18,9 @@ pub const COMPLAINT_FORM_POSTS: Limit = Limit { bucket: "complaint-form", max: 3
 /// Complaints submitted per address.
 pub const COMPLAINT_SUBMISSIONS: Limit = Limit { bucket: "complaint-submit", max: 5, window_minutes: 60 };
 
+/// Requests for a password link per address (whether or not the address entered has an account).
+pub const PASSWORD_LINK_REQUESTS: Limit = Limit { bucket: "password-link", max: 10, window_minutes: 60 };
+
 /// Whether `subject` is still within the limit (without counting this event).
 pub fn allows(conn: &mut DbConnection, limit: Limit, subject: &str) -> QueryResult<bool> {
     let since = now() - Duration::minutes(limit.window_minutes);

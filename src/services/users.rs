@@ -8,7 +8,8 @@ use crate::models::session as sessions;
 use crate::models::user::{self as users, NewUser, Role, User, UserChanges};
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::auth::{hash_password, MIN_PASSWORD_LENGTH};
+use crate::services::auth::hash_password;
+use crate::services::passwords;
 use crate::services::settings::may_administer;
 use crate::services::text::check_one_line;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
@@ -57,6 +58,8 @@ pub struct UserView {
     pub active: bool,
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Two-factor sign-in is set up (or being set up).
+    pub two_factor: bool,
     pub actions: UserActions,
 }
 
@@ -71,6 +74,7 @@ impl UserView {
             active: u.active,
             last_login_at: u.last_login_at,
             created_at: u.created_at,
+            two_factor: u.totp_secret.is_some(),
             actions: UserActions {
                 can_deactivate: u.active && deactivate.is_ok(),
                 deactivate_refusal: if u.active { deactivate.err() } else { None },
@@ -146,14 +150,6 @@ pub struct UserInput {
     pub password: String,
 }
 
-fn validate_password(password: &str, errors: &mut FieldErrors) {
-    if password.chars().count() < MIN_PASSWORD_LENGTH {
-        errors.add("password", format!("Enter a password of at least {MIN_PASSWORD_LENGTH} characters"));
-    } else if password.len() > 1024 {
-        errors.add("password", "Enter a password of 1,024 characters or fewer");
-    }
-}
-
 fn parse_role(raw: &str, errors: &mut FieldErrors) -> Option<Role> {
     match raw.parse::<Role>() {
         Ok(r) => Some(r),
@@ -197,7 +193,7 @@ pub fn create_with_hasher(
         errors.add("name", "Enter the person's full name");
     }
     let role = parse_role(&input.role, &mut errors);
-    validate_password(&input.password, &mut errors);
+    passwords::validate(&mut errors, "password", &input.password, &email, name.as_deref().unwrap_or_default());
     if !errors.has("email") && users::find_by_email(conn, &email)?.is_some() {
         errors.add("email", "A user with this email address already exists");
     }
@@ -354,8 +350,9 @@ pub fn set_active(conn: &mut DbConnection, actor: &Actor, admin: &User, id: &str
 /// Sets a new password, signing the user out everywhere. For the command line: it does not
 /// check who asks.
 pub fn set_password(conn: &mut DbConnection, actor: &Actor, id: &str, password: &str) -> ServiceResult<()> {
+    let user = users::find(conn, id)?.ok_or(ServiceError::NotFound)?;
     let mut errors = FieldErrors::default();
-    validate_password(password, &mut errors);
+    passwords::validate(&mut errors, "password", password, &user.email, &user.name);
     errors.into_result()?;
     let hash = hash_password(password).map_err(ServiceError::Internal)?;
     crate::db::write(conn, |conn| {

@@ -200,8 +200,64 @@ async fn deadlines_page(
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let admin = ctx.require_user()?.clone();
-    let view = state.db(move |conn| Ok(settings::deadlines_page(conn, &admin, form)?)).await?;
-    form_page(ctx, "admin/settings.html", &view, errors)
+    let (view, all) = state
+        .db(move |conn| {
+            Ok((settings::deadlines_page(conn, &admin, form)?, crate::services::two_factor::required_for_all(conn)?))
+        })
+        .await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut c = tera::Context::from_serialize(&view)?;
+    c.insert("two_factor_value", if all { "on" } else { "off" });
+    c.insert(
+        "two_factor_choices",
+        &serde_json::json!([
+            {"value": "off", "label": "Administrators, Monitoring Officers and deputies"},
+            {"value": "on", "label": "Every staff account",
+             "hint": "Those who have not set it up will do so at their next sign-in."}
+        ]),
+    );
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "admin/settings.html", c)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TwoFactorSetting {
+    #[serde(default)]
+    two_factor_for_all: String,
+}
+
+/// Requires two-factor sign-in of every staff account, or of the roles that always need it only.
+pub async fn update_two_factor_setting(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<TwoFactorSetting>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let back = "/admin/settings";
+    let on = match form.two_factor_for_all.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return deadlines_page(
+                &ctx,
+                &state,
+                None,
+                &FieldErrors::single("two_factor_for_all", "Select who must use two-factor sign-in"),
+            )
+            .await
+        }
+    };
+    let actor = ctx.actor();
+    state
+        .db(move |conn| Ok(crate::services::two_factor::set_required_for_all(conn, &actor, &admin, on)))
+        .await?
+        .or_back_with_message(&ctx, back)?;
+    let message = if on {
+        "Every staff account now needs two-factor sign-in: those without it set it up at their next sign-in"
+    } else {
+        "Two-factor sign-in is required for administrators, Monitoring Officers and deputies, and optional for others"
+    };
+    Ok(redirect_with(&ctx, back, Flash::success(message)))
 }
 
 pub async fn settings(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -248,4 +304,63 @@ pub async fn send_mail_again(
         .await?
         .or_back_with_message(&ctx, back)?;
     Ok(redirect_with(&ctx, back, Flash::success(format!("The email to {} will be sent again", message.to_address))))
+}
+
+/// Sends the user a link to set their password (instead of an administrator choosing one).
+pub async fn send_password_link(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let id = id.into_inner();
+    let back = format!("/admin/users/{id}");
+    let (actor, base) = (ctx.actor(), state.config.base_url.clone());
+    let user = state
+        .db(move |conn| Ok(crate::services::password_reset::send_by_admin(conn, &actor, &admin, &id, &base)))
+        .await?
+        .or_back_with_message(&ctx, &back)?;
+    Ok(redirect_with(&ctx, &back, Flash::success(format!("A link to set a password has been sent to {}", user.email))))
+}
+
+/// Ends every session of the user.
+pub async fn end_sessions(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let id = id.into_inner();
+    let back = format!("/admin/users/{id}");
+    let actor = ctx.actor();
+    let (user, ended) = state
+        .db(move |conn| Ok(crate::services::sessions::end_all_for_user(conn, &actor, &admin, &id)))
+        .await?
+        .or_back_with_message(&ctx, &back)?;
+    let plural = if ended == 1 { "" } else { "s" };
+    Ok(redirect_with(&ctx, &back, Flash::success(format!("{ended} session{plural} of {} ended", user.name))))
+}
+
+/// Resets a user's two-factor sign-in (a lost phone): they set it up again at their next sign-in.
+pub async fn reset_two_factor(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let id = id.into_inner();
+    let back = format!("/admin/users/{id}");
+    let actor = ctx.actor();
+    let user = state
+        .db(move |conn| Ok(crate::services::two_factor::admin_reset(conn, &actor, &admin, &id)))
+        .await?
+        .or_back_with_message(&ctx, &back)?;
+    Ok(redirect_with(
+        &ctx,
+        &back,
+        Flash::success(format!(
+            "{}'s two-factor sign-in has been reset and they have been signed out: they set it up again when they next sign in",
+            user.name
+        )),
+    ))
 }

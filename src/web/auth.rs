@@ -2,7 +2,9 @@ use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, LoginError};
 use crate::services::signed_out::Ended;
 use crate::services::FieldErrors;
-use crate::web::context::{app_cookie, removal_cookie, Flash, RequestContext, SESSION_COOKIE};
+use crate::web::context::{
+    app_cookie, cookie_name, removal_cookie, Flash, RequestContext, BROWSER_COOKIE, SESSION_COOKIE,
+};
 use crate::web::forms::{insert_errors, safe_next};
 use crate::web::render;
 use crate::AppState;
@@ -94,7 +96,8 @@ pub async fn login(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (email, password, ip) = (form.email.clone(), form.password.clone(), ctx.ip.clone());
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client = client_of(&ctx, &req);
+    let base_url = state.config.base_url.clone();
     let policy = state.session_policy;
     let throttle = auth::ThrottlePolicy::new(state.config.login_delay_max);
     let admitted = {
@@ -107,25 +110,24 @@ pub async fn login(
             if !attempt.delay.is_zero() {
                 actix_web::rt::time::sleep(attempt.delay).await;
             }
-            state
-                .db(move |conn| Ok(auth::finish_login(conn, &attempt, &password, user_agent.as_deref(), policy)))
-                .await?
+            state.db(move |conn| Ok(auth::finish_login(conn, &attempt, &password, &client, policy, &base_url))).await?
         }
         Err(refusal) => Err(refusal),
     };
     let refusal = match outcome {
-        Ok(new) => {
-            let cookie = app_cookie(SESSION_COOKIE, new.token, ctx.secure_cookies)
-                .max_age(time::Duration::hours(state.config.session_absolute_hours))
+        Ok(auth::PasswordPassed::SignedIn(new)) => {
+            return Ok(signed_in(&ctx, &state, *new, &safe_next(form.next.as_deref())))
+        }
+        Ok(auth::PasswordPassed::SecondFactor { token }) => {
+            let cookie = app_cookie(SESSION_COOKIE, token, ctx.secure_cookies)
+                .max_age(time::Duration::minutes(auth::SECOND_FACTOR_MINUTES))
                 .finish();
-            let flash = Flash::success(format!("Signed in as {}", new.user.name));
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, safe_next(form.next.as_deref())))
-                .cookie(cookie)
-                .cookie(flash.cookie(ctx.secure_cookies))
-                .finish());
+            let next = safe_next(form.next.as_deref());
+            let to = format!("/login/two-factor?next={}", crate::web::render::url_encode(&next));
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).cookie(cookie).finish());
         }
         Err(LoginError::Db(e)) => return Err(AppError::from(e)),
+        Err(LoginError::Failed(e)) => return Err(AppError::from(e)),
         Err(refusal) => refusal,
     };
     let status = match refusal {
@@ -136,8 +138,54 @@ pub async fn login(
     login_page(&ctx, status, &form, &refusal.errors(), None)
 }
 
+/// Where a sign-in comes from: address, browser and the browser's `sd_browser` token.
+fn client_of(ctx: &RequestContext, req: &HttpRequest) -> auth::Client {
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let browser = req
+        .cookie(cookie_name(BROWSER_COOKIE, ctx.secure_cookies))
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    auth::Client { ip: ctx.ip.clone(), user_agent, browser }
+}
+
+/// The session and browser cookies of a completed sign-in.
+fn session_cookies(
+    ctx: &RequestContext,
+    state: &AppState,
+    new: auth::NewSession,
+) -> (actix_web::cookie::Cookie<'static>, actix_web::cookie::Cookie<'static>) {
+    let cookie = app_cookie(SESSION_COOKIE, new.token, ctx.secure_cookies)
+        .max_age(time::Duration::hours(state.config.session_absolute_hours))
+        .finish();
+    let browser =
+        app_cookie(BROWSER_COOKIE, new.browser_token, ctx.secure_cookies).max_age(time::Duration::days(400)).finish();
+    (cookie, browser)
+}
+
+/// The response to a completed sign-in: the session and browser cookies, and on to `next`.
+fn signed_in(ctx: &RequestContext, state: &AppState, new: auth::NewSession, next: &str) -> HttpResponse {
+    let flash = Flash::success(format!("Signed in as {}", new.user.name));
+    signed_in_with(ctx, state, new, next, flash)
+}
+
+fn signed_in_with(
+    ctx: &RequestContext,
+    state: &AppState,
+    new: auth::NewSession,
+    next: &str,
+    flash: Flash,
+) -> HttpResponse {
+    let (cookie, browser) = session_cookies(ctx, state, new);
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, crate::web::render::location_header(next)))
+        .cookie(cookie)
+        .cookie(browser)
+        .cookie(flash.cookie(ctx.secure_cookies))
+        .finish()
+}
+
 pub async fn logout(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if let Some(auth) = ctx.auth.clone() {
+    if let Some(auth) = ctx.auth.clone().or_else(|| ctx.pending.clone()) {
         let ip = Some(ctx.ip.clone());
         state.db(move |conn| Ok(auth::logout(conn, &auth.session, &auth.user, ip)?)).await?;
     }
@@ -147,4 +195,247 @@ pub async fn logout(ctx: RequestContext, state: web::Data<AppState>) -> AppResul
     let mut res = res.finish();
     res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
     Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Password reset by email
+
+use crate::services::password_reset::{self, NewPasswordForm, RequestForm};
+use crate::services::ServiceError;
+use crate::web::forms::redirect_with;
+use crate::web::respond::FormOutcome;
+
+fn reset_request_page(
+    ctx: &RequestContext,
+    status: StatusCode,
+    form: &RequestForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let mut c = tera::Context::new();
+    c.insert("form", form);
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "auth/reset_request.html", c)
+}
+
+pub async fn reset_form(ctx: RequestContext) -> AppResult<HttpResponse> {
+    reset_request_page(&ctx, StatusCode::OK, &RequestForm::default(), &FieldErrors::default())
+}
+
+/// The same answer whether or not the address has an account.
+pub async fn reset_request(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<RequestForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let (actor, submitted, base) = (ctx.actor(), form.clone(), state.config.base_url.clone());
+    match state
+        .db(move |conn| Ok(password_reset::request(conn, &actor, &submitted, &base)))
+        .await?
+        .or_back(&ctx, "/password-reset")?
+    {
+        Ok(()) => Ok(render::see_other("/password-reset/sent")),
+        Err(errors) => reset_request_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors),
+    }
+}
+
+pub async fn reset_sent(ctx: RequestContext) -> AppResult<HttpResponse> {
+    let mut c = tera::Context::new();
+    c.insert("minutes", &password_reset::RESET_MINUTES);
+    render::page(&ctx, "auth/reset_sent.html", c)
+}
+
+fn dead_link_page(ctx: &RequestContext) -> AppResult<HttpResponse> {
+    let mut c = tera::Context::new();
+    c.insert("message", password_reset::LINK_DEAD);
+    render::page_with_status(ctx, StatusCode::NOT_FOUND, "auth/reset_dead.html", c)
+}
+
+fn new_password_page(
+    ctx: &RequestContext,
+    status: StatusCode,
+    token: &str,
+    email: &str,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let mut c = tera::Context::new();
+    c.insert("token", token);
+    c.insert("email", email);
+    c.insert(
+        "password_hint",
+        &format!(
+            "At least {} characters. A few unrelated words make a good one. Commonly used passwords are refused.",
+            crate::services::passwords::MIN_LENGTH
+        ),
+    );
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "auth/reset_new.html", c)
+}
+
+fn token_shape(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn reset_link(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    if !token_shape(&token) {
+        return dead_link_page(&ctx);
+    }
+    let t = token.clone();
+    match state.db(move |conn| Ok(password_reset::find_live(conn, &t))).await? {
+        Ok((_, user)) => new_password_page(&ctx, StatusCode::OK, &token, &user.email, &FieldErrors::default()),
+        Err(ServiceError::NotFound) => dead_link_page(&ctx),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn reset_set(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: web::Form<NewPasswordForm>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    if !token_shape(&token) {
+        return dead_link_page(&ctx);
+    }
+    let (actor, t, form) = (ctx.actor(), token.clone(), form.into_inner());
+    match state.db(move |conn| Ok(password_reset::complete(conn, &actor, &t, &form))).await? {
+        Ok(_) => {
+            let mut res = redirect_with(
+                &ctx,
+                "/login",
+                Flash::success(
+                    "Your new password is set, and your account has been signed out everywhere. Sign in with it",
+                ),
+            );
+            res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
+            Ok(res)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let t = token.clone();
+            match state.db(move |conn| Ok(password_reset::find_live(conn, &t))).await? {
+                Ok((_, user)) => {
+                    new_password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &token, &user.email, &errors)
+                }
+                Err(_) => dead_link_page(&ctx),
+            }
+        }
+        Err(ServiceError::NotFound) => dead_link_page(&ctx),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The second factor
+
+use crate::services::two_factor;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CodeForm {
+    #[serde(default, skip_serializing)]
+    code: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The two-factor page of a waiting session: the code form, or (for a user who has not set it up
+/// and must) the set-up with the QR code.
+async fn second_factor_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    status: StatusCode,
+    next: &str,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let Some(pending) = ctx.pending.clone() else { return Ok(render::see_other("/login")) };
+    let mut c = tera::Context::new();
+    c.insert("next", next);
+    insert_errors(&mut c, errors);
+    if pending.user.two_factor_enabled() {
+        return render::page_with_status(ctx, status, "auth/two_factor.html", c);
+    }
+    let user = pending.user.clone();
+    let enrolment = state.db(move |conn| Ok(two_factor::enrolment(conn, &user)?)).await?;
+    c.insert("enrolment", &enrolment);
+    c.insert("action", "/login/two-factor");
+    render::page_with_status(ctx, status, "auth/two_factor_setup.html", c)
+}
+
+pub async fn two_factor_form(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    let next = safe_next(query.next.as_deref());
+    if ctx.user().is_some() {
+        return Ok(render::see_other(&next));
+    }
+    second_factor_page(&ctx, &state, StatusCode::OK, &next, &FieldErrors::default()).await
+}
+
+pub async fn two_factor(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    if ctx.user().is_some() {
+        return Ok(render::see_other(&next));
+    }
+    let Some(pending) = ctx.pending.clone() else {
+        return Ok(redirect_with(&ctx, "/login", Flash::important("Your sign-in timed out. Sign in again")));
+    };
+    let client = client_of(&ctx, &req);
+    let (policy, base_url, code) = (state.session_policy, state.config.base_url.clone(), form.code.clone());
+    let session = pending.session.clone();
+    let outcome =
+        state.db(move |conn| Ok(auth::finish_second_factor(conn, &session, &code, &client, policy, &base_url))).await?;
+    match outcome {
+        Ok(auth::SecondFactorOutcome::SignedIn { new, recovery_codes, recovery_left }) => {
+            if !recovery_codes.is_empty() {
+                let (cookie, browser) = session_cookies(&ctx, &state, *new);
+                let mut c = tera::Context::new();
+                c.insert("codes", &recovery_codes);
+                c.insert("next", &next);
+                let mut res = render::page(&ctx, "auth/recovery_codes.html", c)?;
+                res.add_cookie(&cookie).map_err(AppError::internal)?;
+                res.add_cookie(&browser).map_err(AppError::internal)?;
+                return Ok(res);
+            }
+            let flash = match recovery_left {
+                Some(left) => Flash::important(format!(
+                    "You signed in with a recovery code, which cannot be used again. You have {left} left: if you have lost your phone, ask an administrator to reset your two-factor sign-in"
+                )),
+                None => Flash::success(format!("Signed in as {}", new.user.name)),
+            };
+            Ok(signed_in_with(&ctx, &state, *new, &next, flash))
+        }
+        Ok(auth::SecondFactorOutcome::Wrong(errors)) => {
+            second_factor_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &next, &errors).await
+        }
+        Ok(auth::SecondFactorOutcome::Throttled { minutes }) => {
+            let mut res = login_page(
+                &ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+                &LoginForm { next: Some(next), ..Default::default() },
+                &LoginError::Throttled { minutes }.errors(),
+                None,
+            )?;
+            res.add_removal_cookie(&removal_cookie(SESSION_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
+            Ok(res)
+        }
+        Err(LoginError::Db(e)) => Err(AppError::from(e)),
+        Err(LoginError::Failed(ServiceError::NotFound)) => {
+            Ok(redirect_with(&ctx, "/login", Flash::important("Your sign-in timed out. Sign in again")))
+        }
+        Err(LoginError::Failed(e)) => Err(AppError::from(e)),
+        Err(other) => login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &LoginForm::default(), &other.errors(), None),
+    }
 }

@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub const SESSION_COOKIE: &str = "sd_session";
 pub const CSRF_COOKIE: &str = "sd_csrf";
 pub const FLASH_COOKIE: &str = "sd_flash";
+/// A random token that lets the app know a browser again at sign-in (a new one is emailed about).
+pub const BROWSER_COOKIE: &str = "sd_browser";
 
 /// A cookie's name as sent: over HTTPS with the `__Host-` prefix, which browsers accept only
 /// with `Secure`, `Path=/` and no `Domain` (so no subdomain can set or shadow it).
@@ -24,6 +26,7 @@ pub fn cookie_name(name: &'static str, secure: bool) -> &'static str {
         (SESSION_COOKIE, true) => "__Host-sd_session",
         (CSRF_COOKIE, true) => "__Host-sd_csrf",
         (FLASH_COOKIE, true) => "__Host-sd_flash",
+        (BROWSER_COOKIE, true) => "__Host-sd_browser",
         _ => name,
     }
 }
@@ -87,6 +90,9 @@ impl Flash {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub auth: Option<Arc<AuthState>>,
+    /// A session that has passed the password but not yet the second factor: it opens only the
+    /// two-factor page (and sign-out); everywhere else the request is not signed in.
+    pub pending: Option<Arc<AuthState>>,
     pub csrf_token: String,
     pub ip: String,
     pub path: String,

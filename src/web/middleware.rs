@@ -293,6 +293,7 @@ pub async fn session_layer(
     let mut expired_session = None;
     let mut clear_session_cookie = false;
     let mut auth = None;
+    let mut pending = None;
     if let Some(token) = req.cookie(cookie_name(SESSION_COOKIE, secure)).map(|c| c.value().to_string()) {
         if valid_token_shape(&token) {
             let policy = state.session_policy;
@@ -300,7 +301,11 @@ pub async fn session_layer(
             match lookup {
                 Ok(SessionLookup::Valid(found)) => {
                     let (session, user) = *found;
-                    auth = Some(Arc::new(AuthState { session, user }));
+                    if session.second_factor_pending {
+                        pending = Some(Arc::new(AuthState { session, user }));
+                    } else {
+                        auth = Some(Arc::new(AuthState { session, user }));
+                    }
                 }
                 Ok(SessionLookup::Expired(session)) => {
                     session_expired = true;
@@ -319,7 +324,7 @@ pub async fn session_layer(
     let anon_cookie =
         req.cookie(cookie_name(CSRF_COOKIE, secure)).map(|c| c.value().to_string()).filter(|t| valid_token_shape(t));
     let mut new_anon_cookie = None;
-    let csrf_token = match (&auth, &anon_cookie) {
+    let csrf_token = match (auth.as_ref().or(pending.as_ref()), &anon_cookie) {
         (Some(a), _) => a.session.csrf_token.clone(),
         (None, Some(t)) => t.clone(),
         (None, None) => {
@@ -333,7 +338,7 @@ pub async fn session_layer(
         let content_type = req.content_type().to_ascii_lowercase();
         // Signed-in requests must carry the session's token; sign-in and public forms carry the
         // browser's cookie token (a request with neither cookie cannot match).
-        let mut expected = match (&auth, &anon_cookie) {
+        let mut expected = match (auth.as_ref().or(pending.as_ref()), &anon_cookie) {
             (Some(a), _) => Some(a.session.csrf_token.clone()),
             (None, Some(t)) => Some(t.clone()),
             (None, None) => None,
@@ -411,6 +416,7 @@ pub async fn session_layer(
     let session_ended = expired_session.as_ref().map(|s| Ended::of(s, state.session_policy));
     req.extensions_mut().insert(RequestContext {
         auth,
+        pending,
         csrf_token,
         ip,
         path,

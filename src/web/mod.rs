@@ -1,5 +1,6 @@
 //! Handlers: parse the request, call one service, render or redirect (303 after a POST).
 
+pub mod account;
 pub mod admin;
 pub mod assessment;
 pub mod auth;
@@ -35,6 +36,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/session/keep-alive", web::post().to(auth::keep_alive))
+        .route("/password-reset", web::get().to(auth::reset_form))
+        .route("/password-reset", web::post().to(auth::reset_request))
+        .route("/password-reset/sent", web::get().to(auth::reset_sent))
+        .route("/password-reset/{token}", web::get().to(auth::reset_link))
+        .route("/password-reset/{token}", web::post().to(auth::reset_set))
+        .route("/account", web::get().to(account::show))
+        .route("/account/sessions/{id}/end", web::post().to(account::end_session))
+        .route("/account/two-factor", web::get().to(account::two_factor_form))
+        .route("/account/two-factor", web::post().to(account::enrol_two_factor))
+        .route("/account/two-factor/off", web::post().to(account::turn_off_two_factor))
+        .route("/login/two-factor", web::get().to(auth::two_factor_form))
+        .route("/login/two-factor", web::post().to(auth::two_factor))
         .route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/complaints/new", web::get().to(complaints::new_form))
         .route("/complaints/new", web::post().to(complaints::create))
@@ -125,8 +138,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}", web::post().to(admin::update_user))
         .route("/admin/users/{id}/deactivate", web::post().to(admin::deactivate_user))
         .route("/admin/users/{id}/reactivate", web::post().to(admin::reactivate_user))
+        .route("/admin/users/{id}/password-link", web::post().to(admin::send_password_link))
+        .route("/admin/users/{id}/sessions/end", web::post().to(admin::end_sessions))
+        .route("/admin/users/{id}/two-factor/reset", web::post().to(admin::reset_two_factor))
         .route("/admin/settings", web::get().to(admin::settings))
         .route("/admin/settings", web::post().to(admin::update_settings))
+        .route("/admin/settings/two-factor", web::post().to(admin::update_two_factor_setting))
         .route("/admin/closure-days", web::get().to(admin::closure_days))
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
         .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day))

@@ -196,6 +196,7 @@ async fn after_sign_in_only_local_paths_are_followed() {
     let res = app
         .post_form("/login", &[("email", "admin@council.example"), ("password", PASSWORD), ("next", "/admin/users")])
         .await;
+    let res = app.pass_second_factor("admin@council.example", res).await;
     assert_eq!(res.location(), Some("/admin/users"));
     app.follow(&res).await.assert_status(200);
     app.post_form("/logout", &[]).await.assert_status(303);
@@ -206,6 +207,7 @@ async fn after_sign_in_only_local_paths_are_followed() {
             &[("email", "admin@council.example"), ("password", PASSWORD), ("next", "//evil.example/x")],
         )
         .await;
+    let res = app.pass_second_factor("admin@council.example", res).await;
     assert_eq!(res.location(), Some("/dashboard"));
 }
 
@@ -235,6 +237,7 @@ async fn a_next_that_a_browser_would_follow_off_site_goes_to_the_dashboard() {
         let res = app
             .post_form("/login", &[("email", "admin@council.example"), ("password", PASSWORD), ("next", next)])
             .await;
+        let res = app.pass_second_factor("admin@council.example", res).await;
         res.assert_status(303);
         assert_eq!(res.location(), Some(expected), "next = {next:?}");
         // Signed in, the sign-in page redirects by the same rule.

@@ -336,11 +336,25 @@ async fn the_public_journey_works_without_javascript() {
     b.close().await;
 }
 
-async fn sign_in(b: &Browser, email: &str) {
+/// Signs in as a demo user; one who needs a second factor then enters the code of the demo
+/// secret, as their phone would (the two-factor page is checked with axe on the way).
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto("/login").await;
+    sign_in_here(b, app, email).await;
+    let path = b.client.current_url().await.unwrap().path().to_string();
+    assert!(!path.starts_with("/login"), "signed in as {email}, on {path}");
+}
+
+/// Signs in on the sign-in page the browser is on (its `next` kept), answering the two-factor
+/// step when the role needs it.
+async fn sign_in_here(b: &Browser, app: &TestApp, email: &str) {
     b.fill("email", email).await;
     b.fill("password", "demo-password").await;
     b.submit("main form button[type=submit]").await;
+    if b.client.current_url().await.unwrap().path() == "/login/two-factor" {
+        b.fill("code", &app.totp_code(email)).await;
+        b.submit("main form button[type=submit]").await;
+    }
 }
 
 #[actix_web::test]
@@ -354,7 +368,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     public.close().await;
 
     let b = Browser::start(&app, true).await;
-    sign_in(&b, "officer@southvale.example").await;
+    sign_in(&b, &app, "officer@southvale.example").await;
     b.shot("10-dashboard").await;
     b.goto("/cases?q=liar").await;
     assert!(b.text().await.contains(&reference));
@@ -404,7 +418,7 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
 
     // The Monitoring Officer concludes and decides.
     let mo = Browser::start(&app, true).await;
-    sign_in(&mo, "mo@southvale.example").await;
+    sign_in(&mo, &app, "mo@southvale.example").await;
     mo.goto(&format!("/cases/{reference}")).await;
     mo.submit("a[href*='/assessments/']").await;
     mo.submit("form[action$='/conclude'] button").await;
@@ -449,7 +463,7 @@ async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
 
     // A panel member reads the bundle.
     let panel = Browser::start(&app, true).await;
-    sign_in(&panel, "committee@southvale.example").await;
+    sign_in(&panel, &app, "committee@southvale.example").await;
     panel.goto(&format!("/cases/{reference}/hearing")).await;
     panel.submit(&format!("a[href='/cases/{reference}/hearing/bundle']")).await;
     let bundle = panel.text().await;
@@ -458,7 +472,7 @@ async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
     panel.close().await;
 
     let b = Browser::start(&app, true).await;
-    sign_in(&b, "officer@southvale.example").await;
+    sign_in(&b, &app, "officer@southvale.example").await;
     b.goto(&format!("/cases/{reference}/investigation")).await;
     b.shot("21-investigation").await;
     b.goto(&format!("/cases/{reference}/hearing")).await;
@@ -511,7 +525,7 @@ async fn an_admin_sees_failed_mail_and_sends_it_again() {
     let bad = crate::rows::insert_outbox(&app, Some(&case.id), "not an address", "Jo", at);
     app.state.send_due_mail().await.unwrap();
     let b = Browser::start(&app, true).await;
-    sign_in(&b, "admin@southvale.example").await;
+    sign_in(&b, &app, "admin@southvale.example").await;
     // The users table was the widest admin page (797 px): it scrolls in its region at 320 px.
     b.goto("/admin/users").await;
     b.goto("/admin").await;
@@ -531,7 +545,7 @@ async fn an_admin_sees_failed_mail_and_sends_it_again() {
 async fn an_admin_sets_up_a_parish_and_imports_its_members_from_the_example_csv() {
     let app = TestApp::spawn_demo().await;
     let b = Browser::start(&app, true).await;
-    sign_in(&b, "admin@southvale.example").await;
+    sign_in(&b, &app, "admin@southvale.example").await;
     b.goto("/admin/councils").await;
     b.submit("main a[href='/admin/councils/new']").await;
     // Sent empty: the error summary.
@@ -632,7 +646,7 @@ async fn the_timeout_warning_keeps_the_session_and_a_decision_sent_after_it_come
     let case = crate::accessibility::ready_for_decision(&app);
     let path = format!("/cases/{}/decision", case.reference);
     let b = Browser::start(&app, true).await;
-    sign_in(&b, "mo@southvale.example").await;
+    sign_in(&b, &app, "mo@southvale.example").await;
 
     // Two minutes or less before the end: the warning opens, focus on "Stay signed in".
     crate::accessibility::sessions_end_in(&app, 100);
@@ -672,9 +686,7 @@ async fn the_timeout_warning_keeps_the_session_and_a_decision_sent_after_it_come
     assert!(login.contains("You were signed out after 30 minutes without activity."), "{login}");
     assert_eq!(crate::rows::count(&app, "decisions"), 0, "nothing recorded");
     b.shot("32-signed-out-form-kept").await;
-    b.fill("email", "mo@southvale.example").await;
-    b.fill("password", "demo-password").await;
-    b.submit("main form button[type=submit]").await;
+    sign_in_here(&b, &app, "mo@southvale.example").await;
     assert!(b.text().await.contains("Your answers are filled in below"));
     assert!(b.selected("input[name=outcome][value=no-further-action]").await);
     assert!(b.selected("input[name=reason_category][value=trivial]").await);
@@ -695,7 +707,7 @@ async fn without_javascript_the_decision_form_reveals_its_questions_and_comes_ba
     let case = crate::accessibility::ready_for_decision(&app);
     let path = format!("/cases/{}/decision", case.reference);
     let b = Browser::start(&app, false).await;
-    sign_in(&b, "mo@southvale.example").await;
+    sign_in(&b, &app, "mo@southvale.example").await;
     b.goto(&path).await;
     assert!(!b.displayed("#conditional-outcome-2").await, "hidden until its option is chosen");
     b.click("input[name=outcome][value=referral]").await;
@@ -706,9 +718,7 @@ async fn without_javascript_the_decision_form_reveals_its_questions_and_comes_ba
     crate::rows::expire_sessions(&app);
     b.submit("main form button[type=submit]").await;
     assert!(b.text().await.contains("You were signed out after 30 minutes without activity."));
-    b.fill("email", "mo@southvale.example").await;
-    b.fill("password", "demo-password").await;
-    b.submit("main form button[type=submit]").await;
+    sign_in_here(&b, &app, "mo@southvale.example").await;
     assert!(b.text().await.contains("Your answers are filled in below"));
     assert!(b.selected("input[name=outcome][value=referral]").await);
     assert!(b.selected("input[name=referral_body][value=police]").await);
@@ -747,7 +757,7 @@ async fn the_data_protection_pages_pass_axe_for_the_mo_the_admin_and_the_public(
     let b = Browser::start(&app, true).await;
     b.goto("/privacy").await;
     b.goto("/privacy/southvale").await;
-    sign_in(&b, "mo@southvale.example").await;
+    sign_in(&b, &app, "mo@southvale.example").await;
     b.goto(&format!("/cases/{}", case.reference)).await;
     b.goto("/retention").await;
     let page = b.text().await;
@@ -759,7 +769,7 @@ async fn the_data_protection_pages_pass_axe_for_the_mo_the_admin_and_the_public(
     b.close().await;
 
     let admin = Browser::start(&app, true).await;
-    sign_in(&admin, "admin@southvale.example").await;
+    sign_in(&admin, &app, "admin@southvale.example").await;
     admin.goto("/admin/retention").await;
     admin.goto(&format!("/admin/councils/{}/privacy", app.authority_id("southvale"))).await;
     admin.close().await;

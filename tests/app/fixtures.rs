@@ -13,6 +13,7 @@ use standards_desk::services::assessment;
 use standards_desk::services::audit::Actor;
 use standards_desk::services::auth;
 use standards_desk::services::intake::{self, ComplaintForm, Logged};
+use standards_desk::services::two_factor;
 use standards_desk::services::users::{self as user_service, UserInput};
 
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
@@ -84,7 +85,9 @@ pub struct UserBuilder {
 }
 
 impl UserBuilder {
-    /// Email `<role>@council.example`, name `Test <role label>`, password [`PASSWORD`].
+    /// Email `<role>@council.example`, name `Test <role label>`, password [`PASSWORD`]; the roles
+    /// that must use two-factor sign-in are enrolled with [`TEST_TOTP_SECRET`] (as if their phone
+    /// had scanned it), so `TestApp::login` can answer with the current code.
     pub fn new(role: Role) -> Self {
         UserBuilder { role, email: None }
     }
@@ -101,10 +104,19 @@ impl UserBuilder {
             role: self.role.as_str().into(),
             password: PASSWORD.into(),
         };
-        user_service::create_with_hasher(&mut app.conn(), &Actor::system("test"), &input, hash_password)
-            .expect("user created")
+        let user = user_service::create_with_hasher(&mut app.conn(), &Actor::system("test"), &input, hash_password)
+            .expect("user created");
+        if two_factor::role_requires(Some(self.role)) {
+            two_factor::enrol_with_secret(&mut app.conn(), &Actor::system("test"), &user.id, TEST_TOTP_SECRET)
+                .expect("enrolled");
+            return app.user(&user.email);
+        }
+        user
     }
 }
+
+/// The TOTP secret of test users who need a second factor (base32, 20 bytes).
+pub const TEST_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 /// Argon2id is slow on purpose: the test password is hashed once per process (by the app's own
 /// `hash_password`, with its production settings) and that hash reused; any other password is

@@ -466,19 +466,59 @@ impl TestApp {
     }
 
     /// Signs in and checks that it worked: a 303 to the dashboard, and the dashboard then shows
-    /// this user signed in. The browser ends on that page (so it holds the session's CSRF token);
-    /// the sign-in response itself is returned. Use [`TestApp::try_login`] for sign-ins meant to fail.
+    /// this user signed in. A user who needs a second factor answers it as their phone would
+    /// ([`TestApp::pass_second_factor`]); one who must set it up first ends on the recovery codes
+    /// page, whose link leads to the dashboard. The browser ends on that page (so it holds the
+    /// session's CSRF token); the response that completed the sign-in is returned. Use
+    /// [`TestApp::try_login`] for sign-ins meant to fail.
     pub async fn login(&self, email: &str, password: &str) -> Response {
         let res = self.try_login(email, password).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in as {email} failed:\n{}", res.body);
-        assert_eq!(res.location(), Some("/dashboard"), "sign-in as {email} went elsewhere");
+        let res = self.pass_second_factor(email, res).await;
+        if res.status == StatusCode::OK && res.body.contains("Your recovery codes") {
+            res.assert_status(200).assert_contains("href=\"/dashboard\"");
+        } else {
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in as {email} failed:\n{}", res.body);
+            assert_eq!(res.location(), Some("/dashboard"), "sign-in as {email} went elsewhere");
+        }
         let user = user_rows::find_by_email(&mut self.conn(), &email.trim().to_lowercase())
             .expect("user lookup")
             .unwrap_or_else(|| panic!("{email} signed in but is not a user"));
         let role = user.role().map(|r| r.label()).unwrap_or("Unknown role");
-        let page = self.follow(&res).await;
+        let page = self.get("/dashboard").await;
         page.assert_status(200).assert_contains(&format!("Signed in as {} ({role}).", user.name));
         res
+    }
+
+    /// After a right password: if the response sends the browser to the two-factor page, opens it
+    /// and answers with the user's current code ([`TestApp::totp_code`]), and returns that answer's
+    /// response; any other response is returned as it is.
+    pub async fn pass_second_factor(&self, email: &str, res: Response) -> Response {
+        let Some(to) = res.location().filter(|l| l.starts_with("/login/two-factor")).map(str::to_string) else {
+            return res;
+        };
+        self.get(&to).await.assert_status(200);
+        let next = to
+            .split_once('?')
+            .and_then(|(_, q)| {
+                form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_default();
+        let code = self.totp_code(email);
+        self.post_form("/login/two-factor", &[("code", &code), ("next", &next)]).await
+    }
+
+    /// The current TOTP code of a user's secret, as their authenticator app shows it. A code is
+    /// accepted once: the user's record of the last step used is cleared first, so that a test
+    /// can sign in twice within one 30-second step.
+    pub fn totp_code(&self, email: &str) -> String {
+        use standards_desk::db::schema::users;
+        let email = email.trim().to_lowercase();
+        diesel::update(users::table.filter(users::email.eq(&email)))
+            .set(users::totp_last_step.eq(None::<i64>))
+            .execute(&mut self.conn())
+            .expect("clear the last TOTP step");
+        let secret = self.user(&email).totp_secret.unwrap_or_else(|| panic!("{email} has no TOTP secret"));
+        standards_desk::services::two_factor::current_code(&secret).expect("a TOTP code")
     }
 
     /// Posts the sign-in form (after opening it, for its CSRF token) and returns the response,

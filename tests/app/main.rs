@@ -30,5 +30,6 @@ mod register_use;
 mod reports;
 mod retention;
 mod schema_drift;
+mod signin;
 mod smtp;
 mod takedown;

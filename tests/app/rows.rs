@@ -402,3 +402,28 @@ pub fn outbox_left_sending(app: &TestApp, id: &str, at: NaiveDateTime) {
         .execute(&mut app.conn())
         .expect("outbox");
 }
+
+/// Tampering: every password link expired a minute ago.
+pub fn expire_password_links(app: &TestApp) {
+    use standards_desk::db::schema::password_resets;
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    diesel::update(password_resets::table)
+        .set(password_resets::expires_at.eq(past))
+        .execute(&mut app.conn())
+        .expect("password links");
+}
+
+/// Every value of a text column of a table.
+pub fn stored_values(app: &TestApp, table: &str, column: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct V {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query(format!("SELECT {column} AS v FROM {table}"))
+        .load::<V>(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{table}.{column}: {e}"))
+        .into_iter()
+        .map(|r| r.v)
+        .collect()
+}
