@@ -196,7 +196,7 @@ pub fn load_with(conn: &mut DbConnection, with_cases: bool) -> Result<DemoReport
             for ms in &m.memberships {
                 let council_id = ids.get(ms.authority.as_str()).cloned().ok_or(diesel::result::Error::NotFound)?;
                 let council = authorities::find(conn, &council_id)?.ok_or(diesel::result::Error::NotFound)?;
-                register_members::insert_membership(
+                crate::services::register::memberships::insert_membership(
                     conn,
                     &actor,
                     &member,

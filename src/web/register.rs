@@ -12,6 +12,7 @@ use crate::services::register::import::{self, UploadForm};
 use crate::services::register::members::{
     self, EndMembershipForm, MemberForm, MemberPageForms, MemberSearch, MembershipForm,
 };
+use crate::services::register::memberships;
 use crate::services::FieldErrors;
 use crate::web::context::{Flash, RequestContext};
 use crate::web::forms::{insert_errors, redirect_with, today};
@@ -407,7 +408,7 @@ pub async fn add_membership(
     let (actor, submitted, mid) = (ctx.actor(), form.clone(), id.clone());
     let back = format!("/admin/members/{id}");
     match state
-        .db(move |conn| Ok(members::add_membership(conn, &actor, &user, &mid, &submitted)))
+        .db(move |conn| Ok(memberships::add_membership(conn, &actor, &user, &mid, &submitted)))
         .await?
         .or_back(&ctx, &back)?
     {
@@ -430,7 +431,7 @@ pub async fn end_membership(
     let (actor, submitted, msid) = (ctx.actor(), form.clone(), ms.clone());
     let back = format!("/admin/members/{id}");
     match state
-        .db(move |conn| Ok(members::end_membership(conn, &actor, &user, &msid, &submitted)))
+        .db(move |conn| Ok(memberships::end_membership(conn, &actor, &user, &msid, &submitted)))
         .await?
         .or_back(&ctx, &back)?
     {
@@ -523,7 +524,7 @@ async fn correct_membership_form(
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let view = state.db(move |conn| Ok(members::correct_page(conn, &user, &ids.0, &ids.1, submitted)?)).await?;
+    let view = state.db(move |conn| Ok(memberships::correct_page(conn, &user, &ids.0, &ids.1, submitted)?)).await?;
     view_page(ctx, "register/membership_form.html", &view, errors)
 }
 
@@ -546,7 +547,7 @@ pub async fn correct_membership(
     let (actor, submitted, mid, msid) = (ctx.actor(), form.clone(), id.clone(), ms.clone());
     let back = format!("/admin/members/{id}");
     match state
-        .db(move |conn| Ok(members::correct_membership(conn, &actor, &user, &mid, &msid, &submitted)))
+        .db(move |conn| Ok(memberships::correct_membership(conn, &actor, &user, &mid, &msid, &submitted)))
         .await?
         .or_back(&ctx, &back)?
     {

@@ -9,4 +9,5 @@ pub mod codes;
 pub mod councils;
 pub mod import;
 pub mod members;
+pub mod memberships;
 pub mod rules;
