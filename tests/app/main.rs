@@ -20,6 +20,7 @@ mod desk;
 mod evidence;
 mod fuzz;
 mod hearing;
+mod labels;
 mod intake;
 mod letters;
 mod load;
