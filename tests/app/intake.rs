@@ -227,7 +227,8 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let page = officer.get(&format!("/cases/{}", second.reference)).await;
-    page.assert_status(200).assert_contains(&format!("This may be the same conduct as <span class=\"sd-ref\">{}</span>", first.reference));
+    page.assert_status(200)
+        .assert_contains(&format!("This may be the same conduct as <span class=\"sd-ref\">{}</span>", first.reference));
     let complaint_id = rows::complaint_ids(&app, &second.id).remove(0);
     let res = officer
         .post_form(
