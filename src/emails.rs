@@ -26,6 +26,13 @@ pub struct Letterhead {
     pub council: Option<String>,
     /// Where a recipient replies or sends more: the council's reply address, if one is set.
     pub reply_to: Option<String>,
+    /// The council's postal address, as its letters are headed (several lines), if set.
+    pub address: Option<String>,
+    /// The Monitoring Officer's signature block (name, title, contact), if set.
+    pub signature: Option<String>,
+    /// The council whose letters these are: its own versions of letters apply.
+    #[serde(skip)]
+    pub authority_id: Option<String>,
 }
 
 /// An email with its template.
@@ -450,7 +457,8 @@ mod tests {
         let head = Letterhead {
             base_url: "https://sd.example".into(),
             council: Some("A & B <Council>".into()),
-            reply_to: None,
+            address: Some("1 <High> Street".into()),
+            ..Default::default()
         };
         let html = html_body("Hi", "Dear <script>alert(1)</script>,\n\nhttps://x.test/\"onmouseover=\"alert(1)", &head)
             .unwrap();

@@ -32,15 +32,21 @@ pub fn build_tera() -> tera::TeraResult<Tera> {
     let mut tera = Tera::default();
     // .txt templates (email bodies and subjects) are not HTML-escaped; .html ones are.
     tera.autoescape_on([".html"]);
-    tera.register_filter("date", date_filter);
-    tera.register_filter("datetime", datetime_filter);
-    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| url_encode(s));
-    tera.register_filter("filesize", |n: i64, _: Kwargs, _: &State| filesize(n));
+    register_letter_filters(&mut tera);
     // Replaces Tera's own, whose `<br>`s were escaped again after it ran.
     tera.register_filter("newlines_to_br", newlines_to_br);
     tera.register_filter("reference", reference_filter);
     tera.add_raw_templates(template_sources())?;
     Ok(tera)
+}
+
+/// The filters a council's own letter template may use too (`services::letter_templates`):
+/// none of them reads anything but its input.
+pub fn register_letter_filters(tera: &mut Tera) {
+    tera.register_filter("date", date_filter);
+    tera.register_filter("datetime", datetime_filter);
+    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| url_encode(s));
+    tera.register_filter("filesize", |n: i64, _: Kwargs, _: &State| filesize(n));
 }
 
 pub static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| match build_tera() {

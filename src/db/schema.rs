@@ -346,6 +346,22 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        letter_template_id -> Nullable<Text>,
+        context_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    letter_templates (id) {
+        id -> Text,
+        authority_id -> Text,
+        template -> Text,
+        version -> Integer,
+        in_use -> Bool,
+        subject -> Text,
+        body -> Text,
+        created_by_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -1024,6 +1040,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflict_declarations,
     audit_log,
     outbox,
+    letter_templates,
     closure_days,
     settings,
     capacity_test_versions,

@@ -14,6 +14,7 @@ pub mod enums;
 pub mod evidence;
 pub mod file;
 pub mod hearing;
+pub mod letter_template;
 pub mod member;
 pub mod outbox;
 pub mod password_reset;

@@ -26,6 +26,11 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The council's version of the letter it was written from; None for the shipped letter.
+    pub letter_template_id: Option<String>,
+    /// The values it was written with (letters a council may edit only), as JSON.
+    #[serde(skip)]
+    pub context_json: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, m: &OutboxMessage) -> QueryResult<()> {

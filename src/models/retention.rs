@@ -221,6 +221,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
             outbox::body_text.eq(REMOVED),
             outbox::body_html.eq(None::<String>),
             outbox::last_error.eq(None::<String>),
+            outbox::context_json.eq(None::<String>),
         ))
         .execute(conn)?;
 

@@ -20,6 +20,7 @@ pub mod health;
 pub mod hearing;
 pub mod intake;
 pub mod investigation;
+pub mod letter_templates;
 pub mod letters;
 pub mod notices;
 pub mod outbox;

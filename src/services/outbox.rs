@@ -10,8 +10,8 @@ use crate::models::outbox::{self as rows, OutboxMessage};
 use crate::models::user::User;
 use crate::models::{new_id, now};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::letters;
 use crate::services::settings::may_administer;
+use crate::services::{letter_templates, letters};
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
@@ -39,14 +39,45 @@ impl<'a> To<'a> {
 
 /// Renders a typed email (with the case's letterhead: links under `BASE_URL`, the council's
 /// reply address) and queues it. Call inside the transaction of the change that causes it.
+///
+/// A letter the council has its own version of is written from that version, and the message
+/// records which; should that version fail with this letter's values, the shipped letter goes
+/// instead (and the message records none). Letters a council may edit keep the values they
+/// were written with, so an edit can be previewed with a real case.
 pub fn queue<E: Email>(
     conn: &mut DbConnection,
     case_id: Option<&str>,
     to: To,
     email: &E,
 ) -> ServiceResult<OutboxMessage> {
-    let rendered = email.render(&letters::letterhead(conn, case_id)?)?;
-    Ok(insert(conn, case_id, E::TEMPLATE, to, rendered)?)
+    let head = letters::letterhead(conn, case_id)?;
+    if !letter_templates::is_editable(E::TEMPLATE) {
+        let rendered = email.render(&head)?;
+        return Ok(insert(conn, case_id, E::TEMPLATE, to, rendered, None, None)?);
+    }
+    let values = serde_json::to_value(email)
+        .map_err(|e| ServiceError::template(E::TEMPLATE, tera::Error::message(e.to_string())))?;
+    let own = match &head.authority_id {
+        Some(a) => letter_templates::in_use(conn, a, E::TEMPLATE)?,
+        None => None,
+    };
+    let mut written = None;
+    if let Some(own) = own {
+        let context = letter_templates::context(&values, &head).map_err(|e| ServiceError::template(E::TEMPLATE, e))?;
+        match letter_templates::render(&own.subject, &own.body, &context, &head) {
+            Ok(r) => written = Some((r, own.id)),
+            Err(why) => tracing::warn!(
+                template = E::TEMPLATE,
+                version = own.version,
+                "the council's letter did not render ({why}); the shipped letter is sent"
+            ),
+        }
+    }
+    let (rendered, version) = match written {
+        Some((r, id)) => (r, Some(id)),
+        None => (email.render(&head)?, None),
+    };
+    Ok(insert(conn, case_id, E::TEMPLATE, to, rendered, version, Some(values.to_string()))?)
 }
 
 /// Queues a message whose text an officer has already reviewed (no template rendering; its HTML
@@ -63,7 +94,7 @@ pub fn queue_text(
     let body_html = crate::emails::html_body(subject, body, &head).map_err(|e| ServiceError::template(template, e))?;
     let rendered =
         RenderedEmail { subject: subject.to_string(), body_text: body.to_string(), body_html: Some(body_html) };
-    Ok(insert(conn, case_id, template, to, rendered)?)
+    Ok(insert(conn, case_id, template, to, rendered, None, None)?)
 }
 
 fn insert(
@@ -72,6 +103,8 @@ fn insert(
     template: &str,
     to: To,
     rendered: RenderedEmail,
+    letter_template_id: Option<String>,
+    context_json: Option<String>,
 ) -> QueryResult<OutboxMessage> {
     let t = now();
     let message = OutboxMessage {
@@ -89,6 +122,8 @@ fn insert(
         last_error: None,
         created_at: t,
         sent_at: None,
+        letter_template_id,
+        context_json,
     };
     rows::insert(conn, &message)?;
     Ok(message)

@@ -779,3 +779,46 @@ async fn the_data_protection_pages_pass_axe_for_the_mo_the_admin_and_the_public(
     admin.goto(&format!("/admin/councils/{}/privacy", app.authority_id("southvale"))).await;
     admin.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn an_admin_words_a_councils_takedown_letter_and_the_officers_request_uses_it() {
+    let app = TestApp::spawn_demo().await;
+    let case =
+        crate::fixtures::submit_public(&app, &crate::fixtures::complaint(&app), &[("files", "s.png", PNG)]).await;
+    let southvale = app.authority_id("southvale");
+    let admin = Browser::start(&app, true).await;
+    sign_in(&admin, &app, "admin@southvale.example").await;
+    admin.goto(&format!("/admin/councils/{southvale}/letters")).await;
+    admin.submit("main a[href$='/letters/takedown_request']").await;
+    assert!(admin.text().await.contains("Values the letter may use"));
+    admin.fill("subject", "Southvale: please take these posts down ({{ reference }})").await;
+    admin
+        .fill(
+            "body",
+            "{{ text }}\n\nThe posts Southvale asks you to remove\n{% for p in posts %}\n- E{{ p.number }}: {{ p.url }}, SHA-256 {% for f in p.files %}{{ f.sha256 }}{% endfor %}{% endfor %}\n\nPlease remove them by {{ due_on }}.\n\n{{ how_to_reply }}\n\nWith thanks from Southvale's standards team",
+        )
+        .await;
+    admin.submit("button[name=action][value=preview]").await;
+    let page = admin.text().await;
+    assert!(page.contains("Preview"), "{page}");
+    admin.submit("button[name=action][value=save]").await;
+    assert!(admin.text().await.contains("Letter saved as version 1"));
+    admin.close().await;
+
+    let officer = Browser::start(&app, true).await;
+    sign_in(&officer, &app, "officer@southvale.example").await;
+    officer.goto(&format!("/cases/{}/takedowns/new", case.reference)).await;
+    officer.click("#items").await;
+    officer.click("input[name=channel][value=email]").await;
+    officer.fill("to_address", "alex.archer@southvale.example").await;
+    officer.submit("main form button[type=submit]").await;
+    assert!(officer.text().await.contains("Takedown request T1"));
+    officer.close().await;
+
+    let sent = app.emails().into_iter().rev().find(|m| m.template == "takedown_request").expect("the request");
+    assert_eq!(sent.subject, format!("Southvale: please take these posts down ({})", case.reference));
+    assert!(sent.body_text.contains("The posts Southvale asks you to remove"), "{}", sent.body_text);
+    assert!(sent.body_text.contains("With thanks from Southvale's standards team"), "{}", sent.body_text);
+    assert!(sent.letter_template_id.is_some(), "the letter records the council's version");
+}

@@ -1027,6 +1027,10 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         "/login".into(),
     ]);
     starts.push(draft_path.clone());
+    // A council's letters: the letterhead form and the letter template forms (issue 17).
+    let southvale = app.authority_id("southvale");
+    starts.push(format!("/admin/councils/{southvale}/letters"));
+    starts.push(format!("/admin/councils/{southvale}/letters/takedown_request"));
     starts.push(format!("/cases/{}/assessments/new?member={}", refs_[0], app.member_id("Alex Archer")));
     for r in &refs_ {
         for sub in

@@ -78,7 +78,8 @@ fn word_at(text: &str, code: &str) -> Option<usize> {
     None
 }
 
-/// The words a page shows: its text between tags, scripts and styles left out, entities decoded.
+/// The words a page shows: its text between tags, scripts, styles and the contents of text
+/// areas left out, entities decoded.
 fn visible_text(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = html;
@@ -87,11 +88,14 @@ fn visible_text(html: &str) -> Vec<String> {
         text.push_str(&rest[..open]);
         out.push(std::mem::take(&mut text));
         let tail = &rest[open..];
-        let lower = tail.get(..8).unwrap_or("").to_ascii_lowercase();
+        let lower = tail.get(..9).unwrap_or("").to_ascii_lowercase();
         let end_tag = if lower.starts_with("<script") {
             "</script>"
         } else if lower.starts_with("<style") {
             "</style>"
+        } else if lower.starts_with("<textarea") {
+            // What a form holds for editing (a letter template's source) is not shown as words.
+            "</textarea>"
         } else {
             ">"
         };

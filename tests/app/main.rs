@@ -22,6 +22,7 @@ mod fuzz;
 mod hearing;
 mod intake;
 mod labels;
+mod letter_templates;
 mod letters;
 mod load;
 mod mail;

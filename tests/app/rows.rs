@@ -385,6 +385,8 @@ pub fn insert_outbox(
         last_error: None,
         created_at: due,
         sent_at: None,
+        letter_template_id: None,
+        context_json: None,
     };
     outbox_rows::insert(&mut app.conn(), &message).expect("outbox row");
     id

@@ -1,0 +1,3 @@
+ALTER TABLE outbox DROP COLUMN context_json;
+ALTER TABLE outbox DROP COLUMN letter_template_id;
+DROP TABLE letter_templates;
