@@ -472,18 +472,19 @@ pub(crate) async fn both_signed_in(app: &TestApp, case: &Case) -> (TestApp, Test
     let complainant = sign_in_with(app, &link_in(&ack.body_text, "/my-case/"), &ack.to_address).await;
     let officer = app.user("officer@southvale.example");
     let actor = Actor::user(&officer.id, &officer.name, None);
-    let _ = standards_desk::services::cases::notify_member(
-        &mut app.conn(),
-        &actor,
-        &officer,
-        &case.reference,
-        &app.member_id("Alex Archer"),
-    );
+    let mut refusals = Vec::new();
+    for m in standards_desk::models::member::list_for_case(&mut app.conn(), &case.id).expect("members") {
+        if let Err(e) =
+            standards_desk::services::cases::notify_member(&mut app.conn(), &actor, &officer, &case.reference, &m.id)
+        {
+            refusals.push(format!("{}: {e:?}", m.full_name));
+        }
+    }
     let letter = app
         .emails()
         .into_iter()
         .rfind(|m| m.template == "member_notification" && m.case_id.as_deref() == Some(case.id.as_str()))
-        .expect("a member notification");
+        .unwrap_or_else(|| panic!("a member notification ({refusals:?})"));
     let member = sign_in_with(app, &link_in(&letter.body_text, "/my-case/"), &letter.to_address).await;
     (complainant, member)
 }
