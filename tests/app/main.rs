@@ -21,6 +21,7 @@ mod evidence;
 mod fuzz;
 mod hearing;
 mod intake;
+mod labels;
 mod letters;
 mod load;
 mod mail;
