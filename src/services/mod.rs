@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod letters;
 pub mod notices;
 pub mod outbox;
+pub mod parties;
 pub mod password_reset;
 pub mod passwords;
 pub mod privacy;
