@@ -363,6 +363,13 @@ async fn a_member_responds_before_the_deadline_and_it_shows_on_the_case_and_in_t
         .await
         .assert_status(200)
         .assert_contains("I was acting as a private individual on my own page.");
+    let assessment = crate::rows::assessment_id(&app, &case.id);
+    officer
+        .get(&format!("/cases/{}/assessments/{assessment}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("id=\"member-response\"")
+        .assert_contains("I was acting as a private individual on my own page.");
     officer
         .get(&format!("/cases/{}/hearing/bundle", case.reference))
         .await
