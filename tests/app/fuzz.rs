@@ -995,6 +995,28 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         }
         browsers.push((*role, b));
     }
+    // The parties on their own pages (issue 21), first: officers fuzzing the case page may
+    // withdraw their links and end their sessions.
+    {
+        let public = cases
+            .iter()
+            .find(|c| {
+                app.emails()
+                    .iter()
+                    .any(|m| m.template == "acknowledgement" && m.case_id.as_deref() == Some(c.id.as_str()))
+            })
+            .expect("a public complaint acknowledged by email")
+            .clone();
+        let (complainant, member) = crate::parties::both_signed_in(&app, &public).await;
+        // Something for the officers' accept, decline and share forms.
+        complainant
+            .post_multipart("/my-case/evidence", &[("description", "More")], &[("files", "more.png", PNG)])
+            .await
+            .assert_status(303);
+        member.post_multipart("/my-case/response", &[("response", "My response")], &[]).await.assert_status(303);
+        browsers.insert(0, ("member", member));
+        browsers.insert(0, ("complainant", complainant));
+    }
     // A closure day to delete, and a deactivated user to reactivate (not the victim, whom the
     // fuzzing may deactivate).
     let admin = &browsers[0].1;
@@ -1031,6 +1053,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
     let southvale = app.authority_id("southvale");
     starts.push(format!("/admin/councils/{southvale}/letters"));
     starts.push(format!("/admin/councils/{southvale}/letters/takedown_request"));
+    starts.push("/my-case".into());
     starts.push(format!("/cases/{}/assessments/new?member={}", refs_[0], app.member_id("Alex Archer")));
     for r in &refs_ {
         for sub in
@@ -1105,7 +1128,8 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
     };
     // Sign-out (and ending one's own sessions) last, so every other route is fuzzed signed in.
     let mut post_routes: Vec<&Route> = routes.iter().filter(|r| r.verb == Verb::Post).collect();
-    post_routes.sort_by_key(|r| matches!(r.pattern.as_str(), "/logout" | "/account/sessions/{id}/end"));
+    post_routes
+        .sort_by_key(|r| matches!(r.pattern.as_str(), "/logout" | "/account/sessions/{id}/end" | "/my-case/sign-out"));
     // Query names the GET handlers read, besides those of the search forms.
     let known_query = [
         "next",
@@ -1134,7 +1158,13 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
 
     for (role, b) in &browsers {
         let csrf = {
-            let page = b.get(if *role == "anonymous" { "/complaints/new" } else { "/dashboard" }).await;
+            let page = b
+                .get(match *role {
+                    "anonymous" => "/complaints/new",
+                    "complainant" | "member" => "/my-case",
+                    _ => "/dashboard",
+                })
+                .await;
             page.assert_status(200);
             page.csrf_token().expect("a CSRF token on the page")
         };
@@ -1160,7 +1190,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
             let health = b.get("/healthz").await;
             assert_eq!(health.status.as_u16(), 200, "the server stopped answering after POST {} as {role}", r.pattern);
         }
-        if *role != "anonymous" {
+        if !matches!(*role, "anonymous" | "complainant" | "member") {
             // Signed out by the last route: sign in again for the GET pass, from an address the
             // fuzzed sign-ins have not throttled.
             *b.peer.borrow_mut() = "192.0.2.1:40000".into();
