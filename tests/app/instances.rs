@@ -57,6 +57,8 @@ fn queued_message(n: usize) -> OutboxMessage {
         last_error: None,
         created_at: t,
         sent_at: None,
+        letter_template_id: None,
+        context_json: None,
     }
 }
 
