@@ -15,6 +15,7 @@ pub mod hearing;
 pub mod letters;
 pub mod middleware;
 pub mod multipart;
+pub mod ops;
 pub mod pages;
 pub mod parties;
 pub mod privacy;
@@ -31,6 +32,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/healthz", web::get().to(pages::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/dashboard/digest", web::post().to(desk::digest))
         .route("/login", web::get().to(auth::login_form))
