@@ -19,6 +19,7 @@ mod database;
 mod desk;
 mod evidence;
 mod fuzz;
+mod gates;
 mod hearing;
 mod intake;
 mod letters;
