@@ -22,6 +22,7 @@ mod fuzz;
 mod gates;
 mod hearing;
 mod intake;
+mod labels;
 mod letters;
 mod load;
 mod mail;
