@@ -27,6 +27,7 @@ mod letters;
 mod load;
 mod mail;
 mod pages;
+mod parties;
 mod register;
 mod register_use;
 mod reports;
