@@ -15,6 +15,7 @@ pub mod hearing;
 pub mod letters;
 pub mod middleware;
 pub mod multipart;
+pub mod ops;
 pub mod pages;
 pub mod parties;
 pub mod privacy;
@@ -31,6 +32,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/healthz", web::get().to(pages::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/dashboard/digest", web::post().to(desk::digest))
         .route("/login", web::get().to(auth::login_form))
@@ -166,6 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::get().to(admin::settings))
         .route("/admin/settings", web::post().to(admin::update_settings))
         .route("/admin/settings/two-factor", web::post().to(admin::update_two_factor_setting))
+        .route("/admin/settings/party-links", web::post().to(admin::update_party_link_days))
         .route("/admin/closure-days", web::get().to(admin::closure_days))
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
         .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day))
