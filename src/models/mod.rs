@@ -13,6 +13,7 @@ pub mod desk;
 pub mod enums;
 pub mod evidence;
 pub mod file;
+pub mod gates;
 pub mod hearing;
 pub mod letter_template;
 pub mod member;

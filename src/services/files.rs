@@ -467,6 +467,8 @@ mod tests {
                 "draft_files",
                 "evidence_files",
                 "investigation_entries",
+                // What the parties send from their own pages (issue 21).
+                "party_files",
                 // Not stored files: the hash of an import's CSV (kept in the row itself) and of a
                 // snapshot's own page and CSV.
                 "register_imports",

@@ -20,6 +20,7 @@ mod database;
 mod desk;
 mod evidence;
 mod fuzz;
+mod gates;
 mod hearing;
 mod instances;
 mod intake;

@@ -283,6 +283,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
         "",
     )
     .unwrap();
+    crate::gates::told_and_responded(&app, &case);
     let decision = standards_desk::services::decisions::DecisionInput {
         outcome: "informal-resolution".into(),
         reasons: "An apology and removal will resolve it.".into(),
