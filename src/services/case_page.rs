@@ -29,6 +29,8 @@ pub struct CasePage {
     pub retention: Option<crate::services::retention::RetentionView>,
     /// Declared conflicts of interest (counted for the Monitoring Officer).
     pub conflicts: crate::services::conflicts::ConflictCounts,
+    /// The complainants' and members' own pages: visits, what they sent, replies (officers).
+    pub parties: Option<crate::services::parties::officer::PartiesSection>,
 }
 
 /// The case page for a user who may see the case (`NotFound` otherwise).
@@ -57,5 +59,6 @@ pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveD
         officers: if sections.assignment { cases::officer_choices(conn)? } else { Vec::new() },
         retention: crate::services::retention::case_section(conn, user, &case.id, today)?,
         conflicts: crate::services::conflicts::counts(conn, user, &case.id)?,
+        parties: if kept { crate::services::parties::officer::section(conn, user, &case)? } else { None },
     })
 }

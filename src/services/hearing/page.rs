@@ -46,6 +46,8 @@ pub struct HearingPage {
     pub sanction_list: String,
     /// The follow-up date's hint: which sanctions leave it empty (nothing to follow up).
     pub follow_up_hint: String,
+    /// The member's response sent from their own page (issue 21).
+    pub member_responses: Vec<crate::services::parties::officer::MemberResponse>,
 }
 
 /// A sanction as a radio option.
@@ -268,6 +270,7 @@ pub fn page(conn: &mut DbConnection, user: &User, reference: &str, typed: Typed)
         ips: user_choices(conn, Role::IndependentPerson)?,
         committee: user_choices(conn, Role::CommitteeMember)?,
         in_breach,
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?,
     })
 }
 
