@@ -199,15 +199,32 @@ async fn deadlines_page(
     form: Option<DeadlinesForm>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    settings_page(ctx, state, form, None, errors).await
+}
+
+/// The settings page; `link_days` is what was typed for the parties' links, shown again with
+/// its error.
+async fn settings_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    form: Option<DeadlinesForm>,
+    link_days: Option<String>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
     let admin = ctx.require_user()?.clone();
-    let (view, all) = state
+    let (view, all, days) = state
         .db(move |conn| {
-            Ok((settings::deadlines_page(conn, &admin, form)?, crate::services::two_factor::required_for_all(conn)?))
+            Ok((
+                settings::deadlines_page(conn, &admin, form)?,
+                crate::services::two_factor::required_for_all(conn)?,
+                crate::services::parties::links::link_days(conn)?,
+            ))
         })
         .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut c = tera::Context::from_serialize(&view)?;
     c.insert("two_factor_value", if all { "on" } else { "off" });
+    c.insert("party_link_days", &link_days.unwrap_or_else(|| days.to_string()));
     c.insert(
         "two_factor_choices",
         &serde_json::json!([
@@ -224,6 +241,36 @@ async fn deadlines_page(
 pub struct TwoFactorSetting {
     #[serde(default)]
     two_factor_for_all: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PartyLinkDays {
+    #[serde(default)]
+    party_link_days: String,
+}
+
+/// How many days the links to the parties' own pages work.
+pub async fn update_party_link_days(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<PartyLinkDays>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let back = "/admin/settings";
+    let (actor, typed) = (ctx.actor(), form.into_inner().party_link_days);
+    let value = typed.clone();
+    let saved = state
+        .db(move |conn| Ok(crate::services::parties::links::set_link_days(conn, &actor, &admin, &value)))
+        .await?
+        .or_back(&ctx, back)?;
+    match saved {
+        Ok(days) => Ok(redirect_with(
+            &ctx,
+            back,
+            Flash::success(format!("Links to the parties' own pages now work for {days} days")),
+        )),
+        Err(errors) => settings_page(&ctx, &state, None, Some(typed), &errors).await,
+    }
 }
 
 /// Requires two-factor sign-in of every staff account, or of the roles that always need it only.

@@ -780,3 +780,106 @@ async fn the_data_protection_pages_pass_axe_for_the_mo_the_admin_and_the_public(
     admin.goto(&format!("/admin/councils/{}/privacy", app.authority_id("southvale"))).await;
     admin.close().await;
 }
+
+/// A party's link from the newest email of `template` to `to`, as a path on the test server.
+fn party_link(app: &TestApp, template: &str, to: &str, path: &str) -> String {
+    let mail = app.emails().into_iter().rfind(|m| m.template == template && m.to_address == to).expect("the email");
+    crate::parties::link_in(&mail.body_text, path)
+}
+
+/// Opens an invitation, asks for the sign-in link and uses it: ends on the party's page.
+async fn party_signs_in(b: &Browser, app: &TestApp, invitation: &str, email: &str) {
+    b.goto(invitation).await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("Check your email"));
+    b.goto(&party_link(app, "party_sign_in", email, "/my-case/sign-in/")).await;
+    b.submit("main form button[type=submit]").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/my-case");
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_complainant_and_the_member_use_their_own_pages_and_the_officer_answers_with_axe_on_every_page() {
+    let app = TestApp::spawn_demo().await;
+    let case =
+        crate::fixtures::submit_public(&app, &crate::fixtures::complaint(&app), &[("files", "post.png", PNG)]).await;
+    let b = Browser::start(&app, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let upload = screenshot_file(dir.path());
+
+    // The complainant.
+    let invitation = party_link(&app, "acknowledgement", "jo@example.com", "/my-case/");
+    party_signs_in(&b, &app, &invitation, "jo@example.com").await;
+    assert!(b.text().await.contains("Where the complaint is now"));
+    b.shot("parties-01-complainant").await;
+    b.submit("form[action='/my-case/messages'] button[type=submit]").await;
+    assert!(b.text().await.contains("Enter your message"));
+    b.fill("message", "I have found another witness.").await;
+    b.submit("form[action='/my-case/messages'] button[type=submit]").await;
+    b.fill("description", "Screenshot of his reply").await;
+    b.client.find(Locator::Id("files")).await.unwrap().send_keys(&upload).await.unwrap();
+    b.submit("form[action='/my-case/evidence'] button[type=submit]").await;
+    assert!(b.text().await.contains("Your evidence has been sent"));
+    b.submit("form[action='/my-case/withdraw'] button[type=submit]").await;
+    assert!(b.text().await.contains("Confirm that you want to withdraw"));
+    // A used link gives a clear page.
+    b.goto(&invitation).await;
+    assert!(b.text().await.contains("This link no longer works"));
+
+    // The officer accepts the screenshot and replies.
+    sign_in(&b, &app, "officer@southvale.example").await;
+    b.goto(&format!("/cases/{}", case.reference)).await;
+    assert!(b.text().await.contains("I have found another witness."));
+    b.shot("parties-02-case-page").await;
+    b.submit("button[value=accept]").await;
+    assert!(b.text().await.contains("Evidence accepted as E"));
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    b.fill(&format!("reply-{complaint_id}"), "Thank you: when was the post made?").await;
+    b.submit(&format!(
+        "form[action='/cases/{}/parties/complainant/{complaint_id}/reply'] button[type=submit]",
+        case.reference
+    ))
+    .await;
+
+    // The member.
+    let officer = app.user("officer@southvale.example");
+    standards_desk::services::cases::notify_member(
+        &mut app.conn(),
+        &standards_desk::services::audit::Actor::user(&officer.id, &officer.name, None),
+        &officer,
+        &case.reference,
+        &app.member_id("Alex Archer"),
+    )
+    .unwrap();
+    let invitation = party_link(&app, "member_notification", "alex.archer@southvale.example", "/my-case/");
+    party_signs_in(&b, &app, &invitation, "alex.archer@southvale.example").await;
+    assert!(b.text().await.contains("The complaint about you"));
+    b.shot("parties-03-member").await;
+    b.submit("form[action='/my-case/response'] button[type=submit]").await;
+    assert!(b.text().await.contains("Enter your response"));
+    b.fill("response", "I posted it as a private person.").await;
+    b.submit("form[action='/my-case/response'] button[type=submit]").await;
+    assert!(b.text().await.contains("You sent this on"));
+    b.submit("form[action='/my-case/sign-out'] button[type=submit]").await;
+    assert!(b.close().await >= 15);
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn the_complainants_page_works_without_javascript() {
+    let app = TestApp::spawn_demo().await;
+    crate::fixtures::submit_public(&app, &crate::fixtures::complaint(&app), &[("files", "post.png", PNG)]).await;
+    let b = Browser::start(&app, false).await;
+    let invitation = party_link(&app, "acknowledgement", "jo@example.com", "/my-case/");
+    party_signs_in(&b, &app, &invitation, "jo@example.com").await;
+    b.fill("message", "Sent without JavaScript.").await;
+    b.submit("form[action='/my-case/messages'] button[type=submit]").await;
+    assert!(b.text().await.contains("Sent without JavaScript."));
+    b.fill("reason", "It has been sorted out.").await;
+    b.submit("form[action='/my-case/withdraw'] button[type=submit]").await;
+    assert!(b.text().await.contains("Confirm that you want to withdraw"));
+    b.click("#confirm").await;
+    b.submit("form[action='/my-case/withdraw'] button[type=submit]").await;
+    assert!(b.text().await.contains("You have asked to withdraw the complaint"));
+    b.close().await;
+}

@@ -1009,6 +1009,12 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
             .expect("a public complaint acknowledged by email")
             .clone();
         let (complainant, member) = crate::parties::both_signed_in(&app, &public).await;
+        // Something for the officers' accept, decline and share forms.
+        complainant
+            .post_multipart("/my-case/evidence", &[("description", "More")], &[("files", "more.png", PNG)])
+            .await
+            .assert_status(303);
+        member.post_multipart("/my-case/response", &[("response", "My response")], &[]).await.assert_status(303);
         browsers.insert(0, ("member", member));
         browsers.insert(0, ("complainant", complainant));
     }

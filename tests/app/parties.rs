@@ -488,3 +488,34 @@ pub(crate) async fn both_signed_in(app: &TestApp, case: &Case) -> (TestApp, Test
     let member = sign_in_with(app, &link_in(&letter.body_text, "/my-case/"), &letter.to_address).await;
     (complainant, member)
 }
+
+#[actix_web::test]
+async fn an_administrator_sets_how_many_days_the_links_work() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.new_browser();
+    admin.login("admin@southvale.example", DEMO).await;
+    admin
+        .get("/admin/settings")
+        .await
+        .assert_status(200)
+        .assert_contains("Days a link works")
+        .assert_contains("value=\"30\"");
+    admin
+        .post_form("/admin/settings/party-links", &[("party_link_days", "a fortnight")])
+        .await
+        .assert_status(422)
+        .assert_contains("Enter a whole number of days from 1 to 365")
+        .assert_contains("a fortnight");
+    admin.post_form("/admin/settings/party-links", &[("party_link_days", "7")]).await.assert_status(303);
+    assert_eq!(crate::rows::audited(&app, "settings.party_link_days_changed"), 1);
+    submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let letter = newest(&app, "acknowledgement", "jo@example.com");
+    assert!(letter.body_text.contains("This link works once, for 7 days"), "{}", letter.body_text);
+    let expires: chrono::NaiveDateTime =
+        party_links::table.select(party_links::expires_at).first(&mut app.conn()).unwrap();
+    let days = (expires - chrono::Utc::now().naive_utc()).num_hours();
+    assert!((7 * 24 - 2..=7 * 24).contains(&days), "{days} hours");
+    // Only an administrator.
+    let officer = officer(&app).await;
+    officer.post_form("/admin/settings/party-links", &[("party_link_days", "300")]).await.assert_status(403);
+}

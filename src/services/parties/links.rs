@@ -41,6 +41,27 @@ pub fn link_days(conn: &mut DbConnection) -> QueryResult<i64> {
         .unwrap_or(DEFAULT_LINK_DAYS))
 }
 
+/// An administrator sets how many days an invitation works (1 to 365).
+pub fn set_link_days(conn: &mut DbConnection, actor: &Actor, admin: &User, value: &str) -> ServiceResult<i64> {
+    crate::services::settings::may_administer(admin)?;
+    let days = value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=365).contains(d))
+        .ok_or_else(|| ServiceError::invalid("party_link_days", "Enter a whole number of days from 1 to 365"))?;
+    crate::db::write(conn, |conn| {
+        setting::put(conn, LINK_DAYS_SETTING, &days.to_string(), now(), actor.user_id.as_deref())?;
+        audit::record(
+            conn,
+            actor,
+            Event::new("settings.party_link_days_changed", "settings", LINK_DAYS_SETTING)
+                .summary(format!("Links to the parties' own pages work for {days} days")),
+        )?;
+        Ok(days)
+    })
+}
+
 pub fn url(base_url: &str, token: &str) -> String {
     format!("{}/my-case/{token}", base_url.trim_end_matches('/'))
 }
