@@ -111,12 +111,12 @@ pub fn rechecks_due(
         .load(conn)
 }
 
+/// A review request awaiting its outcome: (case id, reference, received on, due on).
+pub type OpenReview = (String, String, NaiveDate, Option<NaiveDate>);
+
 /// Requests to review a decision with no outcome recorded, on open or closed cases (a review is
 /// usually of a decision that closed the case): (case id, reference, received on, due on).
-pub fn reviews_open(
-    conn: &mut DbConnection,
-    limit: i64,
-) -> QueryResult<Vec<(String, String, NaiveDate, Option<NaiveDate>)>> {
+pub fn reviews_open(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<OpenReview>> {
     review_requests::table
         .inner_join(decisions::table.inner_join(cases::table))
         .filter(review_requests::outcome.is_null())

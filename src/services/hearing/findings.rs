@@ -225,10 +225,7 @@ pub fn add_sanction(
                 if input.has_follow_up() {
                     e.add(
                         "follow_up",
-                        &format!(
-                            "{} takes effect with the decision and has no follow-up date: clear the date",
-                            d.label
-                        ),
+                        format!("{} takes effect with the decision and has no follow-up date: clear the date", d.label),
                     );
                 }
                 None
