@@ -32,6 +32,12 @@ pub struct Config {
     pub login_delay_max: std::time::Duration,
     /// `EVIDENCE_KEY`: when set, custody log entries are linked with an HMAC under it.
     pub evidence_key: Option<Secret>,
+    /// `METRICS_TOKEN`: `/metrics` answers only requests that carry it as a bearer token (unset:
+    /// there is no `/metrics`).
+    pub metrics_token: Option<Secret>,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: on SIGTERM, how long requests in flight and the mail being
+    /// sent are given to finish.
+    pub shutdown_timeout_seconds: u64,
     /// The day the retention pages count from instead of today (tests set it; not an
     /// environment variable).
     pub fixed_today: Option<chrono::NaiveDate>,
@@ -75,6 +81,10 @@ pub enum ConfigError {
     SmtpUrl(String),
     #[error("EVIDENCE_KEY must be at least {0} characters (a long random value, kept out of the database)")]
     EvidenceKey(usize),
+    #[error("METRICS_TOKEN must be at least {0} characters")]
+    MetricsToken(usize),
+    #[error("LOG_FORMAT {0:?} must be text or json")]
+    LogFormat(String),
     #[error("DATA_DIR {path:?} could not be created: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
 }
@@ -101,6 +111,26 @@ fn evidence_key() -> Result<Option<Secret>, ConfigError> {
     match var("EVIDENCE_KEY") {
         Some(k) if k.len() < min => Err(ConfigError::EvidenceKey(min)),
         k => Ok(k.map(Secret::new)),
+    }
+}
+
+/// The shortest metrics token accepted.
+pub const MIN_METRICS_TOKEN_LEN: usize = 16;
+
+fn metrics_token() -> Result<Option<Secret>, ConfigError> {
+    match var("METRICS_TOKEN") {
+        Some(t) if t.len() < MIN_METRICS_TOKEN_LEN => Err(ConfigError::MetricsToken(MIN_METRICS_TOKEN_LEN)),
+        t => Ok(t.map(Secret::new)),
+    }
+}
+
+/// `LOG_FORMAT`: `text` (the default) or `json` (one JSON object a line, with the request id).
+pub fn log_format_json() -> Result<bool, ConfigError> {
+    match var("LOG_FORMAT") {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("text") => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("json") => Ok(true),
+        Some(v) => Err(ConfigError::LogFormat(v)),
     }
 }
 
@@ -152,6 +182,8 @@ impl Config {
             evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
             evidence_key: evidence_key()?,
+            metrics_token: metrics_token()?,
+            shutdown_timeout_seconds: number("SHUTDOWN_TIMEOUT_SECONDS", 25, 1, 600)? as u64,
             fixed_today: None,
             login_delay_max: std::time::Duration::from_secs(number("LOGIN_DELAY_MAX_SECONDS", 10, 0, 300)? as u64),
             data_dir,
@@ -199,6 +231,8 @@ impl Config {
             evidence_dir: data_dir.join("evidence"),
             outbox_interval_seconds: 5,
             evidence_key: None,
+            metrics_token: None,
+            shutdown_timeout_seconds: 25,
             fixed_today: None,
             login_delay_max: std::time::Duration::from_secs(10),
             data_dir,

@@ -138,7 +138,7 @@ impl ResponseError for AppError {
                 .cookie(crate::web::context::Flash::important(message.as_str()).cookie(*secure_cookies))
                 .finish(),
             AppError::Internal(_) => {
-                tracing::error!(error = %self, "request failed");
+                tracing::error!(request_id = %crate::ops::request_id().unwrap_or_default(), error = %self, "request failed");
                 crate::web::render::error_page(self.status_code(), None)
             }
             AppError::BadRequest(m) | AppError::TooManyRequests(m) => {

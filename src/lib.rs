@@ -9,6 +9,7 @@ pub mod emails;
 pub mod error;
 pub mod mail;
 pub mod models;
+pub mod ops;
 pub mod services;
 pub mod templates;
 pub mod web;
@@ -21,6 +22,9 @@ use crate::services::auth::SessionPolicy;
 use crate::services::files::FileStore;
 use actix_web::web as aweb;
 use std::sync::Arc;
+
+/// The name under which the hourly housekeeping is claimed (see [`services::jobs`]).
+pub const HOUSEKEEPING_JOB: &str = "housekeeping";
 
 /// Shared by every request handler.
 #[derive(Clone)]
@@ -56,6 +60,51 @@ impl AppState {
         .await
     }
 
+    /// The hourly housekeeping (expired sessions and sign-in records, stale drafts and the files
+    /// nothing refers to, cases approved for destruction), run by one instance an hour: the run
+    /// is claimed in the database first ([`services::jobs::claim`]). False when another instance
+    /// ran it within the hour. Failures are logged; the next hour tries again.
+    pub async fn housekeeping(&self) -> AppResult<bool> {
+        let claimed = self
+            .db(|conn| Ok(services::jobs::claim(conn, HOUSEKEEPING_JOB, models::now(), chrono::Duration::hours(1))?))
+            .await?;
+        if !claimed {
+            return Ok(false);
+        }
+        let store = self.files.clone();
+        let purged = self
+            .db(move |conn| Ok((services::auth::purge_expired(conn)?, services::drafts::housekeeping(conn, &store)?)))
+            .await;
+        // Cases the Monitoring Officer approved for destruction.
+        let store = self.files.clone();
+        let today = chrono::Utc::now().date_naive();
+        let destroyed = self
+            .db(move |conn| {
+                let actor = services::audit::Actor::system("retention worker");
+                Ok(services::retention::destroy::run(conn, &store, &actor, today)?)
+            })
+            .await;
+        match destroyed {
+            Ok(done) => {
+                for d in done {
+                    match d {
+                        Ok(d) => tracing::info!(case = %d.reference, "destroyed under the retention schedule"),
+                        Err(e) => tracing::warn!(error = %e, "destruction failed"),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "retention worker failed"),
+        }
+        match purged {
+            Ok((_, swept)) if swept.drafts + swept.files > 0 => {
+                tracing::info!(drafts = swept.drafts, files = swept.files, "housekeeping")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+        Ok(true)
+    }
+
     /// Sends what is due in the outbox (the background worker calls this on a timer).
     pub async fn send_due_mail(&self) -> Result<services::outbox::Delivery, String> {
         services::outbox::process_due(&self.pool, &self.mailer, &self.config.mail_from, 50).await
@@ -77,6 +126,8 @@ impl AppState {
 }
 
 /// Prepares a database for serving: runs migrations and loads the reference data.
+/// The binary calls it under [`db::with_migration_lock`], so that instances starting at once on
+/// one database take turns: the first migrates and loads, the others find nothing to do.
 pub fn prepare_database(conn: &mut DbConnection) -> Result<services::reference::LoadReport, String> {
     conn.run_migrations().map_err(|e| e.to_string())?;
     services::reference::load(conn)
@@ -100,6 +151,7 @@ macro_rules! build_app {
                 $state.config.log_requests,
                 actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"),
             ))
+            .wrap(actix_web::middleware::from_fn($crate::web::middleware::request_layer))
             .configure($crate::web::configure)
             .default_service(actix_web::web::to($crate::web::pages::not_found))
     };

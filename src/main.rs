@@ -4,7 +4,7 @@ use standards_desk::db::{self, DbConnection};
 use standards_desk::models::user::{self as users, Role};
 use standards_desk::services::audit::Actor;
 use standards_desk::services::users::{self as user_service, UserInput};
-use standards_desk::services::{auth, demo, drafts, reference, ServiceError};
+use standards_desk::services::{demo, reference, ServiceError};
 use standards_desk::{build_app, prepare_database, AppState};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -73,6 +73,21 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Back up a SQLite deployment while it runs: a consistent copy of the database, the
+    /// evidence files and a manifest of SHA-256s, into a new directory.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty data directory (DATA_DIR / DATABASE_URL / EVIDENCE_DIR),
+    /// checking every file against the manifest and then verifying the evidence.
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: std::path::PathBuf,
+    },
+    /// Ask the running service's /healthz (at BIND) and exit 0 when it answers 200: the
+    /// container image's health check, which has no curl.
+    HealthCheck,
     /// Print the current two-factor code of the demo accounts' published key (the demo's
     /// administrators and Monitoring Officers enter it after their password). It reads no database
     /// and knows no other key.
@@ -81,13 +96,22 @@ enum Command {
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"))
+    };
+    match standards_desk::config::log_format_json() {
+        Ok(true) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .event_format(standards_desk::ops::JsonFormat)
+            .init(),
+        Ok(false) => tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let cli = Cli::parse();
     match run(cli.command.unwrap_or(Command::Serve { demo: false })) {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,8 +129,14 @@ fn open(config: &Config) -> Result<(db::DbPool, DbConnection), String> {
     Ok((pool, conn))
 }
 
-/// Migrates, loads the reference data and records `BASE_URL` for the links letters carry.
+/// Migrates, loads the reference data and records `BASE_URL` for the links letters carry, under
+/// the migration lock (several instances starting at once take turns).
 fn prepare(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
+    db::with_migration_lock(conn, |conn| prepare_locked(conn, config))
+}
+
+/// [`prepare`], for a caller that holds the migration lock already.
+fn prepare_locked(conn: &mut DbConnection, config: &Config) -> Result<(), String> {
     let report = prepare_database(conn)?;
     standards_desk::services::letters::record_base_url(conn, &config.base_url).map_err(|e| e.to_string())?;
     for item in &report.loaded {
@@ -161,7 +191,7 @@ fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Migrate => {
             let (_, mut conn) = open(&config)?;
-            let applied = conn.run_migrations().map_err(|e| e.to_string())?;
+            let applied = db::with_migration_lock(&mut conn, |conn| conn.run_migrations().map_err(|e| e.to_string()))?;
             if applied.is_empty() {
                 println!("The database is up to date.");
             }
@@ -257,6 +287,45 @@ fn run(command: Command) -> Result<(), String> {
             retention_command(&config, &mut conn, dry_run, today)
         }
         Command::Serve { demo } => serve(config, demo),
+        Command::HealthCheck => health_check(config.bind),
+        Command::Backup { to } => {
+            use standards_desk::services::backup;
+            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let report = backup::backup(&config.database_url, &store, &to).map_err(|e| e.to_string())?;
+            for sha in &report.missing {
+                println!("NOTE the stored file {sha} was removed by housekeeping after the copy was taken (nothing referred to it)");
+            }
+            println!(
+                "Backed up the database and {} evidence file(s), {} bytes in all, to {}; manifest {}.",
+                report.files,
+                report.bytes,
+                to.display(),
+                backup::MANIFEST
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            use standards_desk::services::backup;
+            let checked =
+                backup::restore(&from, &config.database_url, &config.evidence_dir).map_err(|e| e.to_string())?;
+            println!("Restored {checked} file(s), each matching the manifest. Verifying the evidence:");
+            let (_, mut conn) = open(&config)?;
+            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let reports =
+                standards_desk::services::evidence::verify_all(&mut conn, &store, None).map_err(|e| e.to_string())?;
+            let bad: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();
+            for r in &bad {
+                for p in &r.problems {
+                    println!("MISMATCH {}: {p}", r.reference);
+                }
+            }
+            if bad.is_empty() {
+                println!("Checked {} evidence items: all match.", reports.len());
+                Ok(())
+            } else {
+                Err(format!("the restored evidence failed verification for {} item(s)", bad.len()))
+            }
+        }
         Command::DemoCode => {
             let code =
                 standards_desk::services::two_factor::current_code(standards_desk::services::two_factor::DEMO_SECRET)
@@ -326,62 +395,82 @@ fn retention_command(
     }
 }
 
+/// GET /healthz on the service's own address (0.0.0.0 is asked on loopback).
+fn health_check(bind: std::net::SocketAddr) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let mut addr = bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let timeout = std::time::Duration::from_secs(5);
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut reply = String::new();
+    let _ = stream.take(4096).read_to_string(&mut reply);
+    if reply.starts_with("HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        Err(format!("/healthz answered: {}", reply.lines().next().unwrap_or("nothing")))
+    }
+}
+
 fn serve(config: Config, demo: bool) -> Result<(), String> {
     let (pool, mut conn) = open(&config)?;
-    prepare(&mut conn, &config)?;
-    if demo {
-        load_demo(&mut conn)?;
-    }
+    // Several instances starting at once on one database take turns here.
+    db::with_migration_lock(&mut conn, |conn| {
+        prepare_locked(conn, &config)?;
+        if demo {
+            load_demo(conn)?;
+        }
+        Ok::<_, String>(())
+    })?;
     drop(conn);
     let bind = config.bind;
     let backend = config.database_url.backend;
-    let state = AppState::new(pool, config)?;
-    println!("Mail goes to {}.", state.mailer.describe());
+    let shutdown_timeout = std::time::Duration::from_secs(config.shutdown_timeout_seconds);
     actix_web::rt::System::new().block_on(async move {
+        // Inside the runtime: the SMTP transport's connection pool starts a task of its own when
+        // it is built (outside a runtime, `serve` with SMTP_URL set panicked at start).
+        let state = AppState::new(pool, config)?;
+        println!("Mail goes to {}.", state.mailer.describe());
+        // Each round of background work holds this (shared); on shutdown no new round starts and
+        // the ones under way (mail being sent, say) are given the shutdown timeout to finish.
+        let rounds = std::sync::Arc::new(tokio::sync::RwLock::new(()));
         let housekeeping = state.clone();
-        actix_web::rt::spawn(async move {
+        let housekeeping_rounds = rounds.clone();
+        let housekeeping_worker = actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                let store = housekeeping.files.clone();
-                let purged = housekeeping
-                    .db(move |conn| Ok((auth::purge_expired(conn)?, drafts::housekeeping(conn, &store)?)))
-                    .await;
-                // Cases the Monitoring Officer approved for destruction.
-                let store = housekeeping.files.clone();
-                let today = chrono::Utc::now().date_naive();
-                let destroyed = housekeeping
-                    .db(move |conn| {
-                        let actor = Actor::system("retention worker");
-                        Ok(standards_desk::services::retention::destroy::run(conn, &store, &actor, today)?)
-                    })
-                    .await;
-                match destroyed {
-                    Ok(done) => {
-                        for d in done {
-                            match d {
-                                Ok(d) => tracing::info!(case = %d.reference, "destroyed under the retention schedule"),
-                                Err(e) => tracing::warn!(error = %e, "destruction failed"),
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "retention worker failed"),
+                let _round = housekeeping_rounds.read().await;
+                if standards_desk::ops::stopping() {
+                    return;
                 }
-                match purged {
-                    Ok((_, swept)) if swept.drafts + swept.files > 0 => {
-                        tracing::info!(drafts = swept.drafts, files = swept.files, "housekeeping")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                match housekeeping.housekeeping().await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::debug!("housekeeping: another instance ran it this hour"),
+                    Err(e) => tracing::warn!(error = %e, "housekeeping could not start"),
                 }
             }
         });
         let mail = state.clone();
-        actix_web::rt::spawn(async move {
+        let mail_rounds = rounds.clone();
+        let mail_worker = actix_web::rt::spawn(async move {
             let mut tick =
                 actix_web::rt::time::interval(std::time::Duration::from_secs(mail.config.outbox_interval_seconds));
             loop {
                 tick.tick().await;
+                let _round = mail_rounds.read().await;
+                if standards_desk::ops::stopping() {
+                    return;
+                }
                 // Each round runs as its own task: an error is logged, and even a panic ends only
                 // this round, never the worker; the next tick tries again.
                 let round = mail.clone();
@@ -405,9 +494,26 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
         });
         let app_state = state.clone();
         let server = actix_web::HttpServer::new(move || build_app!(app_state))
+            .shutdown_timeout(shutdown_timeout.as_secs())
             .bind(bind)
             .map_err(|e| format!("could not listen on {bind}: {e} (set BIND to another address)"))?;
         println!("Standards Desk is running on http://{bind} ({backend:?} database). Press Ctrl+C to stop.");
-        server.run().await.map_err(|e| e.to_string())
+        // SIGTERM or SIGINT: the server stops accepting connections and gives the requests in
+        // flight until the shutdown timeout to finish; then the workers finish their round.
+        let served = server.run().await.map_err(|e| e.to_string());
+        standards_desk::ops::set_stopping();
+        tracing::info!("stopping: waiting for the mail and housekeeping round under way");
+        match actix_web::rt::time::timeout(shutdown_timeout, rounds.write()).await {
+            Ok(_idle) => tracing::info!("stopped: nothing left in flight"),
+            Err(_) => tracing::warn!(
+                "stopped after {}s with background work still running (mail being sent is sent again later: \
+                 its row stays 'sending' and is queued again after {} minutes)",
+                shutdown_timeout.as_secs(),
+                standards_desk::services::outbox::STUCK_MINUTES
+            ),
+        }
+        mail_worker.abort();
+        housekeeping_worker.abort();
+        served
     })
 }

@@ -257,6 +257,63 @@ pub fn lock_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
     Ok(())
 }
 
+/// The advisory lock key under which migrations run ("sd-migrations").
+const MIGRATION_LOCK: i64 = 0x7364_2d6d_6967_7261;
+
+/// Runs `f` holding the migration lock: on PostgreSQL a session-level advisory lock, so that of
+/// several instances starting at once on one database one migrates (and loads the reference
+/// data) while the others wait, then find nothing left to do. On SQLite, where each migration
+/// runs in its own transaction under the file's write lock, `f` just runs. Use a connection of
+/// its own (not a pooled one): the lock is released before it returns, even on error.
+pub fn with_migration_lock<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<String>,
+{
+    if let DbConnection::Sqlite(c) = conn {
+        // Two processes on one SQLite file: an exclusive lock on a file beside it.
+        #[derive(QueryableByName)]
+        struct Main {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            file: String,
+        }
+        let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .get_result::<Main>(c)
+            .map(|m| m.file)
+            .unwrap_or_default();
+        if file.is_empty() {
+            return f(conn);
+        }
+        let path = format!("{file}.migrate-lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| E::from(format!("migration lock {path}: {e}")))?;
+        lock.lock().map_err(|e| E::from(format!("migration lock {path}: {e}")))?;
+        let result = f(conn);
+        let _ = lock.unlock();
+        return result;
+    }
+    let lock = |conn: &mut DbConnection, sql: &str| -> Result<(), E> {
+        let DbConnection::Postgresql(pg) = conn else { unreachable!("checked above") };
+        diesel::sql_query(sql)
+            .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+            .execute(pg)
+            .map(|_| ())
+            .map_err(|e| E::from(format!("migration lock: {e}")))
+    };
+    lock(conn, "SELECT pg_advisory_lock($1)")?;
+    let result = f(conn);
+    let unlocked = lock(conn, "SELECT pg_advisory_unlock($1)");
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}
+
 /// Builds the pool. For SQLite the file's directory must exist; WAL is switched on once here
 /// (it persists in the file), before other connections open.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {

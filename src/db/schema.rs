@@ -458,6 +458,10 @@ diesel::table! {
         outbox_id -> Text,
         notified_by_user_id -> Text,
         notified_at -> Timestamp,
+        response_received_on -> Nullable<Date>,
+        response_summary -> Nullable<Text>,
+        response_recorded_by_user_id -> Nullable<Text>,
+        response_recorded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -643,6 +647,17 @@ diesel::table! {
         reasons -> Text,
         decided_by_user_id -> Text,
         decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decision_gate_reasons (id) {
+        id -> Text,
+        decision_id -> Text,
+        gate -> Text,
+        reason -> Text,
+        recorded_by_user_id -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -1073,6 +1088,7 @@ diesel::joinable!(ip_consultations -> users (ip_user_id));
 diesel::joinable!(ip_consultations -> outbox (outbox_id));
 diesel::joinable!(decisions -> cases (case_id));
 diesel::joinable!(decisions -> users (decided_by_user_id));
+diesel::joinable!(decision_gate_reasons -> decisions (decision_id));
 diesel::joinable!(decision_notices -> decisions (decision_id));
 diesel::joinable!(decision_notices -> outbox (outbox_id));
 diesel::joinable!(decision_notices -> users (sent_by_user_id));
@@ -1145,6 +1161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article10_assessments,
     ip_consultations,
     decisions,
+    decision_gate_reasons,
     decision_notices,
     review_requests,
     takedown_requests,

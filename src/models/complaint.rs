@@ -87,6 +87,12 @@ pub struct MemberNotification {
     pub outbox_id: String,
     pub notified_by_user_id: String,
     pub notified_at: NaiveDateTime,
+    /// When the member's response to the notification arrived, and what it said (recorded by an
+    /// officer).
+    pub response_received_on: Option<NaiveDate>,
+    pub response_summary: Option<String>,
+    pub response_recorded_by_user_id: Option<String>,
+    pub response_recorded_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_complainant(conn: &mut DbConnection, c: &Complainant) -> QueryResult<()> {
@@ -157,6 +163,25 @@ pub fn list_notifications_for_case(conn: &mut DbConnection, case_id: &str) -> Qu
         .order(member_notifications::notified_at.asc())
         .select(MemberNotification::as_select())
         .load(conn)
+}
+
+/// Records the member's response to a notification.
+pub fn record_response(
+    conn: &mut DbConnection,
+    id: &str,
+    received_on: NaiveDate,
+    summary: &str,
+    by_user_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(member_notifications::table.find(id))
+        .set((
+            member_notifications::response_received_on.eq(Some(received_on)),
+            member_notifications::response_summary.eq(Some(summary)),
+            member_notifications::response_recorded_by_user_id.eq(Some(by_user_id)),
+            member_notifications::response_recorded_at.eq(Some(at)),
+        ))
+        .execute(conn)
 }
 
 pub fn count_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<i64> {

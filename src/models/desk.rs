@@ -59,7 +59,8 @@ pub fn ip_views_awaited(
     q.load(conn)
 }
 
-/// Members told of a complaint on a case not yet past its initial assessment:
+/// Members told of a complaint on a case not yet past its initial assessment, whose response is
+/// not yet recorded:
 /// (case id, reference, told at).
 pub fn member_responses(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
     let early: Vec<&str> = [CaseStatus::Received, CaseStatus::Acknowledged, CaseStatus::InitialAssessment]
@@ -69,6 +70,7 @@ pub fn member_responses(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<
     member_notifications::table
         .inner_join(cases::table)
         .filter(cases::status.eq_any(early))
+        .filter(member_notifications::response_received_on.is_null())
         .order(member_notifications::notified_at.asc())
         .limit(limit)
         .select((cases::id, cases::reference, member_notifications::notified_at))

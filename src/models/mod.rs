@@ -14,6 +14,7 @@ pub mod desk;
 pub mod enums;
 pub mod evidence;
 pub mod file;
+pub mod gates;
 pub mod hearing;
 pub mod member;
 pub mod outbox;

@@ -9,7 +9,7 @@ pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, Serialize)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMessage {
     pub id: String,
@@ -56,6 +56,33 @@ pub fn list_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Quer
         .limit(limit)
         .select(OutboxMessage::as_select())
         .load(conn)
+}
+
+/// Claims up to `limit` due messages for this worker (status `sending`, attempts + 1) and returns
+/// them as claimed. On PostgreSQL one statement picks the rows with `FOR UPDATE SKIP LOCKED`, so
+/// workers of several instances claim disjoint sets without waiting for each other; on SQLite
+/// (one instance) each due row is claimed by a conditional update. A message is claimed by one
+/// worker only either way.
+pub fn claim_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    if let DbConnection::Postgresql(pg) = conn {
+        return diesel::sql_query(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
+                          ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING *",
+        )
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<OutboxMessage>(pg);
+    }
+    let mut claimed = Vec::new();
+    for m in list_due(conn, now, limit)? {
+        if claim(conn, &m.id, now)? {
+            claimed.push(OutboxMessage { status: SENDING.into(), attempts: m.attempts + 1, next_attempt_at: now, ..m });
+        }
+    }
+    Ok(claimed)
 }
 
 /// Claims a queued message for sending; false if another worker got there first.

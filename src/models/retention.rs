@@ -294,6 +294,12 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
     diesel::update(review_requests::table.filter(review_requests::decision_id.eq_any(&decision_ids)))
         .set((review_requests::grounds.eq(REMOVED), review_requests::outcome_reasons.eq(None::<String>)))
         .execute(conn)?;
+    diesel::update(decision_gate_reasons::table.filter(decision_gate_reasons::decision_id.eq_any(&decision_ids)))
+        .set(decision_gate_reasons::reason.eq(REMOVED))
+        .execute(conn)?;
+    diesel::update(member_notifications::table.filter(member_notifications::case_id.eq(case_id)))
+        .set(member_notifications::response_summary.eq(None::<String>))
+        .execute(conn)?;
 
     // Takedowns and informal resolution: dates and statuses stay.
     let requests: Vec<String> = takedown_requests::table

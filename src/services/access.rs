@@ -110,7 +110,8 @@ pub fn can_view_case(conn: &mut DbConnection, user: &User, case_id: &str) -> Que
 ///   confidential complainants' identities included.
 /// - An **Independent Person** consulted on the case (or sitting at its hearing) sees the case
 ///   summary: the complaints' text, the councillors and allegations, the evidence, the capacity
-///   and Article 10 assessments, the decisions and the consultations they are asked about; the
+///   and Article 10 assessments, the decisions and the consultations they are asked about, the
+///   investigation's final report and the hearing bundle (read-only); the
 ///   names of complainants who did not ask for confidentiality, but no one's contact details, no
 ///   witnesses, no officers' notes, emails, timeline, assignment, deadlines or takedown work.
 /// - An **investigator** sees their investigation (its own page) and what it needs from the case:
@@ -157,6 +158,10 @@ pub struct Sections {
     pub takedown: bool,
     /// The investigation file (terms of reference, interviews, drafts and reports).
     pub investigation: bool,
+    /// The investigation's final report and the hearing bundle, read-only: what an Independent
+    /// Person consulted on the case is asked about (issue 16), beside the officers, the
+    /// investigator and (the bundle) the panel.
+    pub reports: bool,
     /// The client IP address of a public submitter.
     pub client_ips: bool,
 }
@@ -178,6 +183,7 @@ impl Sections {
         evidence: true,
         takedown: true,
         investigation: true,
+        reports: true,
         client_ips: false,
     };
 
@@ -196,6 +202,7 @@ impl Sections {
         evidence: false,
         takedown: false,
         investigation: false,
+        reports: false,
         client_ips: false,
     };
 
@@ -208,6 +215,7 @@ impl Sections {
                 members: true,
                 assessments: true,
                 evidence: true,
+                reports: true,
                 ..Sections::NONE
             },
             Part::Investigator => Sections {
@@ -218,6 +226,7 @@ impl Sections {
                 members: true,
                 evidence: true,
                 investigation: true,
+                reports: true,
                 ..Sections::NONE
             },
             Part::PanelMember => Sections { members: true, ..Sections::NONE },
@@ -254,6 +263,7 @@ impl Sections {
             evidence: self.evidence || o.evidence,
             takedown: self.takedown || o.takedown,
             investigation: self.investigation || o.investigation,
+            reports: self.reports || o.reports,
             client_ips: self.client_ips || o.client_ips,
         }
     }

@@ -242,6 +242,9 @@ pub fn queue_digests(conn: &mut DbConnection, today: NaiveDate) -> ServiceResult
         }
         let sent = crate::db::write(conn, |conn| -> ServiceResult<bool> {
             let key = digest_sent_key(&user.id);
+            // Instances sharing the database queue here: the one that comes second finds the
+            // digest sent.
+            crate::db::lock_keys(conn, &[key.as_str()])?;
             if settings_rows::get(conn, &key)?.is_some_and(|d| d.as_str() >= today.to_string().as_str()) {
                 return Ok(false);
             }

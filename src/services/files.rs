@@ -400,6 +400,20 @@ impl FileStore {
         Ok(())
     }
 
+    /// Writes a small file in the store, reads it back and removes it (the readiness check).
+    pub fn probe(&self) -> std::io::Result<()> {
+        let dir = self.root.join("tmp");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("probe-{}", &random_token()[..16]));
+        std::fs::write(&path, b"ready")?;
+        let back = std::fs::read(&path);
+        let _ = std::fs::remove_file(&path);
+        if back? != b"ready" {
+            return Err(std::io::Error::other("the probe file read back differently"));
+        }
+        Ok(())
+    }
+
     pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(self.path_for(sha256))
     }

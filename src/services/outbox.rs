@@ -122,58 +122,82 @@ async fn blocking<T: Send + 'static>(
 /// to build or send it (a panic included, caught in `Mailer::send`) marks that message for a
 /// retry, or failed at once when retrying cannot help, and the loop goes on with the next.
 ///
-/// Each attempt is recorded before the send: `claim` (status `sending`, attempts + 1) is committed
-/// on its own before the message leaves. A crash after the server accepted a message but before
+/// Each attempt is recorded before the send: `claim_due` (status `sending`, attempts + 1) is
+/// committed on its own before the messages leave; with several instances each message is claimed
+/// by one of them (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so it is sent once. A crash after the server accepted a message but before
 /// `mark_sent` leaves it `sending`; `requeue_stuck` sends it once more after ten minutes, with the
 /// same Message-ID (made from the row's id), so receiving systems can recognise the duplicate.
 /// Delivery is at least once, never lost.
 pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64) -> Result<Delivery, String> {
-    let due = blocking(pool, move |conn| {
-        rows::requeue_stuck(conn, now() - Duration::minutes(STUCK_MINUTES)).map_err(|e| e.to_string())?;
-        rows::list_due(conn, now(), limit).map_err(|e| e.to_string())
+    blocking(pool, move |conn| {
+        rows::requeue_stuck(conn, now() - Duration::minutes(STUCK_MINUTES)).map(|_| ()).map_err(|e| e.to_string())
     })
     .await?;
     let mut delivery = Delivery::default();
-    for message in due {
-        let id = message.id.clone();
-        let claimed = blocking(pool, move |conn| rows::claim(conn, &id, now()).map_err(|e| e.to_string())).await?;
-        if !claimed {
-            continue;
+    let mut taken = 0;
+    // A few at a time: what this worker has claimed and not yet sent is never more than a batch
+    // (another instance takes the rest), and a process told to stop claims no more.
+    while taken < limit && !crate::ops::stopping() {
+        let batch = CLAIM_BATCH.min(limit - taken);
+        let claimed =
+            blocking(pool, move |conn| rows::claim_due(conn, now(), batch).map_err(|e| e.to_string())).await?;
+        if claimed.is_empty() {
+            break;
         }
-        let email = OutgoingEmail {
-            id: message.id.clone(),
-            to_address: message.to_address.clone(),
-            to_name: message.to_name.clone(),
-            subject: message.subject.clone(),
-            body_text: message.body_text.clone(),
-            body_html: message.body_html.clone(),
-        };
-        let result = mailer.send(from, &email).await;
-        let id = message.id.clone();
-        let attempts = message.attempts + 1;
-        match result {
-            Ok(()) => {
-                blocking(pool, move |conn| rows::mark_sent(conn, &id, now()).map_err(|e| e.to_string())).await?;
-                delivery.sent += 1;
-            }
-            Err(error) => {
-                tracing::warn!(
-                    message = %message.id, to = ?message.to_address, %error, attempts,
-                    permanent = error.permanent, "mail not sent"
-                );
-                let retry_at = (!error.permanent && attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
-                if retry_at.is_some() {
-                    delivery.retrying += 1;
-                } else {
-                    delivery.failed += 1;
-                }
-                let reason = error.reason;
-                blocking(pool, move |conn| rows::mark_failed(conn, &id, &reason, retry_at).map_err(|e| e.to_string()))
-                    .await?;
-            }
+        taken += claimed.len() as i64;
+        for message in claimed {
+            send_claimed(pool, mailer, from, message, &mut delivery).await?;
         }
     }
     Ok(delivery)
+}
+
+/// How many messages a worker claims at once.
+const CLAIM_BATCH: i64 = 10;
+
+async fn send_claimed(
+    pool: &DbPool,
+    mailer: &Mailer,
+    from: &str,
+    message: OutboxMessage,
+    delivery: &mut Delivery,
+) -> Result<(), String> {
+    let email = OutgoingEmail {
+        id: message.id.clone(),
+        to_address: message.to_address.clone(),
+        to_name: message.to_name.clone(),
+        subject: message.subject.clone(),
+        body_text: message.body_text.clone(),
+        body_html: message.body_html.clone(),
+    };
+    let result = mailer.send(from, &email).await;
+    let id = message.id.clone();
+    // The claim counted this attempt.
+    let attempts = message.attempts;
+    match result {
+        Ok(()) => {
+            blocking(pool, move |conn| rows::mark_sent(conn, &id, now()).map_err(|e| e.to_string())).await?;
+            delivery.sent += 1;
+            crate::ops::record_mail(1, 0);
+        }
+        Err(error) => {
+            tracing::warn!(
+                message = %message.id, to = ?message.to_address, %error, attempts,
+                permanent = error.permanent, "mail not sent"
+            );
+            crate::ops::record_mail(0, 1);
+            let retry_at = (!error.permanent && attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
+            if retry_at.is_some() {
+                delivery.retrying += 1;
+            } else {
+                delivery.failed += 1;
+            }
+            let reason = error.reason;
+            blocking(pool, move |conn| rows::mark_failed(conn, &id, &reason, retry_at).map_err(|e| e.to_string()))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// How many messages the admin page lists in each table.

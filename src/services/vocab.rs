@@ -165,9 +165,10 @@ pub const YES_NO_UNCLEAR: [(&str, &str); 3] = [("yes", "Yes"), ("no", "No"), ("u
 pub const FACT_OR_VALUE: [(&str, &str); 3] =
     [("fact", "Statements of fact"), ("value", "Value judgements"), ("both", "Both")];
 /// The stage an Independent Person's view is sought for.
-pub const IP_STAGES: [(&str, &str); 3] = [
+pub const IP_STAGES: [(&str, &str); 4] = [
     ("initial-assessment", "Initial assessment"),
     ("post-investigation", "After the investigation"),
+    ("hearing", "The hearing (before the panel's findings)"),
     ("other", "Other"),
 ];
 /// Who a decision notice is for.
@@ -199,9 +200,17 @@ pub const POST_INVESTIGATION_OUTCOMES: [(&str, &str); 3] = [
 ];
 /// Local Government Act 1972, Schedule 12A: the paragraphs that usually justify taking part of a
 /// standards hearing in private.
-pub const SCHEDULE_12A: [(&str, &str); 2] = [
+/// The descriptions of exempt information in Part 1 of Schedule 12A to the Local Government Act
+/// 1972 (England), any of which can justify holding part of a hearing in private (subject to the
+/// public interest test; the reason is recorded with the paragraph).
+pub const SCHEDULE_12A: [(&str, &str); 7] = [
     ("1", "Paragraph 1: information relating to any individual"),
     ("2", "Paragraph 2: information likely to reveal the identity of an individual"),
+    ("3", "Paragraph 3: information relating to the financial or business affairs of any particular person (including the authority)"),
+    ("4", "Paragraph 4: information relating to consultations or negotiations on a labour relations matter between the authority and its employees or office holders"),
+    ("5", "Paragraph 5: information in respect of which a claim to legal professional privilege could be maintained"),
+    ("6", "Paragraph 6: information revealing that the authority proposes to give a notice imposing requirements on a person, or to make an order or direction, under an enactment"),
+    ("7", "Paragraph 7: information relating to action taken or to be taken in connection with the prevention, investigation or prosecution of crime"),
 ];
 /// Whether a sanction was complied with. The sanctions themselves are reference data per nation
 /// (`services::sanction_lists`); one without a follow-up (censure) is "no-follow-up".

@@ -176,14 +176,16 @@ async fn ip_page(
     state: &AppState,
     reference: String,
     status: StatusCode,
-    form: &IpRequestInput,
+    form: Option<&IpRequestInput>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let page = state.db(move |conn| Ok(assessment::request_page(conn, &user, &reference)?)).await?;
     let mut c = tera::Context::new();
+    // A new request offers the stage the case is at.
+    let form = form.cloned().unwrap_or_else(|| IpRequestInput::new_request(page.stage_now));
     c.insert("page", &page);
-    c.insert("form", form);
+    c.insert("form", &form);
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "assessments/ip_request.html", c)
 }
@@ -193,8 +195,7 @@ pub async fn ip_form(
     state: web::Data<AppState>,
     reference: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let form = IpRequestInput::new_request();
-    ip_page(&ctx, &state, reference.into_inner(), StatusCode::OK, &form, &FieldErrors::default()).await
+    ip_page(&ctx, &state, reference.into_inner(), StatusCode::OK, None, &FieldErrors::default()).await
 }
 
 pub async fn ip_request(
@@ -214,7 +215,7 @@ pub async fn ip_request(
         .or_back(&ctx, &back)?
     {
         Ok(_) => Ok(redirect_with(&ctx, &back, Flash::success("The Independent Person has been asked for their view"))),
-        Err(errors) => ip_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await,
+        Err(errors) => ip_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, Some(&form), &errors).await,
     }
 }
 
@@ -251,7 +252,7 @@ async fn decision_page(
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Permission::SignOffDecisions)?.clone();
-    let page = state.db(move |conn| Ok(decisions::decision_page(conn, &user, &reference)?)).await?;
+    let page = state.db(move |conn| Ok(decisions::decision_page(conn, &user, &reference, today())?)).await?;
     let mut c = tera::Context::new();
     c.insert("page", &page);
     c.insert("form", form);

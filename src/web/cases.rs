@@ -5,6 +5,7 @@ use crate::error::AppResult;
 use crate::models::user::User;
 use crate::services::access::Permission;
 use crate::services::audit::Actor;
+use crate::services::cases::member_notice::{self, ResponseInput};
 use crate::services::cases::{self, CaseQuery};
 use crate::services::{case_page, FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
@@ -152,6 +153,61 @@ pub async fn notify_member(
         cases::notify_member(conn, actor, user, &r, &member_id)
     })
     .await
+}
+
+/// The form for recording a member's response; after invalid input, with what was typed.
+async fn response_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    path: (String, String),
+    status: StatusCode,
+    form: &ResponseInput,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let (reference, member_id) = path;
+    let back = format!("/cases/{reference}");
+    let page = state
+        .db(move |conn| Ok(member_notice::response_page(conn, &user, &reference, &member_id, today())))
+        .await?
+        .or_back_with_message(ctx, &back)?;
+    let mut c = tera::Context::new();
+    c.insert("page", &page);
+    c.insert("form", form);
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, status, "cases/member_response.html", c)
+}
+
+pub async fn response_form(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    response_page(&ctx, &state, path.into_inner(), StatusCode::OK, &ResponseInput::default(), &FieldErrors::default())
+        .await
+}
+
+pub async fn record_response(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<ResponseInput>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let (reference, member_id) = path.into_inner();
+    let form = form.into_inner();
+    let (actor, r, m, f) = (ctx.actor(), reference.clone(), member_id.clone(), form.clone());
+    let back = format!("/cases/{reference}");
+    match state
+        .db(move |conn| Ok(member_notice::record_response(conn, &actor, &user, &r, &m, &f, today())))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(()) => Ok(back_to_case(&ctx, &reference, Flash::success("The member's response is recorded"))),
+        Err(errors) => {
+            response_page(&ctx, &state, (reference, member_id), StatusCode::UNPROCESSABLE_ENTITY, &form, &errors).await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

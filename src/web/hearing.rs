@@ -212,7 +212,8 @@ async fn hearing_page(
     typed: hearing::Typed,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require_user()?.clone();
-    let page = state.db(move |conn| hearing::page(conn, &user, &reference, typed).map_err(AppError::from)).await?;
+    let page =
+        state.db(move |conn| hearing::page(conn, &user, &reference, typed, today()).map_err(AppError::from)).await?;
     let mut c = tera::Context::new();
     c.insert("page", &page);
     c.insert("paragraphs", &choices(&vocab::SCHEDULE_12A));
@@ -306,6 +307,33 @@ pub async fn fix(
     .await
 }
 
+#[derive(Debug, Deserialize)]
+pub struct AdjournForm {
+    #[serde(default)]
+    adjourn_reason: String,
+}
+
+pub async fn adjourn(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    form: web::Form<AdjournForm>,
+) -> AppResult<HttpResponse> {
+    let reference = reference.into_inner();
+    let reason = form.into_inner().adjourn_reason;
+    let (r, why) = (reference.clone(), reason.clone());
+    let typed = hearing::Typed { adjourn_reason: Some(reason), ..Default::default() };
+    act(
+        ctx,
+        &state,
+        reference,
+        |_| "Hearing adjourned: set the new date, then fix the hearing again".into(),
+        typed,
+        move |conn, actor, user| hearing::adjourn_hearing(conn, actor, user, &r, &why),
+    )
+    .await
+}
+
 pub async fn findings(
     ctx: RequestContext,
     state: web::Data<AppState>,
@@ -322,7 +350,7 @@ pub async fn findings(
         reference,
         |n: &usize| format!("Findings recorded: breach found on {n} allegation(s)"),
         typed,
-        move |conn, actor, user| hearing::record_findings(conn, actor, user, &r, &i),
+        move |conn, actor, user| hearing::record_findings(conn, actor, user, &r, &i, today()),
     )
     .await
 }
@@ -359,7 +387,7 @@ pub async fn issue_decision(
     let pending = form.into_inner();
     let (actor, r, p) = (ctx.actor(), reference.clone(), pending.clone());
     match state
-        .db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r, &p)))
+        .db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r, &p, today())))
         .await?
         .or_back(&ctx, &hearing_path(&reference))?
     {

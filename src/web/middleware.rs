@@ -282,8 +282,8 @@ pub async fn session_layer(
         return Ok(req.into_response(e.error_response()).map_into_right_body());
     }
 
-    // Static files and the health check need no session.
-    if path.starts_with("/static/") || path == "/healthz" {
+    // Static files, the health and readiness checks and the metrics need no session.
+    if path.starts_with("/static/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics") {
         let mut res = next.call(req).await?;
         add_hsts(&mut res, secure);
         return Ok(res.map_into_left_body());
@@ -452,4 +452,33 @@ fn add_hsts<B>(res: &mut ServiceResponse<B>, secure: bool) {
             header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
+}
+
+/// The outermost layer: gives the request an id (kept from a proxy's `X-Request-Id` when plain,
+/// else new), sets it as the request id for everything that runs while the request is handled
+/// (log lines, error pages), returns it as `X-Request-Id`, and counts the request in the
+/// metrics by its route's pattern.
+pub async fn request_layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let id = crate::ops::request_id_from(req.headers().get("x-request-id").and_then(|v| v.to_str().ok()));
+    let method = req.method().as_str().to_string();
+    // Handlers' and extractors' errors are turned into their error pages inside this (actix
+    // renders them where they happen), so the pages can name the id.
+    let mut res = match crate::ops::with_request_id(id.clone(), next.call(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            let status = e.as_response_error().status_code().as_u16();
+            crate::ops::record_request(&method, "(no route)", status, started.elapsed());
+            return Err(e);
+        }
+    };
+    let route = res.request().match_pattern().unwrap_or_else(|| "(no route)".to_string());
+    crate::ops::record_request(&method, &route, res.status().as_u16(), started.elapsed());
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
 }

@@ -16,6 +16,7 @@ pub mod hearing;
 pub mod letters;
 pub mod middleware;
 pub mod multipart;
+pub mod ops;
 pub mod pages;
 pub mod parties;
 pub mod privacy;
@@ -32,6 +33,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/healthz", web::get().to(pages::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/dashboard/digest", web::post().to(desk::digest))
         .route("/login", web::get().to(auth::login_form))
@@ -80,6 +83,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/complaints/{id}/acknowledge", web::post().to(cases::acknowledge))
         .route("/cases/{reference}/complaints/{id}/move", web::post().to(cases::move_complaint))
         .route("/cases/{reference}/members/{id}/notify", web::post().to(cases::notify_member))
+        .route("/cases/{reference}/members/{id}/response", web::get().to(cases::response_form))
+        .route("/cases/{reference}/members/{id}/response", web::post().to(cases::record_response))
         .route("/cases/{reference}/parties/{kind}/{id}/reply", web::post().to(parties::reply))
         .route("/cases/{reference}/parties/{kind}/{id}/revoke", web::post().to(parties::revoke))
         .route("/cases/{reference}/party-items/{id}/decide", web::post().to(parties::decide))
@@ -123,6 +128,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/hearing/fix", web::post().to(hearing::fix))
         .route("/cases/{reference}/hearing/bundle", web::get().to(hearing::bundle))
         .route("/cases/{reference}/hearing/bundle/{number}/{file}", web::get().to(hearing::bundle_image))
+        .route("/cases/{reference}/hearing/adjourn", web::post().to(hearing::adjourn))
         .route("/cases/{reference}/hearing/findings", web::post().to(hearing::findings))
         .route("/cases/{reference}/hearing/sanctions", web::post().to(hearing::add_sanction))
         .route("/cases/{reference}/hearing/decision", web::post().to(hearing::issue_decision))

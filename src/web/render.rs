@@ -147,6 +147,7 @@ pub fn error_page(status: StatusCode, message: Option<&str>) -> HttpResponse {
     c.insert("session_idle_minutes", &0);
     c.insert("status", &status.as_u16());
     c.insert("message", &message);
+    c.insert("request_id", &crate::ops::request_id());
     let name = format!("errors/{}.html", status.as_u16());
     let template = if TEMPLATES.contains_template(&name) { name } else { "errors/generic.html".to_string() };
     match TEMPLATES.render(&template, &c) {

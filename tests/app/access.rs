@@ -298,6 +298,7 @@ async fn a_decision_notice_names_a_confidential_complainant_to_no_one_but_them()
     let member = app.member_id("Alex Archer");
     let a = assessment::assess(&mut app.conn(), &actor, &mo, &case.reference, &member, &answers).unwrap();
     assessment::conclude(&mut app.conn(), &actor, &mo, &a.id, "OFFICIAL", &app.authority_id("southvale"), "").unwrap();
+    crate::gates::told_and_responded(&app, &case);
     let input = DecisionInput {
         outcome: "investigation".into(),
         reasons: format!("{NAME} ({EMAIL}, {PHONE}) sent a clear screenshot."),

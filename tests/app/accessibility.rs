@@ -14,6 +14,13 @@ use standards_desk::services::signed_out;
 
 /// A case whose capacity assessment the Monitoring Officer has concluded: ready for the decision.
 pub fn ready_for_decision(app: &TestApp) -> Case {
+    let case = concluded(app);
+    crate::gates::told_and_responded(app, &case);
+    case
+}
+
+/// A logged case whose member's capacity is concluded (official), the member not yet told.
+pub fn concluded(app: &TestApp) -> Case {
     let case = CaseBuilder::new()
         .member("Alex Archer", "southvale")
         .platform("facebook")

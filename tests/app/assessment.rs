@@ -250,6 +250,7 @@ async fn the_decision_needs_concluded_assessments_and_a_monitoring_officer_and_m
             &[
                 ("outcome", "investigation"),
                 ("reasons", "Calling a named officer a liar on a councillor page needs investigating."),
+                ("notice_reason", "The member is abroad and cannot be reached; the police asked us to act now."),
             ],
         )
         .await;
@@ -403,6 +404,7 @@ async fn the_summary_flags_follow_the_rules_the_actions_refuse_with() {
     let detail = assessment::detail(&mut app.conn(), &officer, &case.reference, &a.id).unwrap();
     assert!(detail.article10_applies && detail.actions.can_record_article10 && !detail.actions.can_conclude);
 
+    crate::gates::told_and_responded(&app, &case);
     let input = DecisionInput { outcome: "investigation".into(), reasons: "Serious.".into(), ..Default::default() };
     decisions::decide(&mut app.conn(), &by(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
         .unwrap();
@@ -464,6 +466,7 @@ async fn a_notice_left_empty_is_shown_again_with_what_was_typed() {
             .unwrap();
     assessment::conclude(&mut app.conn(), &actor, &mo_user, &a.id, "OFFICIAL", &authority_id(&app, "southvale"), "")
         .unwrap();
+    crate::gates::told_and_responded(&app, &case);
     let input = DecisionInput { outcome: "investigation".into(), reasons: "Serious.".into(), ..Default::default() };
     let d =
         decisions::decide(&mut app.conn(), &actor, &mo_user, &case.reference, &input, chrono::Utc::now().date_naive())

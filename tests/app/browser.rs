@@ -416,6 +416,10 @@ async fn officers_capture_assess_request_removal_and_the_mo_decides() {
     b.shot("14-takedown").await;
     b.close().await;
 
+    // The member has been told of the complaint and has responded (a decision waits for that).
+    let case = standards_desk::models::case::find_by_reference(&mut app.conn(), &reference).unwrap().unwrap();
+    crate::gates::told_and_responded(&app, &case);
+
     // The Monitoring Officer concludes and decides.
     let mo = Browser::start(&app, true).await;
     sign_in(&mo, &app, "mo@southvale.example").await;

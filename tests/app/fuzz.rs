@@ -823,7 +823,19 @@ async fn cases_at_every_stage(app: &TestApp) -> Vec<Case> {
             .expect("assessed");
         if n == 0 {
             consult_ip(app, &case, "Is this official capacity?");
+            // Told of the complaint, the member's response still to record (its form).
+            let officer = app.user("officer@southvale.example");
+            let by = Actor::user(&officer.id, &officer.name, None);
+            standards_desk::services::cases::notify_member(
+                &mut app.conn(),
+                &by,
+                &officer,
+                &case.reference,
+                &app.member_id(member),
+            )
+            .expect("told");
         } else {
+            crate::gates::told_and_responded(app, &case);
             let authority = a.suggested_authority_id.clone().unwrap_or_else(|| app.authority_id(council));
             assessment::conclude(&mut app.conn(), &mo_actor, &mo, &a.id, "OFFICIAL", &authority, "")
                 .expect("concluded");

@@ -57,6 +57,7 @@ async fn investigated_with(app: &TestApp, member: &str, council: &str, answers: 
         .unwrap();
     let authority = app.authority_id(council);
     assessment::conclude(&mut app.conn(), &actor(&mo), &mo, &a.id, "OFFICIAL", &authority, "").unwrap();
+    crate::gates::told_and_responded(app, &case);
     let input =
         DecisionInput { outcome: "investigation".into(), reasons: "Needs investigating.".into(), ..Default::default() };
     decisions::decide(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input, chrono::Utc::now().date_naive())
@@ -142,8 +143,9 @@ pub(crate) fn refer_to_hearing(app: &TestApp, case: &Case) {
     hearing::decide_after_investigation(&mut app.conn(), &actor(&mo), &mo, &case.reference, &input).unwrap();
 }
 
+/// The hearing arrangements, for today (findings are recorded from the hearing's day).
 pub(crate) fn arrange(app: &TestApp, panel: &[&str]) -> Vec<(String, String)> {
-    let (day, month, year) = future(30);
+    let (day, month, year) = future(0);
     let mut fields = vec![
         ("date_day".to_string(), day),
         ("date_month".to_string(), month),
@@ -167,16 +169,26 @@ pub(crate) async fn at_hearing(app: &TestApp) -> Case {
     at_hearing_with(app, &complaint(app)).await
 }
 
+/// As [`at_hearing`], with the hearing fixed `days` from today.
+pub(crate) async fn at_hearing_in(app: &TestApp, days: i64) -> Case {
+    at_hearing_on(app, &complaint(app), days).await
+}
+
 /// As [`at_hearing`], from a public complaint with these answers.
 pub(crate) async fn at_hearing_with(app: &TestApp, answers: &[(String, String)]) -> Case {
+    at_hearing_on(app, answers, 0).await
+}
+
+async fn at_hearing_on(app: &TestApp, answers: &[(String, String)], days: i64) -> Case {
     let case = investigated_with(app, "Alex Archer", "southvale", answers).await;
     appoint(app, &case);
     final_report(app, &case).await;
     ip_view(app, &case, "post-investigation");
     refer_to_hearing(app, &case);
     let officer = user(app, "officer@southvale.example");
-    let input =
+    let mut input =
         HearingInput::from_pairs(&arrange(app, &["committee@southvale.example", "committee3@southvale.example"]));
+    (input.day, input.month, input.year) = future(days);
     hearing::save_hearing(
         &mut app.conn(),
         &actor(&officer),
@@ -641,7 +653,7 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
             article10: "Proportionate.".into(),
         })
         .collect();
-    hearing::record_findings(&mut app.conn(), &actor(&officer), &officer, &case.reference, &findings).unwrap();
+    hearing::record_findings(&mut app.conn(), &actor(&officer), &officer, &case.reference, &findings, today).unwrap();
     let s = hearing::add_sanction(
         &mut app.conn(),
         &actor(&officer),
@@ -659,7 +671,8 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
     .unwrap();
     assert!(s.recommended_to_authority_id.is_some(), "a recommendation to the parish council");
     assert_eq!((s.follow_up_on, s.compliance.as_str()), (None, "no-follow-up"), "censure needs no follow-up");
-    hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference, &Default::default()).unwrap();
+    hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference, &Default::default(), today)
+        .unwrap();
     let kinds = rows::notice_recipient_kinds(&app);
     assert!(kinds.iter().any(|k| k == "parish-clerk"), "{kinds:?}");
     let member = rows::notice_body(&app, "member", "%Decision notice%");
@@ -827,6 +840,6 @@ async fn multi_line_text_shows_its_line_breaks_and_none_of_its_markup_on_every_p
             article10: "Proportionate.".into(),
         })
         .collect();
-    hearing::record_findings(&mut app.conn(), &actor(&o), &o, &case.reference, &findings).unwrap();
+    hearing::record_findings(&mut app.conn(), &actor(&o), &o, &case.reference, &findings, today).unwrap();
     shows_multiline(&officer.get(&format!("{path}/hearing")).await);
 }

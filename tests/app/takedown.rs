@@ -119,6 +119,29 @@ async fn removal_needs_verification_evidence_and_schedules_rechecks() {
     browser.get(&path).await.assert_status(200).assert_contains("verified by").assert_contains("Removed (verified)");
 }
 
+/// Two instances on one database run the reminder round at the same moment: one reminder.
+#[actix_web::test]
+async fn two_instances_queue_the_overdue_reminder_once() {
+    let app = TestApp::spawn_demo().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    takedown::request(
+        &mut app.conn(),
+        &actor,
+        &user,
+        &case.reference,
+        &input(&app, &case, "member", "letter"),
+        d(2025, 12, 1),
+    )
+    .unwrap();
+    let other = crate::instances::second_instance(&app, |_| {});
+    let (a, b) = (app.state.clone(), other.clone());
+    let (ra, rb) = futures_util::future::join(a.queue_reminders(), b.queue_reminders()).await;
+    assert_eq!(ra.unwrap() + rb.unwrap(), 1, "one of them queued it");
+    let reminders = app.emails().into_iter().filter(|m| m.template == "takedown_reminder").count();
+    assert_eq!(reminders, 1);
+}
+
 #[actix_web::test]
 async fn the_overdue_reminder_is_queued_exactly_once() {
     let app = TestApp::spawn_demo().await;
@@ -260,6 +283,7 @@ async fn completing_every_agreed_action_allows_closing_as_resolved() {
         "",
     )
     .unwrap();
+    crate::gates::told_and_responded(&app, &case);
     let decision = standards_desk::services::decisions::DecisionInput {
         outcome: "informal-resolution".into(),
         reasons: "An apology and removal will resolve it.".into(),

@@ -19,17 +19,20 @@
 //! connection per submitter thread), to keep the client's share of the 2 cores small and to
 //! need no crate beyond the dev-dependencies. Loopback only.
 //!
-//! `SUBMITTERS`, `SECONDS` and `BACKENDS` (`sqlite,postgres`) can be set in the environment.
+//! `SUBMITTERS`, `SECONDS`, `BACKENDS` (`sqlite,postgres`) and `INSTANCES` (server processes on
+//! the one database, submitters spread over them; 1 by default) can be set in the environment.
 
 use diesel::prelude::*;
 use standards_desk::db::{DatabaseUrl, DbManager};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "../support/http_client.rs"]
+mod http_client;
+use http_client::{between, Client, Reply};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 /// No thread does more journeys than this, whatever the time says (a bound on the loop).
@@ -77,123 +80,6 @@ fn start_server(data: &std::path::Path, database_url: Option<&str>) -> Server {
         std::thread::sleep(Duration::from_millis(100));
     }
     server
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// An HTTP/1.1 client on one keep-alive connection (reconnecting when the server closes it).
-struct Client {
-    addr: String,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: &str) -> std::io::Result<Self> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        Ok(Self { addr: addr.to_string(), reader: BufReader::new(stream) })
-    }
-
-    fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<(&str, &[u8])>,
-    ) -> std::io::Result<Reply> {
-        match self.try_request(method, path, headers, body) {
-            Ok(r) => Ok(r),
-            // The server closed an idle keep-alive connection: once more on a new one.
-            Err(_) => {
-                *self = Self::connect(&self.addr)?;
-                self.try_request(method, path, headers, body)
-            }
-        }
-    }
-
-    fn try_request(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<(&str, &[u8])>,
-    ) -> std::io::Result<Reply> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if let Some((content_type, bytes)) = body {
-            head.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n", bytes.len()));
-        }
-        head.push_str("\r\n");
-        let mut out = head.into_bytes();
-        if let Some((_, bytes)) = body {
-            out.extend_from_slice(bytes);
-        }
-        self.reader.get_mut().write_all(&out)?;
-
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
-        }
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let mut headers = Vec::new();
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-        }
-        let find = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
-        let mut bytes = Vec::new();
-        if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-            loop {
-                line.clear();
-                self.reader.read_line(&mut line)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .map_err(|_| std::io::Error::other("bad chunk size"))?;
-                let mut chunk = vec![0; size + 2];
-                self.reader.read_exact(&mut chunk)?;
-                if size == 0 {
-                    break;
-                }
-                bytes.extend_from_slice(&chunk[..size]);
-            }
-        } else {
-            let len: usize = find("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-            bytes.resize(len, 0);
-            self.reader.read_exact(&mut bytes)?;
-        }
-        if find("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
-            *self = Self::connect(&self.addr)?;
-        }
-        Ok(Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() })
-    }
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let at = text.find(start)? + start.len();
-    text[at..].split(end).next()
 }
 
 /// The answers of a complete complaint about Alex Archer's Facebook post, as multipart.
@@ -358,8 +244,14 @@ fn count_cases(url: &str) -> i64 {
 fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
     let submitters = env_number("SUBMITTERS", 16) as usize;
     let seconds = env_number("SECONDS", 30);
-    let server = start_server(data, Some(database_url));
-    println!("{label}: server pid {} on {}", server.child.id(), server.base);
+    let instances = env_number("INSTANCES", 1).clamp(1, 8) as usize;
+    // Several instances on one database and one data directory, as behind a load balancer;
+    // submitters are spread over them in turn.
+    let servers: Vec<Server> = (0..instances).map(|_| start_server(data, Some(database_url))).collect();
+    for server in &servers {
+        println!("{label}: server pid {} on {}", server.child.id(), server.base);
+    }
+    let server = &servers[0];
     let mut client = Client::connect(&server.base).expect("connects");
     let form = client.request("GET", "/complaints/new", &[], None).expect("the form");
     assert_eq!(form.status, 200);
@@ -373,8 +265,9 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let threads: Vec<_> = (0..submitters)
-        .map(|_| {
-            let (base, councillor, next) = (server.base.clone(), councillor.clone(), next_address.clone());
+        .map(|i| {
+            let base = servers[i % instances].base.clone();
+            let (councillor, next) = (councillor.clone(), next_address.clone());
             std::thread::spawn(move || submitter(base, councillor, deadline, next))
         })
         .collect();
@@ -391,10 +284,10 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cases = count_cases(database_url) - cases_before;
-    drop(server);
+    drop(servers);
 
     let requests: usize = total.statuses.values().sum();
-    println!("== {label}: {submitters} concurrent submitters for {seconds} s ==");
+    println!("== {label}: {submitters} concurrent submitters for {seconds} s on {instances} instance(s) ==");
     println!(
         "submissions confirmed: {} in {elapsed:.1} s = {:.1} submissions/s ({:.0} requests/s)",
         total.submitted,

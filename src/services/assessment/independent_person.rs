@@ -5,6 +5,7 @@ use super::rules;
 use crate::db::DbConnection;
 use crate::emails;
 use crate::models::assessment::{self as rows, IpConsultation};
+use crate::models::case::{Case, CaseStatus};
 use crate::models::user::{self as user_rows, Role, User};
 use crate::models::{new_id, now};
 use crate::services::access::{self, Permission};
@@ -26,9 +27,19 @@ pub struct IpRequestInput {
 }
 
 impl IpRequestInput {
-    /// A new request starts at the initial-assessment stage.
-    pub fn new_request() -> Self {
-        IpRequestInput { stage: "initial-assessment".into(), ..Default::default() }
+    /// A new request starts at the stage the case is at (`IpRequestPage::stage_now`).
+    pub fn new_request(stage: &str) -> Self {
+        IpRequestInput { stage: stage.to_string(), ..Default::default() }
+    }
+}
+
+/// The Independent Person stage a case is at: the initial assessment, after the investigation,
+/// or the hearing.
+pub fn stage_now(case: &Case) -> &'static str {
+    match case.status {
+        CaseStatus::Investigation | CaseStatus::PostInvestigation => "post-investigation",
+        CaseStatus::Hearing | CaseStatus::DecisionNotice | CaseStatus::Sanctions => "hearing",
+        _ => "initial-assessment",
     }
 }
 
@@ -38,6 +49,8 @@ pub struct IpRequestPage {
     pub reference: String,
     pub ips: Vec<Choice>,
     pub stages: Vec<Choice>,
+    /// The stage the case is at, which a new request starts at.
+    pub stage_now: &'static str,
 }
 
 /// The request form: officers, on an open case.
@@ -49,7 +62,12 @@ pub fn request_page(conn: &mut DbConnection, user: &User, reference: &str) -> Se
         .into_iter()
         .map(|u| Choice { value: u.id, label: u.name })
         .collect();
-    Ok(IpRequestPage { reference: case.reference, ips, stages: Choice::list(&vocab::IP_STAGES) })
+    Ok(IpRequestPage {
+        stage_now: stage_now(&case),
+        reference: case.reference,
+        ips,
+        stages: Choice::list(&vocab::IP_STAGES),
+    })
 }
 
 /// Asks an Independent Person for their view (by email); they then see this case, and only it.

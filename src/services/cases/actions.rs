@@ -243,6 +243,10 @@ pub fn notify_member(
                 outbox_id: message.id.clone(),
                 notified_by_user_id: user.id.clone(),
                 notified_at: now(),
+                response_received_on: None,
+                response_summary: None,
+                response_recorded_by_user_id: None,
+                response_recorded_at: None,
             },
         )?;
         audit::record(

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod deadlines;
 pub mod find;
 pub mod list;
+pub mod member_notice;
 pub mod rules;
 pub mod state;
 pub mod view;

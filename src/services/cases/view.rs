@@ -122,6 +122,8 @@ pub struct MemberView {
     pub councils: Vec<String>,
     pub allegations: Vec<String>,
     pub notified_at: Option<NaiveDateTime>,
+    /// The member's response: due, received, what it said.
+    pub notice: Option<crate::services::cases::member_notice::MemberNotice>,
     pub actions: MemberActions,
 }
 
@@ -131,6 +133,8 @@ pub struct MemberActions {
     pub can_notify: bool,
     /// The member could be told, but the register has no email address for them.
     pub notify_needs_email: bool,
+    /// Record the member's response to being told.
+    pub can_record_response: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,7 +197,7 @@ pub fn detail(
         closure_reason: case.closure_reason.clone(),
         deadlines: if sections.assignment { deadlines_of(&calendar, case, today) } else { Vec::new() },
         complaints: if sections.complaints { complaints(conn, user, case, &sections, &withheld)? } else { Vec::new() },
-        members: if sections.members { members(conn, user, case)? } else { Vec::new() },
+        members: if sections.members { members(conn, user, case, today)? } else { Vec::new() },
         notes: if sections.notes { notes(conn, case)? } else { Vec::new() },
         emails: if sections.emails { emails(conn, case, &withheld)? } else { Vec::new() },
         timeline: if sections.timeline { timeline(conn, case, &withheld)? } else { Vec::new() },
@@ -270,7 +274,8 @@ fn complaints(
     Ok(out)
 }
 
-fn members(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<Vec<MemberView>> {
+fn members(conn: &mut DbConnection, user: &User, case: &Case, today: NaiveDate) -> ServiceResult<Vec<MemberView>> {
+    let notices = crate::services::cases::member_notice::statuses(conn, case, today)?;
     let allegations = complaint_rows::list_allegations_for_case(conn, &case.id)?;
     // Only the provisions this case's allegations name.
     let named: Vec<String> = allegations.iter().map(|a| a.code_provision_id.clone()).collect();
@@ -303,7 +308,9 @@ fn members(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<V
         let actions = MemberActions {
             can_notify: may_notify(user, case, &m, told).is_ok(),
             notify_needs_email: may_work(user, case).is_ok() && told.is_none() && m.email.is_none(),
+            can_record_response: crate::services::cases::member_notice::may_record_response(user, case, told).is_ok(),
         };
+        let notice = notices.iter().find(|n| n.member_id == m.id).cloned();
         out.push(MemberView {
             has_email: m.email.is_some(),
             id: m.id,
@@ -312,6 +319,7 @@ fn members(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<V
             councils,
             allegations: alleged,
             notified_at,
+            notice,
             actions,
         });
     }

@@ -4,6 +4,7 @@
 use crate::db::DbConnection;
 use crate::models::assessment::{self as rows, Decision};
 use crate::models::case::{self as case_rows, CaseChanges, CaseStatus};
+use crate::models::gates as gate_rows;
 use crate::models::member as member_rows;
 use crate::models::user::User;
 use crate::models::{new_id, now};
@@ -12,6 +13,7 @@ use crate::services::assessment::rules::{self, INITIAL_STAGE};
 use crate::services::assessment::{self, AssessmentSummary};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
+use crate::services::cases::member_notice::{self, MemberNotice};
 use crate::services::notices;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
@@ -26,6 +28,8 @@ pub struct DecisionInput {
     pub reason_category: String,
     pub referral_body: String,
     pub reasons: String,
+    /// Why the decision cannot wait for the member to be told or to respond (required only then).
+    pub notice_reason: String,
 }
 
 /// What the decision form shows: the capacity conclusions and the Independent Person's views.
@@ -33,15 +37,27 @@ pub struct DecisionInput {
 pub struct DecisionPage {
     pub reference: String,
     pub summary: AssessmentSummary,
+    /// Why a decision today would come before the member was told or could respond (each
+    /// member); the form then asks for the reason the decision cannot wait.
+    pub member_notice_gaps: Vec<String>,
+    /// Where each member stands: told, response due, received.
+    pub member_notices: Vec<MemberNotice>,
 }
 
 /// The decision form: the Monitoring Officer or a deputy, on an open case.
-pub fn decision_page(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceResult<DecisionPage> {
+pub fn decision_page(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+    today: NaiveDate,
+) -> ServiceResult<DecisionPage> {
     rules::require(user, Permission::SignOffDecisions)?;
     let case = cases::find_visible(conn, user, reference)?;
     rules::may_work(user, &case).map_err(ServiceError::Refused)?;
     let summary = assessment::summary(conn, user, &case)?;
-    Ok(DecisionPage { reference: case.reference, summary })
+    let member_notices = member_notice::statuses(conn, &case, today)?;
+    let member_notice_gaps = member_notices.iter().filter_map(|m| m.gap(today)).collect();
+    Ok(DecisionPage { reference: case.reference, summary, member_notice_gaps, member_notices })
 }
 
 fn check(input: &DecisionInput) -> Result<(), ServiceError> {
@@ -109,6 +125,20 @@ pub fn decide(
             ));
         }
         check(input)?;
+        // The member is told before a decision (and has the time to respond), unless the
+        // Monitoring Officer records why the decision cannot wait.
+        let gaps = if member_notice::outcome_needs_member_told(&input.outcome) {
+            member_notice::gaps(conn, &case, today)?
+        } else {
+            Vec::new()
+        };
+        let notice_reason = clean(&input.notice_reason);
+        if !gaps.is_empty() && notice_reason.is_none() {
+            return Err(ServiceError::invalid(
+                "notice_reason",
+                format!("{}: say why the decision cannot wait (for example, a police referral)", gaps.join("; ")),
+            ));
+        }
         let category = match input.outcome.as_str() {
             "no-further-action" => Some(input.reason_category.clone()),
             "referral" => Some(input.referral_body.clone()),
@@ -125,6 +155,23 @@ pub fn decide(
             decided_at: now(),
         };
         rows::insert_decision(conn, &decision)?;
+        let waived = match notice_reason.filter(|_| !gaps.is_empty()) {
+            Some(reason) => {
+                gate_rows::insert(
+                    conn,
+                    &gate_rows::DecisionGateReason {
+                        id: new_id(),
+                        decision_id: decision.id.clone(),
+                        gate: gate_rows::MEMBER_NOTICE.into(),
+                        reason: format!("{}. Why the decision could not wait: {reason}", gaps.join("; ")),
+                        recorded_by_user_id: user.id.clone(),
+                        recorded_at: now(),
+                    },
+                )?;
+                " (made before the member was told or could respond; reason recorded)"
+            }
+            None => "",
+        };
         let label = vocab::label(&vocab::INITIAL_DECISIONS, &decision.outcome);
         let mut case_now = case.clone();
         if case.status != CaseStatus::InitialAssessment {
@@ -145,7 +192,7 @@ pub fn decide(
             actor,
             Event::new("decision.made", "decision", &decision.id)
                 .case(&case.id)
-                .summary(format!("Initial assessment decision by {}: {label}", user.name)),
+                .summary(format!("Initial assessment decision by {}: {label}{waived}", user.name)),
         )?;
         Ok(decision)
     })

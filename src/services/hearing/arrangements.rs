@@ -2,7 +2,7 @@
 //! whether part is in private (Schedule 12A); the conflict check; and fixing the hearing, which
 //! gives the panel and the IP access to the case and sends everyone the notice.
 
-use super::rules::{may_fix, may_save_hearing};
+use super::rules::{may_adjourn, may_fix, may_save_hearing};
 use crate::db::DbConnection;
 use crate::emails;
 use crate::models::assessment as assessment_rows;
@@ -380,6 +380,44 @@ pub fn fix_hearing(
             )),
         )?;
         Ok(count)
+    })
+}
+
+/// Adjourns a fixed hearing before its findings: the arrangements open again, so the officer can
+/// set another day and fix it again (which sends everyone the new notice). The reason is kept in
+/// the case history. The decision notice later states the day the panel actually sat.
+pub fn adjourn_hearing(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    reference: &str,
+    reason: &str,
+) -> ServiceResult<()> {
+    crate::db::write(conn, |conn| {
+        let case = cases::find_visible(conn, user, reference)?;
+        let found = rows::hearing_for_case(conn, &case.id)?;
+        let findings = match &found {
+            Some(h) => rows::findings_for(conn, &h.id)?,
+            None => Vec::new(),
+        };
+        may_adjourn(user, &case, found.as_ref(), &findings)?;
+        let hearing = found.expect("checked by the rule");
+        let reason =
+            clean(reason).ok_or_else(|| ServiceError::invalid("adjourn_reason", "Say why the hearing is adjourned"))?;
+        rows::update_hearing(
+            conn,
+            &hearing.id,
+            &HearingChanges { fixed_at: Some(None), updated_at: Some(now()), ..Default::default() },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            Event::new("hearing.adjourned", "hearing", &hearing.id).case(&case.id).summary(format!(
+                "Hearing fixed for {} adjourned: {reason}",
+                hearing.starts_at.format("%-d %B %Y at %H:%M")
+            )),
+        )?;
+        Ok(())
     })
 }
 

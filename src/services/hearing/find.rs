@@ -10,8 +10,8 @@ use crate::services::ServiceResult;
 use diesel::QueryResult;
 use serde::Serialize;
 
-/// The case and its hearing for a hearing page: officers, the panel, the hearing's IP and the
-/// investigator may see it.
+/// The case and its hearing for a hearing page: officers, the panel, the hearing's IP, an IP
+/// consulted on the case and the investigator may see it.
 pub fn find_hearing(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceResult<(Case, Option<Hearing>)> {
     let case = cases::find_visible(conn, user, reference)?;
     let hearing = rows::hearing_for_case(conn, &case.id)?;
@@ -20,7 +20,8 @@ pub fn find_hearing(conn: &mut DbConnection, user: &User, reference: &str) -> Se
         None => Vec::new(),
     };
     let investigation = rows::investigation_for_case(conn, &case.id)?;
-    may_view(user, hearing.as_ref(), &panel, investigation.as_ref())?;
+    let reports = crate::services::access::sections(conn, user, &case.id)?.reports;
+    may_view(user, hearing.as_ref(), &panel, investigation.as_ref(), reports)?;
     Ok((case, hearing))
 }
 

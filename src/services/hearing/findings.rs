@@ -3,7 +3,10 @@
 //! follow-up of each sanction until the case closes.
 
 use super::allegations::allegation_views;
-use super::rules::{may_add_sanction, may_follow_up, may_issue_decision, may_record_compliance, may_record_findings};
+use super::rules::{
+    ip_view_for_findings, may_add_sanction, may_follow_up, may_issue_decision, may_record_compliance,
+    may_record_findings,
+};
 use crate::db::DbConnection;
 use crate::emails;
 use crate::models::assessment::{self as assessment_rows, Decision};
@@ -81,10 +84,12 @@ pub fn record_findings(
     user: &User,
     reference: &str,
     input: &[FindingInput],
+    today: NaiveDate,
 ) -> ServiceResult<usize> {
     crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
-        may_record_findings(user, &case, hearing.as_ref(), &findings)?;
+        let ip_ready = ip_view_for_findings(conn, &case)?;
+        may_record_findings(user, &case, hearing.as_ref(), &findings, today, ip_ready)?;
         let hearing = hearing.expect("checked by the rule");
         let allegations = complaint_rows::list_allegations_for_case(conn, &case.id)?;
         let mut e = FieldErrors::default();
@@ -197,7 +202,7 @@ pub fn add_sanction(
 ) -> ServiceResult<Sanction> {
     crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
-        may_add_sanction(user, &case, hearing.as_ref(), &findings)?;
+        may_add_sanction(user, &case, hearing.as_ref(), &findings, today)?;
         let hearing = hearing.expect("checked by the rule");
         let in_breach = members_in_breach(conn, &case, &findings)?;
         let list = sanction_list_for(conn, &case)?;
@@ -320,10 +325,11 @@ pub fn issue_decision(
     user: &User,
     reference: &str,
     pending: &SanctionInput,
+    today: NaiveDate,
 ) -> ServiceResult<Decision> {
     crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
-        may_issue_decision(user, &case, hearing.as_ref(), &findings)?;
+        may_issue_decision(user, &case, hearing.as_ref(), &findings, today)?;
         if pending.is_started() {
             return Err(ServiceError::invalid(
                 "kind",

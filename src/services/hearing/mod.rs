@@ -13,7 +13,7 @@ pub mod findings;
 pub mod page;
 pub mod rules;
 
-pub use arrangements::{conflicts, fix_hearing, save_hearing, ConflictFlag, HearingInput};
+pub use arrangements::{adjourn_hearing, conflicts, fix_hearing, save_hearing, ConflictFlag, HearingInput};
 pub use bundle::{bundle, bundle_image, Bundle};
 pub use find::find_hearing;
 pub use findings::{

@@ -7,8 +7,8 @@ use super::arrangements::{conflicts, ConflictFlag, HearingInput};
 use super::find::{find_hearing, panel_seats, PanelSeat};
 use super::findings::{members_in_breach, FindingInput, SanctionInput};
 use super::rules::{
-    at_hearing_stage, may_add_sanction, may_fix, may_issue_decision, may_open_notices, may_record_compliance,
-    may_record_findings, may_save_hearing, may_view,
+    at_hearing_stage, ip_view_for_findings, may_add_sanction, may_adjourn, may_fix, may_issue_decision,
+    may_open_notices, may_record_compliance, may_record_findings, may_save_hearing, may_view,
 };
 use crate::db::DbConnection;
 use crate::models::assessment as assessment_rows;
@@ -20,7 +20,7 @@ use crate::models::user::{self as user_rows, Role, User};
 use crate::services::investigation;
 use crate::services::investigation::forms::{user_choices, Choice};
 use crate::services::vocab;
-use crate::services::ServiceResult;
+use crate::services::{ServiceError, ServiceResult};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
@@ -116,6 +116,11 @@ pub struct HearingActions {
     pub can_add_sanction: bool,
     pub can_issue_decision: bool,
     pub can_open_notices: bool,
+    /// Adjourn the fixed hearing (before its findings) to arrange it again.
+    pub can_adjourn: bool,
+    /// Why the findings cannot be recorded yet (the hearing not yet held, no Independent
+    /// Person's view since the final report), shown before the officer tries.
+    pub findings_blocked: Option<String>,
 }
 
 /// The values the page's forms show: what was typed (after a refused form), what is saved, or
@@ -124,6 +129,7 @@ pub struct HearingActions {
 pub struct HearingForms {
     pub arrangements: HearingInput,
     pub considered: String,
+    pub adjourn_reason: String,
     /// One block of the findings form per allegation.
     pub findings: Vec<FindingRow>,
     pub sanction: SanctionInput,
@@ -146,6 +152,7 @@ pub struct Typed {
     pub considered: Option<String>,
     pub findings: Vec<FindingInput>,
     pub sanction: Option<SanctionInput>,
+    pub adjourn_reason: Option<String>,
 }
 
 fn compliance_colour(compliance: &str) -> &'static str {
@@ -158,7 +165,13 @@ fn compliance_colour(compliance: &str) -> &'static str {
 }
 
 /// The hearing page, for those who may see the hearing.
-pub fn page(conn: &mut DbConnection, user: &User, reference: &str, typed: Typed) -> ServiceResult<HearingPage> {
+pub fn page(
+    conn: &mut DbConnection,
+    user: &User,
+    reference: &str,
+    typed: Typed,
+    today: NaiveDate,
+) -> ServiceResult<HearingPage> {
     let (case, hearing) = find_hearing(conn, user, reference)?;
     let mut actions = HearingActions {
         can_save_hearing: may_save_hearing(user, &case, hearing.as_ref()).is_ok(),
@@ -170,9 +183,18 @@ pub fn page(conn: &mut DbConnection, user: &User, reference: &str, typed: Typed)
     if let Some(h) = &hearing {
         let findings = rows::findings_for(conn, &h.id)?;
         in_breach = members_in_breach(conn, &case, &findings)?;
-        actions.can_record_findings = may_record_findings(user, &case, Some(h), &findings).is_ok();
-        actions.can_add_sanction = may_add_sanction(user, &case, Some(h), &findings).is_ok() && !in_breach.is_empty();
-        actions.can_issue_decision = may_issue_decision(user, &case, Some(h), &findings).is_ok();
+        let ip_ready = ip_view_for_findings(conn, &case)?;
+        let record = may_record_findings(user, &case, Some(h), &findings, today, ip_ready);
+        actions.can_record_findings = record.is_ok();
+        if findings.is_empty() && may_adjourn(user, &case, Some(h), &findings).is_ok() {
+            if let Err(ServiceError::Refused(why)) = record {
+                actions.findings_blocked = Some(why);
+            }
+        }
+        actions.can_adjourn = may_adjourn(user, &case, Some(h), &findings).is_ok();
+        actions.can_add_sanction =
+            may_add_sanction(user, &case, Some(h), &findings, today).is_ok() && !in_breach.is_empty();
+        actions.can_issue_decision = may_issue_decision(user, &case, Some(h), &findings, today).is_ok();
         let allegations = allegation_views(conn, &case)?;
         let finding_views = findings
             .iter()
@@ -238,6 +260,7 @@ pub fn page(conn: &mut DbConnection, user: &User, reference: &str, typed: Typed)
         forms: HearingForms {
             arrangements: typed.arrangements.or(saved).unwrap_or_else(HearingInput::blank),
             considered: typed.considered.unwrap_or_default(),
+            adjourn_reason: typed.adjourn_reason.unwrap_or_default(),
             findings: finding_rows,
             sanction: typed.sanction.unwrap_or_default(),
         },
@@ -306,6 +329,8 @@ pub struct CaseLinks {
     pub investigation: Option<CaseLink>,
     pub hearing: Option<CaseLink>,
     pub bundle: Option<CaseLink>,
+    /// The investigation's final report, for those who may read it but not the investigation.
+    pub final_report: Option<CaseLink>,
 }
 
 #[derive(Debug, Serialize)]
@@ -343,7 +368,25 @@ pub fn case_links(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceR
             words,
         });
     }
-    let may_see_hearing = may_view(user, hearing.as_ref(), &panel, inv.as_ref()).is_ok();
+    let sections = crate::services::access::sections(conn, user, &case.id)?;
+    let may_see_hearing = may_view(user, hearing.as_ref(), &panel, inv.as_ref(), sections.reports).is_ok();
+    // Someone who may read the final report but not the investigation file (an Independent
+    // Person consulted on the case) gets a link to the report itself.
+    if links.investigation.is_none() && sections.reports {
+        if let Some(i) = &inv {
+            if let Some(report) = rows::entries(conn, &i.id)?
+                .into_iter()
+                .filter(|e| e.kind == "final-report" && e.sha256.is_some())
+                .max_by_key(|e| e.created_at)
+            {
+                links.final_report = Some(CaseLink {
+                    href: format!("/cases/{}/investigation/entries/{}", case.reference, report.id),
+                    text: "Final investigation report (PDF)".into(),
+                    words: None,
+                });
+            }
+        }
+    }
     if (hearing.is_some() || at_hearing_stage(case)) && may_see_hearing {
         let words = matches!(case.status, CaseStatus::DecisionNotice | CaseStatus::Sanctions)
             .then_some("decision and sanctions");
@@ -363,6 +406,9 @@ pub fn case_links(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceR
             words: None,
         });
     }
-    links.shown = links.investigation.is_some() || links.hearing.is_some() || links.bundle.is_some();
+    links.shown = links.investigation.is_some()
+        || links.hearing.is_some()
+        || links.bundle.is_some()
+        || links.final_report.is_some();
     Ok(links)
 }

@@ -167,8 +167,9 @@ pub fn add_entry(
 const IN_THE_BUNDLE: [&str; 3] = ["final-report", "member-comments", "interview"];
 
 /// A report or other investigation file: for those who see the investigation file (officers,
-/// the investigator: `access::Sections::investigation`); others who see the case (the panel, the
-/// Independent Person) only the files the hearing bundle contains, once there is a hearing.
+/// the investigator: `access::Sections::investigation`); the final report also for an Independent
+/// Person consulted on the case (`access::Sections::reports`); others who see the case (the panel)
+/// only the files the hearing bundle contains, once there is a hearing.
 pub fn entry_file(
     conn: &mut DbConnection,
     user: &User,
@@ -177,11 +178,16 @@ pub fn entry_file(
 ) -> ServiceResult<InvestigationEntry> {
     let case = cases::find_visible(conn, user, reference)?;
     let inv = rows::investigation_for_case(conn, &case.id)?.ok_or(ServiceError::NotFound)?;
-    let whole_file = access::sections(conn, user, &case.id)?.investigation;
+    let sections = access::sections(conn, user, &case.id)?;
+    let whole_file = sections.investigation;
     let bundled = rows::hearing_for_case(conn, &case.id)?.is_some();
     rows::entries(conn, &inv.id)?
         .into_iter()
         .find(|e| e.id == entry_id && e.sha256.is_some())
-        .filter(|e| whole_file || (bundled && IN_THE_BUNDLE.contains(&e.kind.as_str())))
+        .filter(|e| {
+            whole_file
+                || (sections.reports && e.kind == "final-report")
+                || (bundled && IN_THE_BUNDLE.contains(&e.kind.as_str()))
+        })
         .ok_or(ServiceError::NotFound)
 }
