@@ -400,8 +400,28 @@ pub struct SanctionLine {
     pub member: String,
     pub kind: String,
     pub detail: String,
+    /// Why it is proportionate.
+    pub proportionality: String,
+    /// Who the panel recommends it to when it cannot order it (a parish council; the Leader or
+    /// the member's group leader).
     pub recommended_to: Option<String>,
-    pub follow_up_on: String,
+    /// None when there is nothing to follow up (censure).
+    pub follow_up_on: Option<String>,
+}
+
+/// To whoever asked for a review (complainant or councillor): it was not upheld.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewNotUpheld {
+    pub name: String,
+    pub reference: String,
+    pub requested_on: String,
+    /// The decision reviewed, in words.
+    pub decision: String,
+    pub reasons: String,
+}
+
+impl Email for ReviewNotUpheld {
+    const TEMPLATE: &'static str = "review_not_upheld";
 }
 
 impl Email for HearingDecision {

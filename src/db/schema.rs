@@ -311,6 +311,9 @@ diesel::table! {
         user_id -> Text,
         reason -> Text,
         declared_at -> Timestamp,
+        cleared_by_user_id -> Nullable<Text>,
+        cleared_at -> Nullable<Timestamp>,
+        cleared_reason -> Nullable<Text>,
     }
 }
 
@@ -701,6 +704,10 @@ diesel::table! {
         outcome -> Nullable<Text>,
         recorded_by_user_id -> Text,
         recorded_at -> Timestamp,
+        due_on -> Nullable<Date>,
+        outcome_reasons -> Nullable<Text>,
+        decided_by_user_id -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -858,11 +865,14 @@ diesel::table! {
         kind -> Text,
         detail -> Text,
         recommended_to_authority_id -> Nullable<Text>,
-        follow_up_on -> Date,
+        follow_up_on -> Nullable<Date>,
         compliance -> Text,
         compliance_note -> Nullable<Text>,
         compliance_recorded_on -> Nullable<Date>,
         created_at -> Timestamp,
+        proportionality -> Text,
+        list_version -> Text,
+        recommendation_to -> Nullable<Text>,
     }
 }
 

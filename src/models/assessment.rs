@@ -141,6 +141,11 @@ pub struct ReviewRequest {
     pub outcome: Option<String>,
     pub recorded_by_user_id: String,
     pub recorded_at: NaiveDateTime,
+    /// When the outcome is due (working days from the request: `decisions::review_outcome`).
+    pub due_on: Option<NaiveDate>,
+    pub outcome_reasons: Option<String>,
+    pub decided_by_user_id: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_assessment(conn: &mut DbConnection, a: &CapacityAssessment) -> QueryResult<()> {
@@ -274,6 +279,21 @@ pub fn decisions_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult
         .load(conn)
 }
 
+/// The case's decisions that stand: those without an upheld review (an upheld review reopens the
+/// case, and the stage is decided again).
+pub fn standing_decisions_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Decision>> {
+    decisions::table
+        .filter(decisions::case_id.eq(case_id))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            review_requests::table
+                .filter(review_requests::decision_id.eq(decisions::id))
+                .filter(review_requests::outcome.eq("upheld")),
+        )))
+        .order(decisions::decided_at.asc())
+        .select(Decision::as_select())
+        .load(conn)
+}
+
 /// A decision on this case (none for another case's id).
 pub fn find_decision(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<Decision>> {
     decisions::table
@@ -322,6 +342,29 @@ pub fn mark_notice_sent(
 
 pub fn insert_review(conn: &mut DbConnection, r: &ReviewRequest) -> QueryResult<()> {
     diesel::insert_into(review_requests::table).values(r).execute(conn).map(|_| ())
+}
+
+pub fn find_review(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReviewRequest>> {
+    review_requests::table.find(id).select(ReviewRequest::as_select()).first(conn).optional()
+}
+
+/// Records a review's outcome ("upheld" or "not-upheld") with its reasons.
+pub fn decide_review(
+    conn: &mut DbConnection,
+    id: &str,
+    outcome: &str,
+    reasons: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(review_requests::table.find(id))
+        .set((
+            review_requests::outcome.eq(Some(outcome)),
+            review_requests::outcome_reasons.eq(Some(reasons)),
+            review_requests::decided_by_user_id.eq(Some(by)),
+            review_requests::decided_at.eq(Some(at)),
+        ))
+        .execute(conn)
 }
 
 pub fn reviews(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Vec<ReviewRequest>> {

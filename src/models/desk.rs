@@ -113,15 +113,19 @@ pub fn rechecks_due(
         .load(conn)
 }
 
-/// Requests to review a decision with no outcome recorded: (case id, reference, received on).
-pub fn reviews_open(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(String, String, NaiveDate)>> {
+/// A review request awaiting its outcome: (case id, reference, received on, due on).
+pub type OpenReview = (String, String, NaiveDate, Option<NaiveDate>);
+
+/// Requests to review a decision with no outcome recorded, on open or closed cases (a review is
+/// usually of a decision that closed the case): (case id, reference, received on, due on).
+pub fn reviews_open(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<OpenReview>> {
     review_requests::table
         .inner_join(decisions::table.inner_join(cases::table))
         .filter(review_requests::outcome.is_null())
-        .filter(cases::status.eq_any(open_statuses()))
+        .filter(cases::destroyed_at.is_null())
         .order(review_requests::received_on.asc())
         .limit(limit)
-        .select((cases::id, cases::reference, review_requests::received_on))
+        .select((cases::id, cases::reference, review_requests::received_on, review_requests::due_on))
         .load(conn)
 }
 

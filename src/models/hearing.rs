@@ -98,11 +98,19 @@ pub struct Sanction {
     pub kind: String,
     pub detail: String,
     pub recommended_to_authority_id: Option<String>,
-    pub follow_up_on: NaiveDate,
+    /// None for a sanction with nothing to follow up (censure).
+    pub follow_up_on: Option<NaiveDate>,
     pub compliance: String,
     pub compliance_note: Option<String>,
     pub compliance_recorded_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    /// Why the sanction is proportionate (Article 10; Harvey, Taylor).
+    pub proportionality: String,
+    /// The list it was chosen from ("england-1": `seeds/sanctions/`).
+    pub list_version: String,
+    /// Who it is recommended to, when the panel cannot order it ("the Leader of the council or
+    /// the member's group leader").
+    pub recommendation_to: Option<String>,
 }
 
 pub fn investigation_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<Investigation>> {
@@ -234,6 +242,7 @@ pub fn declared_conflicts(conn: &mut DbConnection, case_id: &str, user_id: &str)
     conflict_declarations::table
         .filter(conflict_declarations::case_id.eq(case_id))
         .filter(conflict_declarations::user_id.eq(user_id))
+        .filter(conflict_declarations::cleared_at.is_null())
         .select(conflict_declarations::reason)
         .load(conn)
 }
@@ -253,9 +262,16 @@ pub fn pending_follow_ups(conn: &mut DbConnection, until: NaiveDate, limit: i64)
     sanctions::table
         .inner_join(cases::table)
         .filter(sanctions::compliance.eq("pending"))
+        .filter(sanctions::follow_up_on.is_not_null())
         .filter(sanctions::follow_up_on.le(until))
         .order(sanctions::follow_up_on.asc())
         .limit(limit)
-        .select((cases::id, cases::reference, sanctions::kind, sanctions::follow_up_on, sanctions::member_id))
+        .select((
+            cases::id,
+            cases::reference,
+            sanctions::kind,
+            sanctions::follow_up_on.assume_not_null(),
+            sanctions::member_id,
+        ))
         .load(conn)
 }

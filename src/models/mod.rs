@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod case;
 pub mod code;
 pub mod complaint;
+pub mod conflict;
 pub mod desk;
 pub mod enums;
 pub mod evidence;

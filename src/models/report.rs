@@ -213,21 +213,23 @@ pub fn investigation_counts(conn: &mut DbConnection, w: Window) -> QueryResult<(
     Ok((started, completed, open))
 }
 
-/// Hearings whose outcome was recorded in the window.
+/// Hearings held in the window (by the day they sat) whose outcome has been recorded.
 pub fn hearings_decided(conn: &mut DbConnection, w: Window) -> QueryResult<i64> {
     hearings::table
         .inner_join(cases::table)
-        .filter(hearings::outcome_recorded_at.ge(w.start()).and(hearings::outcome_recorded_at.lt(w.end())))
+        .filter(hearings::starts_at.ge(w.start()).and(hearings::starts_at.lt(w.end())))
+        .filter(hearings::outcome_recorded_at.is_not_null())
         .filter(cases::authority_id.eq_any(w.authority_ids))
         .select(count_star())
         .first(conn)
 }
 
-/// Findings of those hearings, by whether a breach was found.
+/// Findings of those hearings (held in the window), by whether a breach was found.
 pub fn findings_by_breach(conn: &mut DbConnection, w: Window) -> QueryResult<Vec<(bool, i64)>> {
     findings::table
         .inner_join(hearings::table.inner_join(cases::table))
-        .filter(hearings::outcome_recorded_at.ge(w.start()).and(hearings::outcome_recorded_at.lt(w.end())))
+        .filter(hearings::starts_at.ge(w.start()).and(hearings::starts_at.lt(w.end())))
+        .filter(hearings::outcome_recorded_at.is_not_null())
         .filter(cases::authority_id.eq_any(w.authority_ids))
         .group_by(findings::breach)
         .select((findings::breach, count_star()))
@@ -331,6 +333,56 @@ pub fn received_to_assessed(
         .filter(cases::authority_id.eq_any(w.authority_ids))
         .group_by((cases::received_on, cases::assessed_on))
         .select((cases::received_on, cases::assessed_on, count_star()))
+        .load(conn)
+}
+
+/// Cases received in the window, still open and not acknowledged, whose acknowledgement was
+/// due before `as_of`: missed, though not yet done.
+pub fn overdue_unacknowledged(conn: &mut DbConnection, w: Window, as_of: NaiveDate) -> QueryResult<i64> {
+    cases::table
+        .filter(cases::received_on.between(w.from, w.to))
+        .filter(cases::acknowledged_on.is_null())
+        .filter(cases::closed_at.is_null())
+        .filter(cases::ack_due_on.lt(as_of))
+        .filter(cases::authority_id.eq_any(w.authority_ids))
+        .select(count_star())
+        .first(conn)
+}
+
+/// Cases received in the window, still open and not assessed, whose initial assessment was due
+/// before `as_of`.
+pub fn overdue_unassessed(conn: &mut DbConnection, w: Window, as_of: NaiveDate) -> QueryResult<i64> {
+    cases::table
+        .filter(cases::received_on.between(w.from, w.to))
+        .filter(cases::assessed_on.is_null())
+        .filter(cases::closed_at.is_null())
+        .filter(cases::assessment_due_on.lt(as_of))
+        .filter(cases::authority_id.eq_any(w.authority_ids))
+        .select(count_star())
+        .first(conn)
+}
+
+/// Investigations not completed whose target date fell in the window and before `as_of`.
+pub fn overdue_investigations(conn: &mut DbConnection, w: Window, as_of: NaiveDate) -> QueryResult<i64> {
+    investigations::table
+        .inner_join(cases::table)
+        .filter(investigations::completed_on.is_null())
+        .filter(investigations::target_on.between(w.from, w.to))
+        .filter(investigations::target_on.lt(as_of))
+        .filter(cases::closed_at.is_null())
+        .filter(cases::authority_id.eq_any(w.authority_ids))
+        .select(count_star())
+        .first(conn)
+}
+
+/// Cases open now, by the day they were received (for the closure target).
+pub fn open_now_by_received_on(conn: &mut DbConnection, w: Window) -> QueryResult<Vec<(NaiveDate, i64)>> {
+    cases::table
+        .filter(cases::received_on.le(w.to))
+        .filter(cases::closed_at.is_null())
+        .filter(cases::authority_id.eq_any(w.authority_ids))
+        .group_by(cases::received_on)
+        .select((cases::received_on, count_star()))
         .load(conn)
 }
 

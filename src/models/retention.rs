@@ -204,7 +204,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
     // Notes, conflicts, the case's history and its emails.
     diesel::delete(case_notes::table.filter(case_notes::case_id.eq(case_id))).execute(conn)?;
     diesel::update(conflict_declarations::table.filter(conflict_declarations::case_id.eq(case_id)))
-        .set(conflict_declarations::reason.eq(REMOVED))
+        .set((conflict_declarations::reason.eq(REMOVED), conflict_declarations::cleared_reason.eq(None::<String>)))
         .execute(conn)?;
     diesel::update(audit_log::table.filter(audit_log::case_id.eq(case_id)))
         .set((
@@ -293,7 +293,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
         ))
         .execute(conn)?;
     diesel::update(review_requests::table.filter(review_requests::decision_id.eq_any(&decision_ids)))
-        .set(review_requests::grounds.eq(REMOVED))
+        .set((review_requests::grounds.eq(REMOVED), review_requests::outcome_reasons.eq(None::<String>)))
         .execute(conn)?;
     diesel::update(decision_gate_reasons::table.filter(decision_gate_reasons::decision_id.eq_any(&decision_ids)))
         .set(decision_gate_reasons::reason.eq(REMOVED))
@@ -354,7 +354,11 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
         .set((findings::reasons.eq(REMOVED), findings::article10_reasoning.eq(REMOVED)))
         .execute(conn)?;
     diesel::update(sanctions::table.filter(sanctions::case_id.eq(case_id)))
-        .set((sanctions::detail.eq(REMOVED), sanctions::compliance_note.eq(None::<String>)))
+        .set((
+            sanctions::detail.eq(REMOVED),
+            sanctions::proportionality.eq(REMOVED),
+            sanctions::compliance_note.eq(None::<String>),
+        ))
         .execute(conn)?;
 
     shas.sort();

@@ -79,7 +79,8 @@ pub fn visible_cases<'a>(user: &User) -> Box<dyn BoxableExpression<cases::table,
     let not_conflicted = not(exists(
         conflict_declarations::table
             .filter(conflict_declarations::case_id.eq(cases::id))
-            .filter(conflict_declarations::user_id.eq(user.id.clone())),
+            .filter(conflict_declarations::user_id.eq(user.id.clone()))
+            .filter(conflict_declarations::cleared_at.is_null()),
     ));
     if can(user, Permission::ViewAllCases) {
         Box::new(not_conflicted)

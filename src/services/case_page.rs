@@ -27,6 +27,8 @@ pub struct CasePage {
     pub officers: Vec<Choice>,
     /// Retention, legal hold and destruction (staff who see every case).
     pub retention: Option<crate::services::retention::RetentionView>,
+    /// Declared conflicts of interest (counted for the Monitoring Officer).
+    pub conflicts: crate::services::conflicts::ConflictCounts,
     /// The complainants' and members' own pages: visits, what they sent, replies (officers).
     pub parties: Option<crate::services::parties::officer::PartiesSection>,
 }
@@ -56,6 +58,7 @@ pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveD
         },
         officers: if sections.assignment { cases::officer_choices(conn)? } else { Vec::new() },
         retention: crate::services::retention::case_section(conn, user, &case.id, today)?,
+        conflicts: crate::services::conflicts::counts(conn, user, &case.id)?,
         parties: if kept { crate::services::parties::officer::section(conn, user, &case)? } else { None },
     })
 }

@@ -190,10 +190,16 @@ fn officers(conn: &mut DbConnection, user: &User, today: NaiveDate, items: &mut 
             ));
         }
     }
-    for (case_id, reference, received_on) in rows::reviews_open(conn, LIMIT)? {
+    for (case_id, reference, received_on, due_on) in rows::reviews_open(conn, LIMIT)? {
         if sees(conn, &case_id)? {
-            let href = format!("/cases/{reference}");
-            items.push(item(&reference, "Request to review a decision", Some(received_on), "received on", href, today));
+            let href = format!("/cases/{reference}#decisions");
+            let item = match due_on {
+                Some(due) => {
+                    item(&reference, "Outcome of a request to review a decision", Some(due), "due", href, today)
+                }
+                None => item(&reference, "Request to review a decision", Some(received_on), "received on", href, today),
+            };
+            items.push(item);
         }
     }
     Ok(())

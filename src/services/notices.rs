@@ -134,7 +134,14 @@ pub fn draft<E: Email>(
     if publication {
         let public = Recipient { kind: "publication", name: String::new(), address: None };
         let rendered = letter(&public).render(&head)?;
-        let hidden = redactions(&complaint_rows::list_for_case(conn, &case.id)?);
+        let mut hidden = redactions(&complaint_rows::list_for_case(conn, &case.id)?);
+        // Where no breach was found the councillor is not named, unless the council's policy
+        // says so (or they ask: the Monitoring Officer names them when approving the version).
+        if decision.outcome != "breach" && !crate::services::settings::names_members_without_breach(conn)? {
+            for m in member_rows::list_for_case(conn, &case.id)? {
+                hidden.push((m.full_name, "[the councillor]"));
+            }
+        }
         let mut body = anonymise(&rendered.body_text, &hidden);
         // The notice says it was anonymised only when something was.
         let anonymised = body != rendered.body_text;

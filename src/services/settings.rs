@@ -20,6 +20,14 @@ pub fn may_administer(user: &User) -> ServiceResult<()> {
     }
 }
 
+/// The council's publication policy: whether the publication version of a decision names a
+/// councillor against whom no breach was found ("yes"; default no: named only if they ask).
+pub const NAME_WITHOUT_BREACH_KEY: &str = "publication.name_without_breach";
+
+pub fn names_members_without_breach(conn: &mut DbConnection) -> QueryResult<bool> {
+    Ok(rows::get(conn, NAME_WITHOUT_BREACH_KEY)?.as_deref() == Some("yes"))
+}
+
 /// Working-day targets (domain.md §a). Each is a setting with this key and default.
 pub const DEADLINES: [(&str, &str, u32); 4] = [
     ("deadline.acknowledge", "Acknowledge a complaint", 5),

@@ -181,6 +181,10 @@ pub const NOTICE_RECIPIENTS: [(&str, &str); 5] = [
 ];
 /// Who asked for a decision to be reviewed.
 pub const REVIEW_REQUESTERS: [(&str, &str); 2] = [("complainant", "The complainant"), ("member", "The councillor")];
+pub const REVIEW_OUTCOMES: [(&str, &str); 2] = [
+    ("upheld", "Upheld: reopen the case for a new initial assessment"),
+    ("not-upheld", "Not upheld: the decision stands (the requester is told by email)"),
+];
 
 // Investigation and hearing
 pub const INVESTIGATION_ENTRY_KINDS: [(&str, &str); 4] = [
@@ -208,18 +212,14 @@ pub const SCHEDULE_12A: [(&str, &str); 7] = [
     ("6", "Paragraph 6: information revealing that the authority proposes to give a notice imposing requirements on a person, or to make an order or direction, under an enactment"),
     ("7", "Paragraph 7: information relating to action taken or to be taken in connection with the prevention, investigation or prosecution of crime"),
 ];
-/// The sanctions available in England (no suspension: domain.md §0). For a parish or town
-/// council member each is a recommendation to that council.
-pub const SANCTIONS: [(&str, &str); 6] = [
-    ("censure", "Censure"),
-    ("report-to-council", "Report the findings to council"),
-    ("publish-findings", "Publish the findings"),
-    ("remove-from-committees", "Removal from committees, cabinet or outside bodies"),
-    ("training", "Training"),
-    ("apology", "Apology"),
+/// Whether a sanction was complied with. The sanctions themselves are reference data per nation
+/// (`services::sanction_lists`); one without a follow-up (censure) is "no-follow-up".
+pub const COMPLIANCE: [(&str, &str); 4] = [
+    ("pending", "Awaiting follow-up"),
+    ("complied", "Complied with"),
+    ("not-complied", "Not complied with"),
+    ("no-follow-up", "Nothing to follow up (takes effect with the decision)"),
 ];
-pub const COMPLIANCE: [(&str, &str); 3] =
-    [("pending", "Awaiting follow-up"), ("complied", "Complied with"), ("not-complied", "Not complied with")];
 
 // Takedown and informal resolution
 pub const TAKEDOWN_ADDRESSEES: [(&str, &str); 3] = [

@@ -352,6 +352,37 @@ pub async fn send_notices(
     }
 }
 
+/// The Monitoring Officer approves the publication version (as edited); a refusal re-shows the
+/// notices with the text as typed.
+pub async fn approve_publication(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<decisions::PublicationInput>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let (reference, id) = path.into_inner();
+    let input = form.into_inner();
+    let (actor, r, i, f) = (ctx.actor(), reference.clone(), id.clone(), input.clone());
+    let back = format!("/cases/{reference}/decisions/{id}/notices");
+    match state
+        .db(move |conn| Ok(decisions::approve_publication(conn, &actor, &user, &r, &i, &f)))
+        .await?
+        .or_back(&ctx, &back)?
+    {
+        Ok(()) => Ok(redirect_with(&ctx, &back, Flash::success("Publication version approved and published"))),
+        Err(errors) => {
+            let user = ctx.require(Permission::WorkCases)?.clone();
+            let mut page = state.db(move |conn| Ok(decisions::notices_page(conn, &user, &reference, &id)?)).await?;
+            page.publication_form = input;
+            let mut c = tera::Context::new();
+            c.insert("page", &page);
+            insert_errors(&mut c, &errors);
+            render::page_with_status(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "assessments/notices.html", c)
+        }
+    }
+}
+
 /// A review request, from the case page: invalid input goes back to the decisions with its
 /// messages.
 pub async fn review(
@@ -368,6 +399,33 @@ pub async fn review(
         .await?
         .or_back_with_message(&ctx, &format!("/cases/{reference}#decisions"))?;
     Ok(redirect_with(&ctx, &format!("/cases/{reference}"), Flash::success("Review request recorded")))
+}
+
+/// The outcome of a review request, from the case page: upheld reopens the case; invalid input
+/// goes back to the decisions with its messages.
+pub async fn review_outcome(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<decisions::ReviewOutcomeInput>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let (reference, id) = path.into_inner();
+    let (actor, r, f) = (ctx.actor(), reference.clone(), form.into_inner());
+    let done = state
+        .db(move |conn| Ok(decisions::decide_review(conn, &actor, &user, &r, &id, &f)))
+        .await?
+        .or_back_with_message(&ctx, &format!("/cases/{reference}#decisions"))?;
+    let message = match done {
+        decisions::ReviewDecided::Reopened => "Review upheld: the case is reopened for a new initial assessment".into(),
+        decisions::ReviewDecided::NotUpheld { emailed: 0 } => {
+            "Review not upheld: there is no email address, so tell the requester by post".into()
+        }
+        decisions::ReviewDecided::NotUpheld { .. } => {
+            "Review not upheld: the requester has been told by email".to_string()
+        }
+    };
+    Ok(redirect_with(&ctx, &format!("/cases/{reference}"), Flash::success(message)))
 }
 
 /// `/help/capacity-test`: every version of the capacity test explained from its definition, for

@@ -41,6 +41,7 @@ async fn show_page(
     let page = state.db(move |conn| Ok(case_page::show(conn, &user, &reference, today())?)).await?;
     let mut c = tera::Context::from_serialize(&page)?;
     c.insert("note", note);
+    c.insert("review_outcomes", &crate::web::forms::choices(&crate::services::vocab::REVIEW_OUTCOMES));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "cases/show.html", c)
 }

@@ -217,7 +217,6 @@ async fn hearing_page(
     let mut c = tera::Context::new();
     c.insert("page", &page);
     c.insert("paragraphs", &choices(&vocab::SCHEDULE_12A));
-    c.insert("sanction_kinds", &choices(&vocab::SANCTIONS));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "hearings/hearing.html", c)
 }
@@ -381,19 +380,28 @@ pub async fn issue_decision(
     ctx: RequestContext,
     state: web::Data<AppState>,
     reference: web::Path<String>,
+    form: web::Form<SanctionInput>,
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let reference = reference.into_inner();
-    let (actor, r) = (ctx.actor(), reference.clone());
-    let decision = state
-        .db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r, today())))
+    let pending = form.into_inner();
+    let (actor, r, p) = (ctx.actor(), reference.clone(), pending.clone());
+    match state
+        .db(move |conn| Ok(hearing::issue_decision(conn, &actor, &user, &r, &p, today())))
         .await?
-        .or_back_with_message(&ctx, &hearing_path(&reference))?;
-    Ok(redirect_with(
-        &ctx,
-        &notices_path(&reference, &decision.id),
-        Flash::success("Decision recorded: review and send the decision notices and the publication version"),
-    ))
+        .or_back(&ctx, &hearing_path(&reference))?
+    {
+        Ok(decision) => Ok(redirect_with(
+            &ctx,
+            &notices_path(&reference, &decision.id),
+            Flash::success("Decision recorded: review and send the decision notices and the publication version"),
+        )),
+        Err(errors) => {
+            // The sanction typed and not added stays on the page, with the message.
+            let typed = hearing::Typed { sanction: Some(pending), ..Default::default() };
+            hearing_page(&ctx, &state, reference, StatusCode::UNPROCESSABLE_ENTITY, &errors, typed).await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod auth;
 pub mod cases;
 pub mod complaints;
+pub mod conflicts;
 pub mod context;
 pub mod desk;
 pub mod download;
@@ -102,6 +103,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/decisions/{id}/notices", web::get().to(assessment::notices))
         .route("/cases/{reference}/decisions/{id}/notices", web::post().to(assessment::send_notices))
         .route("/cases/{reference}/decisions/{id}/review", web::post().to(assessment::review))
+        .route("/cases/{reference}/reviews/{id}/outcome", web::post().to(assessment::review_outcome))
+        .route("/cases/{reference}/decisions/{id}/publication", web::post().to(assessment::approve_publication))
+        .route("/cases/{reference}/conflicts", web::get().to(conflicts::show))
+        .route("/cases/{reference}/conflicts", web::post().to(conflicts::declare))
+        .route("/cases/{reference}/conflicts/{id}/clear", web::post().to(conflicts::clear))
         .route("/cases/{reference}/takedowns/new", web::get().to(takedown::new_form))
         .route("/cases/{reference}/takedowns", web::post().to(takedown::create))
         .route("/cases/{reference}/takedowns/{number}", web::get().to(takedown::show))

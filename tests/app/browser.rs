@@ -497,6 +497,7 @@ async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
     assert!(b.text().await.contains("Findings recorded"));
     b.click("input[name=kind][value=training]").await;
     b.fill("detail", "Social media training within two months.").await;
+    b.fill("proportionality", "The least restrictive way to prevent a repeat.").await;
     let follow = chrono::Utc::now().date_naive() + chrono::Duration::days(60);
     b.fill("follow_up", &follow.format("%-d").to_string()).await;
     b.fill("follow_up-month", &follow.format("%-m").to_string()).await;
@@ -504,7 +505,7 @@ async fn the_hearing_is_decided_and_its_sanctions_followed_up_in_the_browser() {
     b.submit("form[action$='/hearing/sanctions'] button[type=submit]").await;
     assert!(b.text().await.contains("Sanction added"));
     b.shot("22-hearing-outcome").await;
-    b.submit("form[action$='/hearing/decision'] button[type=submit]").await;
+    b.submit("button[formaction$='/hearing/decision']").await;
     // Nothing in these findings names a complainant, so the publication version claims no
     // anonymisation.
     let notices = b.text().await;

@@ -916,6 +916,7 @@ async fn cases_at_every_stage(app: &TestApp) -> Vec<Case> {
             ("member", app.member_id("Alex Archer")),
             ("kind", "training".into()),
             ("detail", "Social media training.".into()),
+            ("proportionality", "Training meets the aim with the least restriction.".into()),
             ("follow_up_day", day),
             ("follow_up_month", month),
             ("follow_up_year", year),

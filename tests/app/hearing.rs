@@ -530,6 +530,7 @@ async fn the_publication_notice_names_no_complainant_and_sanctions_drive_the_cas
                     ("member", &alex),
                     ("kind", kind),
                     ("detail", "Social media training within two months."),
+                    ("proportionality", "The least restrictive way to prevent a repeat."),
                     ("follow_up_day", &day),
                     ("follow_up_month", &month),
                     ("follow_up_year", &year),
@@ -653,7 +654,6 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
         })
         .collect();
     hearing::record_findings(&mut app.conn(), &actor(&officer), &officer, &case.reference, &findings, today).unwrap();
-    let (day, month, year) = future(30);
     let s = hearing::add_sanction(
         &mut app.conn(),
         &actor(&officer),
@@ -663,15 +663,16 @@ async fn a_parish_members_sanction_is_a_recommendation_and_the_clerk_gets_the_no
             member: member_id(&app, "Bo Brennan"),
             kind: "censure".into(),
             detail: "Formal censure at the next parish council meeting.".into(),
-            follow_up_day: day,
-            follow_up_month: month,
-            follow_up_year: year,
+            proportionality: "A statement of disapproval restricts no expression.".into(),
+            ..Default::default()
         },
         today,
     )
     .unwrap();
     assert!(s.recommended_to_authority_id.is_some(), "a recommendation to the parish council");
-    hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference, today).unwrap();
+    assert_eq!((s.follow_up_on, s.compliance.as_str()), (None, "no-follow-up"), "censure needs no follow-up");
+    hearing::issue_decision(&mut app.conn(), &actor(&officer), &officer, &case.reference, &Default::default(), today)
+        .unwrap();
     let kinds = rows::notice_recipient_kinds(&app);
     assert!(kinds.iter().any(|k| k == "parish-clerk"), "{kinds:?}");
     let member = rows::notice_body(&app, "member", "%Decision notice%");

@@ -361,3 +361,44 @@ async fn csv_cells_starting_with_a_tab_or_carriage_return_are_neutralised() {
     assert!(csv.body.contains("\"'\r=1+1\""), "a leading carriage return is neutralised:\n{}", csv.body);
     assert!(!csv.body.contains(",\t=") && !csv.body.contains(",\"\r="), "no cell starts with a raw tab or CR");
 }
+
+#[actix_web::test]
+async fn overdue_steps_not_done_count_as_missed_and_hearings_count_when_they_sat() {
+    let app = TestApp::spawn_demo().await;
+    let cases = fixed_cases(&app);
+    // Received in Q2 and never acknowledged: its deadline passed long ago.
+    CaseBuilder::new()
+        .member("Bo Brennan", "northfield")
+        .url("https://example.org/post/late")
+        .conduct(d(2025, 8, 18))
+        .received(d(2025, 8, 20))
+        .complainant("Jo Late", "late@example.com")
+        .log(&app);
+    // A hearing that sat in September and whose outcome was written up in October.
+    crate::rows::hearing_held(&app, &cases[2].id, d(2025, 9, 25), d(2025, 10, 6));
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    let rows = csv_rows(&mo.get(&format!("/reports/figures.csv?period={Q2}")).await.ok_body());
+    let ack = "Timeliness: Acknowledgement (cases received in the period) (target 5 working days)";
+    assert_eq!(figure(&rows, ack, "count"), ("4", "2"), "the overdue one is counted");
+    assert_eq!(figure(&rows, ack, "overdue, not done"), ("1", "0"));
+    assert_eq!(figure(&rows, ack, "percent within target"), ("50", "100"), "and it is missed");
+    assert_eq!(figure(&rows, ack, "median working days"), ("4", "3.5"), "the median is of those done");
+    assert_eq!(figure(&rows, "Hearings and findings", "Hearings decided"), ("1", "0"), "counted when it sat");
+    let q3 = csv_rows(&mo.get("/reports/figures.csv?period=2025-10-01:2025-12-31").await.ok_body());
+    assert_eq!(figure(&q3, "Hearings and findings", "Hearings decided"), ("0", "1"), "not when it was written up");
+    let page = mo.get(&format!("/reports?period={Q2}")).await;
+    page.assert_status(200).assert_contains("Overdue, not done").assert_contains("50% (2)");
+
+    // The dashboard's year to date: a complaint a month old and never acknowledged is missed.
+    let today = chrono::Utc::now().date_naive();
+    CaseBuilder::new()
+        .url("https://example.org/post/dashboard-late")
+        .conduct(today - chrono::Duration::days(32))
+        .received(today - chrono::Duration::days(30))
+        .on(today - chrono::Duration::days(30))
+        .log(&app);
+    let dashboard = mo.get("/dashboard").await;
+    dashboard.assert_status(200).assert_contains("overdue and not done (counted as missed)");
+    assert!(!dashboard.body.contains("100% within 5 working days; "), "no 100 % beside an overdue acknowledgement");
+}

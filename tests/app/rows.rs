@@ -429,3 +429,54 @@ pub fn stored_values(app: &TestApp, table: &str, column: &str) -> Vec<String> {
         .map(|r| r.v)
         .collect()
 }
+
+/// A hearing on the case that sat on `sat` and whose outcome was recorded on `recorded` (for the
+/// report's counting, without walking a case to it).
+pub fn hearing_held(app: &TestApp, case_id: &str, sat: NaiveDate, recorded: NaiveDate) {
+    use standards_desk::db::schema::hearings as h;
+    let ip = app.user("ip@southvale.example");
+    let at = |d: NaiveDate| d.and_hms_opt(10, 0, 0).unwrap();
+    diesel::insert_into(h::table)
+        .values((
+            h::id.eq(standards_desk::models::new_id()),
+            h::case_id.eq(case_id),
+            h::starts_at.eq(at(sat)),
+            h::ip_user_id.eq(&ip.id),
+            h::fixed_at.eq(Some(at(sat - chrono::Duration::days(20)))),
+            h::outcome_recorded_at.eq(Some(at(recorded))),
+            h::created_by_user_id.eq(&ip.id),
+            h::created_at.eq(at(sat - chrono::Duration::days(20))),
+            h::updated_at.eq(at(recorded)),
+        ))
+        .execute(&mut app.conn())
+        .expect("hearing");
+}
+
+/// A council's nation ("england", "wales").
+pub fn set_nation(app: &TestApp, authority_id: &str, nation: &str) {
+    use standards_desk::db::schema::authorities as a;
+    diesel::update(a::table.filter(a::id.eq(authority_id)))
+        .set(a::nation.eq(nation))
+        .execute(&mut app.conn())
+        .expect("authority");
+}
+
+/// The review requests of a decision, oldest first.
+pub fn review_ids(app: &TestApp, decision_id: &str) -> Vec<String> {
+    use standards_desk::db::schema::review_requests as r;
+    r::table
+        .filter(r::decision_id.eq(decision_id))
+        .order(r::recorded_at.asc())
+        .select(r::id)
+        .load(&mut app.conn())
+        .expect("review requests")
+}
+
+/// The status of the first decision notice to this kind of recipient (draft, sent, published…).
+pub fn notice_status(app: &TestApp, recipient_kind: &str) -> String {
+    decision_notices::table
+        .filter(decision_notices::recipient_kind.eq(recipient_kind))
+        .select(decision_notices::status)
+        .first(&mut app.conn())
+        .expect("notice")
+}

@@ -7,7 +7,7 @@
 //! page's summary (this module) shows them, and `services::decisions` refuses with them
 //! (`decisions` imports `assessment`, never the reverse).
 
-use crate::models::assessment::{CapacityAssessment, Decision, IpConsultation};
+use crate::models::assessment::{CapacityAssessment, Decision, IpConsultation, ReviewRequest};
 use crate::models::case::{Case, CaseStatus};
 use crate::models::user::User;
 use crate::services::access::{self, Permission};
@@ -121,6 +121,17 @@ pub fn may_decide(user: &User, case: &Case, decisions: &[Decision]) -> Result<()
 pub fn may_record_review(user: &User) -> Result<(), String> {
     if !access::can(user, Permission::WorkCases) {
         return Err("Only case officers and the Monitoring Officer record review requests".into());
+    }
+    Ok(())
+}
+
+/// Deciding a review request: the Monitoring Officer or a deputy, once.
+pub fn may_decide_review(user: &User, review: &ReviewRequest) -> Result<(), String> {
+    if !access::can(user, Permission::SignOffDecisions) {
+        return Err("Only the Monitoring Officer or a deputy decides a review".into());
+    }
+    if review.outcome.is_some() {
+        return Err("This review has been decided".into());
     }
     Ok(())
 }

@@ -57,17 +57,33 @@ pub struct ReviewView {
     pub received_on: NaiveDate,
     pub grounds: String,
     pub outcome: Option<String>,
+    /// The outcome in words ("Upheld: …").
+    pub outcome_label: Option<&'static str>,
+    pub outcome_reasons: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    /// When the outcome is due, and whether that has passed with none recorded.
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
+    /// May record the outcome (the Monitoring Officer or a deputy, once).
+    pub can_decide: bool,
 }
 
 impl ReviewView {
     fn of(r: ReviewRequest) -> Self {
+        let today = chrono::Utc::now().date_naive();
         ReviewView {
             requested_by_label: vocab::label(&vocab::REVIEW_REQUESTERS, &r.requested_by),
+            outcome_label: r.outcome.as_deref().map(|o| vocab::label(&vocab::REVIEW_OUTCOMES, o)),
+            overdue: r.outcome.is_none() && r.due_on.is_some_and(|d| d < today),
+            can_decide: false,
             id: r.id,
             requested_by: r.requested_by,
             received_on: r.received_on,
             grounds: r.grounds,
             outcome: r.outcome,
+            outcome_reasons: r.outcome_reasons,
+            decided_at: r.decided_at,
+            due_on: r.due_on,
         }
     }
 }
@@ -161,19 +177,23 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
     }
     let can_record_review = rules::may_record_review(user).is_ok();
     let decision_rows = rows::decisions_for_case(conn, &case.id)?;
-    let can_decide = rules::may_decide(user, case, &decision_rows).is_ok();
+    let can_decide = rules::may_decide(user, case, &rows::standing_decisions_for_case(conn, &case.id)?).is_ok();
     let mut decisions = Vec::new();
     for d in decision_rows {
         let by = user_rows::find(conn, &d.decided_by_user_id)?.map(|u| u.name).unwrap_or_default();
         let notices = rows::notices(conn, &d.id)?;
-        let pending = notices.iter().filter(|n| n.status == "draft").count();
+        let pending = notices.iter().filter(|n| n.status == "draft" && n.recipient_kind != "publication").count();
         decisions.push(DecisionView {
             outcome: vocab::decision_label(&d),
             notices_pending: pending,
             notices_sent: notices.len() - pending,
             reviews: rows::reviews(conn, &d.id)?
                 .into_iter()
-                .map(|r| ReviewView { grounds: text(r.grounds.clone()), ..ReviewView::of(r) })
+                .map(|r| ReviewView {
+                    grounds: text(r.grounds.clone()),
+                    can_decide: rules::may_decide_review(user, &r).is_ok(),
+                    ..ReviewView::of(r)
+                })
                 .collect(),
             can_record_review,
             id: d.id,

@@ -23,5 +23,5 @@ pub use list::{
     CaseQuery, CaseRow, Choice, DueLists, PAGE_SIZE,
 };
 pub use rules::{may_log_complaint, may_work};
-pub use state::transition;
+pub use state::{reopen_for_review, transition};
 pub use view::{detail, CaseView};

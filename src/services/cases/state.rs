@@ -45,6 +45,41 @@ pub fn transition(conn: &mut DbConnection, actor: &Actor, case: &Case, to: CaseS
     Ok(())
 }
 
+/// Reopens a case to initial assessment because a review of one of its decisions was upheld:
+/// the one way a closed case is reopened (`CaseStatus::next` never leads out of closed). Audited
+/// as a status change, in the caller's transaction.
+pub fn reopen_for_review(conn: &mut DbConnection, actor: &Actor, case: &Case, why: &str) -> ServiceResult<()> {
+    let from = case.status;
+    if from == CaseStatus::Destroyed {
+        return Err(ServiceError::Refused(format!(
+            "A case that is {} cannot be reopened to initial assessment",
+            from.label().to_lowercase()
+        )));
+    }
+    let t = now();
+    let changes = CaseChanges {
+        status: Some(CaseStatus::InitialAssessment),
+        updated_at: Some(t),
+        closed_at: Some(None),
+        closure_reason: Some(None),
+        ..Default::default()
+    };
+    rows::update(conn, &case.id, &changes)?;
+    if from == CaseStatus::Closed {
+        crate::services::retention::on_case_reopened(conn, &case.id)?;
+    }
+    let to = CaseStatus::InitialAssessment;
+    audit::record(
+        conn,
+        actor,
+        Event::new("case.reopened", "case", &case.id)
+            .case(&case.id)
+            .summary(format!("Status {} → {}: {why}", from.label(), to.label()))
+            .details(StatusChange { from, to }.details()),
+    )?;
+    Ok(())
+}
+
 /// The audit entry's details: `{"from": code, "to": code}`.
 #[derive(serde::Serialize)]
 struct StatusChange {

@@ -109,7 +109,7 @@ pub fn decide(
     rules::require(user, Permission::SignOffDecisions)?;
     crate::db::write(conn, |conn| {
         let case = cases::find_visible(conn, user, reference)?;
-        let decided = rows::decisions_for_case(conn, &case.id)?;
+        let decided = rows::standing_decisions_for_case(conn, &case.id)?;
         rules::may_decide(user, &case, &decided).map_err(|m| ServiceError::invalid("outcome", m))?;
         let mut missing = Vec::new();
         for m in member_rows::list_for_case(conn, &case.id)? {

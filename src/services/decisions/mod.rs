@@ -5,8 +5,12 @@
 
 pub mod initial;
 pub mod review;
+pub mod review_outcome;
 pub mod sending;
 
 pub use initial::{decide, decision_page, DecisionInput, DecisionPage};
 pub use review::{record_review, ReviewInput};
-pub use sending::{notices_page, send_notices, NoticeEdit, NoticeView, NoticesPage};
+pub use review_outcome::{decide_review, ReviewDecided, ReviewOutcomeInput};
+pub use sending::{
+    approve_publication, notices_page, send_notices, NoticeEdit, NoticeView, NoticesPage, PublicationInput,
+};

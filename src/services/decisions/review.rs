@@ -67,6 +67,10 @@ pub fn record_review(
             outcome: None,
             recorded_by_user_id: user.id.clone(),
             recorded_at: now(),
+            due_on: Some(super::review_outcome::review_due(conn, received.expect("checked"))?),
+            outcome_reasons: None,
+            decided_by_user_id: None,
+            decided_at: None,
         };
         rows::insert_review(conn, &row)?;
         audit::record(

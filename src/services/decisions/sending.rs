@@ -81,6 +81,9 @@ impl NoticeView {
 #[derive(Debug, Clone, Serialize)]
 pub struct NoticesActions {
     pub can_send: bool,
+    /// May approve the publication version (the Monitoring Officer or a deputy, while it is a
+    /// draft).
+    pub can_approve_publication: bool,
 }
 
 /// A decision's notices: the drafts to review and those already sent.
@@ -90,6 +93,14 @@ pub struct NoticesPage {
     pub decision_id: String,
     pub drafts: Vec<NoticeView>,
     pub sent: Vec<NoticeView>,
+    /// The publication version while it awaits the Monitoring Officer's approval.
+    pub publication: Option<NoticeView>,
+    /// No breach was found: the councillor is named only if the council's policy says so or
+    /// they ask.
+    pub no_breach: bool,
+    pub names_without_breach: bool,
+    /// The approval form as typed (after a refusal).
+    pub publication_form: PublicationInput,
     pub actions: NoticesActions,
 }
 
@@ -105,8 +116,21 @@ impl NoticesPage {
     }
 }
 
+/// A notice to send (the publication version is approved, not sent: [`approve_publication`]).
 fn is_draft(n: &DecisionNotice) -> bool {
-    n.status == "draft"
+    n.status == "draft" && n.recipient_kind != "publication"
+}
+
+fn is_publication_draft(n: &DecisionNotice) -> bool {
+    n.status == "draft" && n.recipient_kind == "publication"
+}
+
+/// Approving the publication version: the Monitoring Officer or a deputy.
+pub fn may_approve_publication(user: &User) -> Result<(), String> {
+    if !crate::services::access::can(user, Permission::SignOffDecisions) {
+        return Err("Only the Monitoring Officer or a deputy approves the publication version".into());
+    }
+    Ok(())
 }
 
 /// A decision's notices, for officers who may see the case.
@@ -119,13 +143,25 @@ pub fn notices_page(
     rules::require(user, Permission::WorkCases)?;
     let case = cases::find_visible(conn, user, reference)?;
     let decision = rows::find_decision(conn, &case.id, decision_id)?.ok_or(ServiceError::NotFound)?;
-    let (drafts, sent): (Vec<_>, Vec<_>) = rows::notices(conn, &decision.id)?.into_iter().partition(is_draft);
+    let all = rows::notices(conn, &decision.id)?;
+    let publication = all.iter().find(|n| is_publication_draft(n)).cloned();
+    let (drafts, sent): (Vec<_>, Vec<_>) = all.into_iter().filter(|n| !is_publication_draft(n)).partition(is_draft);
     Ok(NoticesPage {
         reference: case.reference,
+        no_breach: decision.outcome != "breach",
+        names_without_breach: crate::services::settings::names_members_without_breach(conn)?,
         decision_id: decision.id,
-        actions: NoticesActions { can_send: rules::may_send_notices(user, drafts.len()).is_ok() },
+        actions: NoticesActions {
+            can_send: rules::may_send_notices(user, drafts.len()).is_ok(),
+            can_approve_publication: publication.is_some() && may_approve_publication(user).is_ok(),
+        },
         drafts: drafts.into_iter().map(NoticeView::of).collect(),
         sent: sent.into_iter().map(NoticeView::of).collect(),
+        publication_form: PublicationInput {
+            body: publication.as_ref().map(|n| n.body.clone()).unwrap_or_default(),
+            member_asked: String::new(),
+        },
+        publication: publication.map(NoticeView::of),
     })
 }
 
@@ -172,9 +208,6 @@ pub fn send_notices(
                 .unwrap_or((n.subject.clone(), n.body.clone()));
             rows::update_notice_text(conn, &n.id, &subject, &body)?;
             match &n.to_address {
-                _ if n.recipient_kind == "publication" => {
-                    rows::mark_notice_sent(conn, &n.id, "published", None, &user.id, now())?;
-                }
                 Some(address) => {
                     let to = To::new(address, &n.recipient_name);
                     let message = outbox::queue_text(conn, Some(&case.id), "decision_notice", to, &subject, &body)?;
@@ -195,5 +228,81 @@ pub fn send_notices(
         )?;
         crate::services::hearing::after_notices_sent(conn, actor, &case, &decision)?;
         Ok(sent)
+    })
+}
+
+/// The publication version as approved: its text (as edited) and whether the councillor asked
+/// to be named.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+#[serde(default)]
+pub struct PublicationInput {
+    pub body: String,
+    pub member_asked: String,
+}
+
+/// The Monitoring Officer approves the publication version of a decision, as the public will
+/// read it: it is published only now. Where no breach was found, a text naming the councillor is
+/// refused unless the council's policy names them or they asked to be named.
+pub fn approve_publication(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    reference: &str,
+    decision_id: &str,
+    input: &PublicationInput,
+) -> ServiceResult<()> {
+    rules::require(user, Permission::WorkCases)?;
+    crate::db::write(conn, |conn| {
+        let case = cases::find_visible(conn, user, reference)?;
+        let decision = rows::find_decision(conn, &case.id, decision_id)?.ok_or(ServiceError::NotFound)?;
+        may_approve_publication(user).map_err(ServiceError::Refused)?;
+        let notice = rows::notices(conn, &decision.id)?
+            .into_iter()
+            .find(is_publication_draft)
+            .ok_or_else(|| ServiceError::refused("There is no publication version awaiting approval"))?;
+        let mut e = FieldErrors::default();
+        let body = input.body.replace("\r\n", "\n");
+        if body.trim().is_empty() {
+            e.add("body", "The publication version needs a text");
+        } else if body.chars().count() > 100_000 {
+            e.add("body", "Keep the publication version to 100000 characters or fewer");
+        }
+        let member_asked = input.member_asked == "yes";
+        if decision.outcome != "breach"
+            && !member_asked
+            && !crate::services::settings::names_members_without_breach(conn)?
+        {
+            let lower = body.to_lowercase();
+            let named: Vec<String> = crate::models::member::list_for_case(conn, &case.id)?
+                .into_iter()
+                .map(|m| m.full_name)
+                .filter(|n| !n.trim().is_empty() && lower.contains(&n.trim().to_lowercase()))
+                .collect();
+            if !named.is_empty() {
+                e.add(
+                    "body",
+                    format!(
+                        "No breach was found, so the publication version may not name {}: the council's policy does \
+                         not name councillors cleared of a breach unless they ask (tick the box if they have)",
+                        named.join(" or ")
+                    ),
+                );
+            }
+        }
+        e.into_result()?;
+        rows::update_notice_text(conn, &notice.id, &notice.subject, &body)?;
+        rows::mark_notice_sent(conn, &notice.id, "published", None, &user.id, now())?;
+        audit::record(
+            conn,
+            actor,
+            Event::new("decision.publication_approved", "decision", &decision.id).case(&case.id).summary(
+                if member_asked {
+                    "Publication version approved and published (the councillor asked to be named)"
+                } else {
+                    "Publication version approved and published"
+                },
+            ),
+        )?;
+        Ok(())
     })
 }

@@ -22,6 +22,7 @@ use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
 use crate::services::investigation::forms::{date_field, Choice};
 use crate::services::notices;
+use crate::services::sanction_lists;
 use crate::services::vocab;
 use crate::services::{clean, FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDate;
@@ -156,9 +157,37 @@ pub struct SanctionInput {
     pub member: String,
     pub kind: String,
     pub detail: String,
+    pub proportionality: String,
     pub follow_up_day: String,
     pub follow_up_month: String,
     pub follow_up_year: String,
+}
+
+impl SanctionInput {
+    /// Whether anything has been entered (a half-filled form must not be dropped). The member
+    /// alone does not count: the list always has one chosen.
+    pub fn is_started(&self) -> bool {
+        [
+            &self.kind,
+            &self.detail,
+            &self.proportionality,
+            &self.follow_up_day,
+            &self.follow_up_month,
+            &self.follow_up_year,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
+    fn has_follow_up(&self) -> bool {
+        [&self.follow_up_day, &self.follow_up_month, &self.follow_up_year].iter().any(|v| !v.trim().is_empty())
+    }
+}
+
+/// The sanctions list that applies on a case: that of its council's nation (`seeds/sanctions/`).
+pub fn sanction_list_for(conn: &mut DbConnection, case: &Case) -> QueryResult<&'static sanction_lists::SanctionList> {
+    let nation = authority_rows::find(conn, &case.authority_id)?.map(|a| a.nation).unwrap_or_default();
+    Ok(sanction_lists::current(&nation))
 }
 
 /// Adds a sanction for a member found in breach. For a parish or town council member it is a
@@ -176,23 +205,52 @@ pub fn add_sanction(
         may_add_sanction(user, &case, hearing.as_ref(), &findings, today)?;
         let hearing = hearing.expect("checked by the rule");
         let in_breach = members_in_breach(conn, &case, &findings)?;
+        let list = sanction_list_for(conn, &case)?;
         let mut e = FieldErrors::default();
         if !in_breach.iter().any(|m| m.value == input.member) {
             e.add("member", "Select a member found in breach");
         }
-        if !vocab::is_code(&vocab::SANCTIONS, &input.kind) {
+        let def = list.get(&input.kind);
+        if def.is_none() {
             e.add("kind", "Select the sanction");
         }
         let detail = clean(&input.detail);
         if detail.is_none() {
             e.add("detail", "Describe the sanction (for example, which committees, what training, by when)");
         }
-        let follow_up =
-            date_field(&mut e, "follow_up", &input.follow_up_day, &input.follow_up_month, &input.follow_up_year);
-        if follow_up.is_some_and(|d| d < today) {
-            e.add("follow_up", "The follow-up date must be today or in the future");
+        let proportionality = clean(&input.proportionality);
+        if proportionality.is_none() {
+            e.add(
+                "proportionality",
+                "Give the reasons the sanction is proportionate (including to the member's freedom of expression)",
+            );
         }
+        let follow_up = match def {
+            Some(d) if !d.follow_up => {
+                if input.has_follow_up() {
+                    e.add(
+                        "follow_up",
+                        format!("{} takes effect with the decision and has no follow-up date: clear the date", d.label),
+                    );
+                }
+                None
+            }
+            _ => {
+                let date = date_field(
+                    &mut e,
+                    "follow_up",
+                    &input.follow_up_day,
+                    &input.follow_up_month,
+                    &input.follow_up_year,
+                );
+                if date.is_some_and(|d| d < today) {
+                    e.add("follow_up", "The follow-up date must be today or in the future");
+                }
+                date
+            }
+        };
         e.into_result()?;
+        let def = def.expect("checked");
         let engaged = notices::engaged_authority_id(conn, &case, &input.member)?;
         let parish = match engaged {
             Some(id) => authority_rows::find(conn, &id)?.filter(|a| authority_rows::is_local_tier(&a.tier)),
@@ -206,11 +264,14 @@ pub fn add_sanction(
             kind: input.kind.clone(),
             detail: detail.expect("checked"),
             recommended_to_authority_id: parish.as_ref().map(|a| a.id.clone()),
-            follow_up_on: follow_up.expect("checked"),
-            compliance: "pending".into(),
+            follow_up_on: follow_up,
+            compliance: if def.follow_up { "pending" } else { "no-follow-up" }.into(),
             compliance_note: None,
             compliance_recorded_on: None,
             created_at: now(),
+            proportionality: proportionality.expect("checked"),
+            list_version: list.id(),
+            recommendation_to: def.recommendation_to.map(str::to_string),
         };
         rows::insert_sanction(conn, &row)?;
         let member = member_rows::find(conn, &row.member_id)?.map(|m| m.full_name).unwrap_or_default();
@@ -218,9 +279,14 @@ pub fn add_sanction(
             conn,
             actor,
             Event::new("sanction.added", "sanction", &row.id).case(&case.id).summary(format!(
-                "{}{}: {member}",
-                vocab::label(&vocab::SANCTIONS, &row.kind),
-                parish.map(|p| format!(" (recommendation to {})", p.name)).unwrap_or_default()
+                "{}{}: {member} (list {})",
+                def.label,
+                parish
+                    .map(|p| p.name)
+                    .or(row.recommendation_to.clone())
+                    .map(|to| format!(" (recommendation to {to})"))
+                    .unwrap_or_default(),
+                row.list_version
             )),
         )?;
         Ok(row)
@@ -238,10 +304,11 @@ fn sanction_lines(conn: &mut DbConnection, sanctions: &[Sanction]) -> QueryResul
         };
         lines.push(emails::SanctionLine {
             member,
-            kind: vocab::label(&vocab::SANCTIONS, &s.kind).to_string(),
+            kind: sanction_lists::label(&s.list_version, &s.kind).to_string(),
             detail: s.detail.clone(),
-            recommended_to: to,
-            follow_up_on: emails::long_date(s.follow_up_on),
+            proportionality: s.proportionality.clone(),
+            recommended_to: to.or(s.recommendation_to.clone()),
+            follow_up_on: s.follow_up_on.map(emails::long_date),
         });
     }
     Ok(lines)
@@ -249,16 +316,27 @@ fn sanction_lines(conn: &mut DbConnection, sanctions: &[Sanction]) -> QueryResul
 
 /// Issues the hearing decision: drafts the decision notices (member, complainants, IP, parish
 /// clerk) and the anonymised publication version, and moves the case to the decision notice.
+///
+/// A sanction form started on the page and not added (`pending`) refuses it: what was typed is
+/// never dropped silently.
 pub fn issue_decision(
     conn: &mut DbConnection,
     actor: &Actor,
     user: &User,
     reference: &str,
+    pending: &SanctionInput,
     today: NaiveDate,
 ) -> ServiceResult<Decision> {
     crate::db::write(conn, |conn| {
         let (case, hearing, findings) = hearing_and_findings(conn, user, reference)?;
         may_issue_decision(user, &case, hearing.as_ref(), &findings, today)?;
+        if pending.is_started() {
+            return Err(ServiceError::invalid(
+                "kind",
+                "You have started a sanction that has not been added: add it with \"Add the sanction\", or clear its \
+                 fields, before issuing the decision",
+            ));
+        }
         let hearing = hearing.expect("checked by the rule");
         let sanctions = rows::sanctions_for_case(conn, &case.id)?;
         let breach = findings.iter().any(|f| f.breach);
@@ -385,7 +463,7 @@ pub fn record_compliance(
             actor,
             Event::new("sanction.followed_up", "sanction", &sanction.id).case(&case.id).summary(format!(
                 "{}: {}",
-                vocab::label(&vocab::SANCTIONS, &sanction.kind),
+                sanction_lists::label(&sanction.list_version, &sanction.kind),
                 vocab::label(&vocab::COMPLIANCE, compliance)
             )),
         )?;
@@ -423,7 +501,7 @@ pub fn follow_ups_due(conn: &mut DbConnection, user: &User, until: NaiveDate) ->
         let member = member_rows::find(conn, &due.member_id)?.map(|m| m.full_name).unwrap_or_default();
         out.push(FollowUp {
             reference: due.reference,
-            kind: vocab::label(&vocab::SANCTIONS, &due.kind),
+            kind: vocab::label(sanction_lists::all_codes(), &due.kind),
             member,
             follow_up_on: due.follow_up_on,
         });

@@ -40,8 +40,22 @@ pub struct HearingPage {
     pub committee: Vec<Choice>,
     /// Members found in breach: those a sanction may be added for.
     pub in_breach: Vec<Choice>,
+    /// The sanctions available (the list for the council's nation), with their hints.
+    pub sanction_kinds: Vec<SanctionOption>,
+    /// Which list that is, in words ("England, version 1 (in force from 2012-07-01)").
+    pub sanction_list: String,
+    /// The follow-up date's hint: which sanctions leave it empty (nothing to follow up).
+    pub follow_up_hint: String,
     /// The member's response sent from their own page (issue 21).
     pub member_responses: Vec<crate::services::parties::officer::MemberResponse>,
+}
+
+/// A sanction as a radio option.
+#[derive(Debug, Serialize)]
+pub struct SanctionOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,10 +89,13 @@ pub struct SanctionView {
     pub id: String,
     pub member: String,
     pub kind_label: &'static str,
-    /// The parish or town council a sanction is recommended to.
+    /// Who the sanction is recommended to (a parish or town council; the Leader or the member's
+    /// group leader): the panel cannot order it.
     pub recommended_to: Option<String>,
     pub detail: String,
-    pub follow_up_on: NaiveDate,
+    pub proportionality: String,
+    /// None: nothing to follow up (censure).
+    pub follow_up_on: Option<NaiveDate>,
     pub compliance_label: &'static str,
     pub compliance_colour: &'static str,
     pub compliance_recorded_on: Option<NaiveDate>,
@@ -142,6 +159,7 @@ fn compliance_colour(compliance: &str) -> &'static str {
     match compliance {
         "complied" => "green",
         "not-complied" => "red",
+        "no-follow-up" => "grey",
         _ => "yellow",
     }
 }
@@ -231,6 +249,7 @@ pub fn page(
         .filter(|d| d.stage == "hearing")
         .map(|d| d.id)
         .collect();
+    let list = super::findings::sanction_list_for(conn, &case)?;
     Ok(HearingPage {
         reference: case.reference.clone(),
         not_referred: hearing.is_none() && !at_hearing_stage(&case),
@@ -245,6 +264,32 @@ pub fn page(
             findings: finding_rows,
             sanction: typed.sanction.unwrap_or_default(),
         },
+        sanction_kinds: list
+            .sanctions
+            .iter()
+            .map(|d| SanctionOption {
+                value: d.code,
+                label: d.label,
+                hint: match (d.follow_up, d.recommendation_to) {
+                    (_, Some(to)) => format!("{} A recommendation to {to}.", d.hint),
+                    _ => d.hint.to_string(),
+                },
+            })
+            .collect(),
+        sanction_list: format!(
+            "{}, version {} (in force from {})",
+            if list.nation == "wales" { "Wales" } else { "England" },
+            list.version,
+            list.in_force_from
+        ),
+        follow_up_hint: {
+            let none: Vec<&str> = list.sanctions.iter().filter(|d| !d.follow_up).map(|d| d.label).collect();
+            if none.is_empty() {
+                String::new()
+            } else {
+                format!("Leave empty for {}: there is nothing to follow up.", none.join(" or "))
+            }
+        },
         ips: user_choices(conn, Role::IndependentPerson)?,
         committee: user_choices(conn, Role::CommitteeMember)?,
         in_breach,
@@ -257,16 +302,18 @@ fn sanction_view(conn: &mut DbConnection, user: &User, case: &Case, s: Sanction)
     let recommended_to = match &s.recommended_to_authority_id {
         Some(id) => authority_rows::find(conn, id)?.map(|a| a.name),
         None => None,
-    };
+    }
+    .or(s.recommendation_to.clone());
     let actions = SanctionActions { can_record_compliance: may_record_compliance(user, case, &s).is_ok() };
     Ok(SanctionView {
         member,
-        kind_label: vocab::label(&vocab::SANCTIONS, &s.kind),
+        kind_label: crate::services::sanction_lists::label(&s.list_version, &s.kind),
         recommended_to,
         compliance_label: vocab::label(&vocab::COMPLIANCE, &s.compliance),
         compliance_colour: compliance_colour(&s.compliance),
         id: s.id,
         detail: s.detail,
+        proportionality: s.proportionality,
         follow_up_on: s.follow_up_on,
         compliance_recorded_on: s.compliance_recorded_on,
         compliance_note: s.compliance_note,

@@ -92,6 +92,12 @@ pub(super) fn render_figures(r: &Report) -> String {
         out.push_str(&csv_line(&[section.clone(), "count".into(), c.count.to_string(), p.count.to_string()]));
         out.push_str(&csv_line(&[section.clone(), "median working days".into(), fmt_opt(c.median), fmt_opt(p.median)]));
         out.push_str(&csv_line(&[
+            section.clone(),
+            "overdue, not done".into(),
+            c.overdue.to_string(),
+            p.overdue.to_string(),
+        ]));
+        out.push_str(&csv_line(&[
             section,
             "percent within target".into(),
             fmt_opt(c.within_pct),

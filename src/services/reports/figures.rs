@@ -10,6 +10,7 @@ use crate::services::reports::ids::{AgeBand, HearingRow, InvestigationRow, Measu
 use crate::services::reports::period::Period;
 use crate::services::reports::timeliness::{timeliness, Timeliness};
 use crate::services::vocab;
+use chrono::NaiveDate;
 use diesel::QueryResult;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -88,13 +89,15 @@ pub enum Detail {
     Dashboard,
 }
 
-/// Counts everything for one period and set of authorities (ids).
+/// Counts everything for one period and set of authorities (ids); steps overdue by `today`
+/// and not done count as missed.
 pub fn figures(
     conn: &mut DbConnection,
     period: Period,
     authority_ids: &[String],
     calendar: &Calendar,
     detail: Detail,
+    today: NaiveDate,
 ) -> QueryResult<Figures> {
     let w = period.window(authority_ids);
     let mut f = Figures::default();
@@ -125,7 +128,7 @@ pub fn figures(
         f.takedowns = takedowns(conn, w)?;
     }
     f.tables.insert(TableId::Ageing, ageing(conn, w)?);
-    f.timeliness = timeliness(conn, w, calendar)?;
+    f.timeliness = timeliness(conn, w, calendar, today)?;
     Ok(f)
 }
 

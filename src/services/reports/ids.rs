@@ -111,7 +111,7 @@ impl TableId {
             TableId::Capacity => &vocab::CAPACITY_OUTCOMES,
             TableId::InitialDecisions => &vocab::INITIAL_DECISIONS,
             TableId::PostInvestigationDecisions => &vocab::POST_INVESTIGATION_OUTCOMES,
-            TableId::Sanctions => &vocab::SANCTIONS,
+            TableId::Sanctions => crate::services::sanction_lists::all_codes(),
             TableId::Compliance => &vocab::COMPLIANCE,
             _ => &[],
         }

@@ -109,8 +109,10 @@ pub(super) fn assemble(conn: &mut DbConnection, period: Period, asked: &[String]
     let calendar = Calendar::load(conn)?;
     let covered = coverage(conn, asked)?;
     let previous = period.previous();
-    let cur = figures::figures(conn, period, &covered.ids, &calendar, Detail::Report)?;
-    let prev = figures::figures(conn, previous, &covered.ids, &calendar, Detail::Report)?;
+    let generated_at = now();
+    let today = generated_at.date();
+    let cur = figures::figures(conn, period, &covered.ids, &calendar, Detail::Report, today)?;
+    let prev = figures::figures(conn, previous, &covered.ids, &calendar, Detail::Report, today)?;
     let headline = Measure::HEADLINE
         .iter()
         .map(|m| Row { label: m.label().into(), current: cur.measure(*m), previous: prev.measure(*m), bar: 0.0 })
@@ -142,7 +144,7 @@ pub(super) fn assemble(conn: &mut DbConnection, period: Period, asked: &[String]
         previous_label: previous.label(),
         authorities: covered.names,
         all_authorities: covered.all,
-        generated_at: now(),
+        generated_at,
         headline,
         tables,
         timeliness,
@@ -202,7 +204,7 @@ pub fn year_to_date(conn: &mut DbConnection, user: &User, today: NaiveDate) -> S
     let period = Period::year_to_date(today);
     let calendar = Calendar::load(conn)?;
     let covered = coverage(conn, &[])?;
-    let f = figures::figures(conn, period, &covered.ids, &calendar, Detail::Dashboard)?;
+    let f = figures::figures(conn, period, &covered.ids, &calendar, Detail::Dashboard, today)?;
     let row = |label: &str, n: i64| Row { label: label.into(), current: n, previous: 0, bar: 0.0 };
     let measures = [Measure::Received, Measure::Closed, Measure::InvestigationsStarted, Measure::HearingsDecided];
     let mut rows: Vec<Row> = measures.iter().map(|m| row(m.label(), f.measure(*m))).collect();

@@ -1,0 +1,3 @@
+ALTER TABLE conflict_declarations DROP COLUMN cleared_reason;
+ALTER TABLE conflict_declarations DROP COLUMN cleared_at;
+ALTER TABLE conflict_declarations DROP COLUMN cleared_by_user_id;
