@@ -359,6 +359,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    reference_generation (id) {
+        id -> Text,
+        token -> Text,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -1066,6 +1073,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     register_imports,
     access_log,
     disclosures,
+    reference_generation,
 );
 
 // The committee report counts complaints grouped by their own columns and their council's.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod case_page;
 pub mod cases;

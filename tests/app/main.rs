@@ -25,6 +25,7 @@ mod letters;
 mod load;
 mod mail;
 mod pages;
+mod perf;
 mod register;
 mod register_use;
 mod reports;
