@@ -163,6 +163,9 @@ pub struct Acknowledgement {
     pub privacy_council: String,
     pub privacy_notice: String,
     pub privacy_url: Option<String>,
+    /// The complainant's invitation to their own page, and how many days it works.
+    pub page_link: Option<String>,
+    pub link_days: i64,
 }
 
 impl Email for Acknowledgement {
@@ -184,6 +187,9 @@ pub struct MemberNotification {
     pub response_due_on: String,
     /// The Independent Persons the member may consult (through the Monitoring Officer's team).
     pub independent_persons: Vec<String>,
+    /// The member's invitation to their own page, and how many days it works.
+    pub page_link: Option<String>,
+    pub link_days: i64,
 }
 
 /// An allegation as letters state it: the code paragraph, its heading and what it says.
@@ -421,6 +427,34 @@ pub struct NewSignIn {
 
 impl Email for NewSignIn {
     const TEMPLATE: &'static str = "new_sign_in";
+}
+
+/// To a complainant or member: a link to sign in to their own page about a case.
+#[derive(Debug, Serialize)]
+pub struct PartySignIn {
+    pub name: String,
+    pub reference: String,
+    pub link: String,
+    pub minutes: i64,
+}
+
+impl Email for PartySignIn {
+    const TEMPLATE: &'static str = "party_sign_in";
+}
+
+/// "You have a new message about SD-…": to a party (with a new link to their page) or to the
+/// officers (with a link to the case page). Never what the message says.
+#[derive(Debug, Serialize)]
+pub struct PartyMessage {
+    pub name: String,
+    pub reference: String,
+    pub link: String,
+    pub to_party: bool,
+    pub link_days: Option<i64>,
+}
+
+impl Email for PartyMessage {
+    const TEMPLATE: &'static str = "party_message";
 }
 
 #[cfg(test)]

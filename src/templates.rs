@@ -38,6 +38,7 @@ pub fn build_tera() -> tera::TeraResult<Tera> {
     tera.register_filter("filesize", |n: i64, _: Kwargs, _: &State| filesize(n));
     // Replaces Tera's own, whose `<br>`s were escaped again after it ran.
     tera.register_filter("newlines_to_br", newlines_to_br);
+    tera.register_filter("reference", reference_filter);
     tera.add_raw_templates(template_sources())?;
     Ok(tera)
 }
@@ -90,6 +91,13 @@ fn datetime_filter(s: &str, _: Kwargs, _: &State) -> String {
         Some((d, None)) => d.format("%-d %B %Y").to_string(),
         None => s.to_string(),
     }
+}
+
+/// `{{ case.reference | reference }}`: the reference (escaped) in a `sd-ref` span, which never
+/// breaks across lines (`SD-2026-0001` would otherwise break at its hyphens).
+fn reference_filter(val: Value, _: Kwargs, state: &State) -> TeraResult<Value> {
+    let escaped = state.escape_if_needed(&val)?;
+    Ok(Value::safe_string(&format!("<span class=\"sd-ref\">{escaped}</span>")))
 }
 
 /// `{{ text | newlines_to_br }}`: escapes the text (when the template escapes), then turns each

@@ -908,6 +908,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    party_links (id) {
+        id -> Text,
+        case_id -> Text,
+        party -> Text,
+        complaint_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    party_sessions (id) {
+        id -> Text,
+        case_id -> Text,
+        party -> Text,
+        complaint_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    party_items (id) {
+        id -> Text,
+        case_id -> Text,
+        party -> Text,
+        complaint_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        kind -> Text,
+        from_party -> Bool,
+        author_user_id -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        evidence_item_id -> Nullable<Text>,
+        decided_by_user_id -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    party_files (id) {
+        id -> Text,
+        party_item_id -> Text,
+        sha256 -> Text,
+        original_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    party_visits (id) {
+        id -> Text,
+        case_id -> Text,
+        party -> Text,
+        complaint_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        what -> Text,
+        ip_address -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    party_drafts (id) {
+        id -> Text,
+        case_id -> Text,
+        party -> Text,
+        complaint_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        body -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(code_versions -> codes_of_conduct (code_id));
 diesel::joinable!(code_provisions -> code_versions (code_version_id));
 diesel::joinable!(authority_codes -> authorities (authority_id));
@@ -1007,6 +1093,8 @@ diesel::joinable!(access_log -> users (user_id));
 diesel::joinable!(access_log -> cases (case_id));
 diesel::joinable!(disclosures -> users (created_by_user_id));
 diesel::joinable!(disclosures -> stored_files (sha256));
+diesel::joinable!(party_files -> party_items (party_item_id));
+diesel::joinable!(party_items -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     authorities,
@@ -1073,6 +1161,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     register_imports,
     access_log,
     disclosures,
+    party_links,
+    party_sessions,
+    party_items,
+    party_files,
+    party_visits,
+    party_drafts,
     reference_generation,
 );
 

@@ -16,6 +16,7 @@ pub mod file;
 pub mod hearing;
 pub mod member;
 pub mod outbox;
+pub mod party;
 pub mod password_reset;
 pub mod recovery_code;
 pub mod register;

@@ -224,6 +224,27 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
         ))
         .execute(conn)?;
 
+    // The parties' own pages: their messages, files, drafts, links and sessions go; their
+    // visits stay (the access audit) without the addresses they came from.
+    let party_items_ids: Vec<String> =
+        party_items::table.filter(party_items::case_id.eq(case_id)).select(party_items::id).load(conn)?;
+    shas.extend(
+        party_files::table
+            .filter(party_files::party_item_id.eq_any(&party_items_ids))
+            .select(party_files::sha256)
+            .load::<String>(conn)?,
+    );
+    diesel::delete(party_files::table.filter(party_files::party_item_id.eq_any(&party_items_ids))).execute(conn)?;
+    diesel::update(party_items::table.filter(party_items::case_id.eq(case_id)))
+        .set(party_items::body.eq(REMOVED))
+        .execute(conn)?;
+    diesel::delete(party_drafts::table.filter(party_drafts::case_id.eq(case_id))).execute(conn)?;
+    diesel::delete(party_sessions::table.filter(party_sessions::case_id.eq(case_id))).execute(conn)?;
+    diesel::delete(party_links::table.filter(party_links::case_id.eq(case_id))).execute(conn)?;
+    diesel::update(party_visits::table.filter(party_visits::case_id.eq(case_id)))
+        .set(party_visits::ip_address.eq(None::<String>))
+        .execute(conn)?;
+
     // Evidence: the rows stay (numbered, kind, source, status); what was captured goes.
     let items: Vec<String> =
         evidence_items::table.filter(evidence_items::case_id.eq(case_id)).select(evidence_items::id).load(conn)?;
@@ -356,6 +377,7 @@ pub fn no_longer_referenced(conn: &mut DbConnection, candidates: &[String]) -> Q
         .filter(not(stored_files::sha256.eq_any(complaint_files::table.select(complaint_files::sha256))))
         .filter(not(stored_files::sha256.eq_any(evidence_files::table.select(evidence_files::sha256))))
         .filter(not(stored_files::sha256.eq_any(disclosures::table.select(disclosures::sha256))))
+        .filter(not(stored_files::sha256.eq_any(party_files::table.select(party_files::sha256))))
         .filter(not(stored_files::sha256.nullable().eq_any(
             custody_log::table.filter(custody_log::file_sha256.is_not_null()).select(custody_log::file_sha256),
         )))

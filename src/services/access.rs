@@ -283,6 +283,12 @@ impl Sections {
 pub const HEARING_BUNDLE: Sections =
     Sections { complaints: true, complainant_names: true, members: true, ..Sections::NONE };
 
+/// What a member complained about sees on their own page (issue 21): the complaints and the
+/// names of complainants who did not ask for confidentiality; no contact details, no witnesses,
+/// no confidential identity.
+pub const MEMBER_PAGE: Sections =
+    Sections { complaints: true, complainant_names: true, members: true, ..Sections::NONE };
+
 /// The one rule for confidential identities: only the officers working cases (Monitoring
 /// Officer, deputy, case officer) see who a complainant who asked for confidentiality is, and
 /// how to reach them. Everyone else, whatever their part on the case, sees "withheld".

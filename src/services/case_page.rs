@@ -27,6 +27,8 @@ pub struct CasePage {
     pub officers: Vec<Choice>,
     /// Retention, legal hold and destruction (staff who see every case).
     pub retention: Option<crate::services::retention::RetentionView>,
+    /// The complainants' and members' own pages: visits, what they sent, replies (officers).
+    pub parties: Option<crate::services::parties::officer::PartiesSection>,
 }
 
 /// The case page for a user who may see the case (`NotFound` otherwise).
@@ -54,5 +56,6 @@ pub fn show(conn: &mut DbConnection, user: &User, reference: &str, today: NaiveD
         },
         officers: if sections.assignment { cases::officer_choices(conn)? } else { Vec::new() },
         retention: crate::services::retention::case_section(conn, user, &case.id, today)?,
+        parties: if kept { crate::services::parties::officer::section(conn, user, &case)? } else { None },
     })
 }

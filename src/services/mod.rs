@@ -24,6 +24,7 @@ pub mod investigation;
 pub mod letters;
 pub mod notices;
 pub mod outbox;
+pub mod parties;
 pub mod password_reset;
 pub mod passwords;
 pub mod privacy;

@@ -55,6 +55,34 @@ pub fn is_code(list: &[(&str, &str)], code: &str) -> bool {
     list.iter().any(|(v, _)| *v == code)
 }
 
+// The parties' own pages (issue 21)
+pub const PARTIES: [(&str, &str); 2] = [("complainant", "The complainant"), ("member", "The councillor")];
+pub const PARTY_ITEM_KINDS: [(&str, &str); 5] = [
+    ("message", "Message"),
+    ("evidence", "Further evidence"),
+    ("response", "The councillor's response"),
+    ("report-comment", "Comments on the draft investigation report"),
+    ("withdrawal", "Withdrawal of the complaint"),
+];
+pub const PARTY_ITEM_STATUSES: [(&str, &str); 5] = [
+    ("sent", "Sent"),
+    ("pending", "Waiting for an officer"),
+    ("accepted", "Accepted as evidence"),
+    ("declined", "Not accepted"),
+    ("shared", "Shared with the complainant"),
+];
+pub const PARTY_VISITS: [(&str, &str); 9] = [
+    ("link-opened", "Opened their link"),
+    ("sign-in-sent", "Was sent a sign-in link"),
+    ("signed-in", "Signed in"),
+    ("page", "Viewed their page"),
+    ("sent", "Sent something"),
+    ("signed-out", "Signed out"),
+    ("file", "Opened a file"),
+    ("draft-kept", "Their session ended while writing: draft kept"),
+    ("refused", "Was refused (link expired, used or withdrawn)"),
+];
+
 // Complaints
 pub const COMPLAINANT_TYPES: [(&str, &str); 5] = [
     ("public", "A member of the public"),

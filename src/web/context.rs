@@ -18,6 +18,8 @@ pub const CSRF_COOKIE: &str = "sd_csrf";
 pub const FLASH_COOKIE: &str = "sd_flash";
 /// A random token that lets the app know a browser again at sign-in (a new one is emailed about).
 pub const BROWSER_COOKIE: &str = "sd_browser";
+/// A complainant's or member's session on their own page (never a staff session).
+pub const PARTY_COOKIE: &str = "sd_party";
 
 /// A cookie's name as sent: over HTTPS with the `__Host-` prefix, which browsers accept only
 /// with `Secure`, `Path=/` and no `Domain` (so no subdomain can set or shadow it).
@@ -27,6 +29,7 @@ pub fn cookie_name(name: &'static str, secure: bool) -> &'static str {
         (CSRF_COOKIE, true) => "__Host-sd_csrf",
         (FLASH_COOKIE, true) => "__Host-sd_flash",
         (BROWSER_COOKIE, true) => "__Host-sd_browser",
+        (PARTY_COOKIE, true) => "__Host-sd_party",
         _ => name,
     }
 }

@@ -282,15 +282,24 @@ pub async fn serve_file(
     f: &crate::models::evidence::EvidenceFile,
     inline: bool,
 ) -> AppResult<HttpResponse> {
-    let path = state.files.path_for(&f.sha256);
+    serve_stored(state, &f.sha256, &f.original_name, &f.media_type, f.size_bytes, inline).await
+}
+
+/// Streams a file of the store (by its SHA-256) with the safe headers of [`serve_file`].
+pub async fn serve_stored(
+    state: &AppState,
+    sha256: &str,
+    original_name: &str,
+    media_type: &str,
+    size_bytes: i64,
+    inline: bool,
+) -> AppResult<HttpResponse> {
+    let path = state.files.path_for(sha256);
     let file =
         tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
-    let kind = Kind::from_media_type(&f.media_type);
-    let safe_name: String = f
-        .original_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
-        .collect();
+    let kind = Kind::from_media_type(media_type);
+    let safe_name: String =
+        original_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let disposition = format!("{}; filename=\"{}\"", if inline { "inline" } else { "attachment" }, safe_name);
     let csp = match kind {
         Some(Kind::Html) => "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline' data:; font-src data:; media-src data:",
@@ -306,8 +315,8 @@ pub async fn serve_file(
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header(("X-Content-SHA256", f.sha256.clone()))
-        .insert_header((header::CONTENT_LENGTH, f.size_bytes.to_string()))
+        .insert_header(("X-Content-SHA256", sha256.to_string()))
+        .insert_header((header::CONTENT_LENGTH, size_bytes.to_string()))
         .streaming(stream_file(file)))
 }
 

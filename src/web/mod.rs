@@ -16,6 +16,7 @@ pub mod letters;
 pub mod middleware;
 pub mod multipart;
 pub mod pages;
+pub mod parties;
 pub mod privacy;
 pub mod register;
 pub mod render;
@@ -54,6 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/complaints/check/{draft}", web::get().to(complaints::check_answers))
         .route("/complaints/check/{draft}", web::post().to(complaints::submit))
         .route("/complaints/confirmation/{draft}", web::get().to(complaints::confirmation))
+        .route("/my-case", web::get().to(parties::show))
+        .route("/my-case/new-link", web::post().to(parties::new_link))
+        .route("/my-case/sign-out", web::post().to(parties::sign_out))
+        .route("/my-case/messages", web::post().to(parties::message))
+        .route("/my-case/evidence", web::post().to(parties::evidence))
+        .route("/my-case/response", web::post().to(parties::response))
+        .route("/my-case/report-comments", web::post().to(parties::report_comments))
+        .route("/my-case/withdraw", web::post().to(parties::withdraw))
+        .route("/my-case/files/{id}", web::get().to(parties::party_file))
+        .route("/my-case/sign-in/{token}", web::get().to(parties::sign_in_link))
+        .route("/my-case/sign-in/{token}", web::post().to(parties::sign_in))
+        .route("/my-case/{token}", web::get().to(parties::invitation))
+        .route("/my-case/{token}", web::post().to(parties::use_invitation))
         .route("/privacy", web::get().to(privacy::index))
         .route("/privacy/{slug}", web::get().to(privacy::show))
         .route("/cases", web::get().to(cases::index))
@@ -65,6 +79,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/complaints/{id}/acknowledge", web::post().to(cases::acknowledge))
         .route("/cases/{reference}/complaints/{id}/move", web::post().to(cases::move_complaint))
         .route("/cases/{reference}/members/{id}/notify", web::post().to(cases::notify_member))
+        .route("/cases/{reference}/parties/{kind}/{id}/reply", web::post().to(parties::reply))
+        .route("/cases/{reference}/parties/{kind}/{id}/revoke", web::post().to(parties::revoke))
+        .route("/cases/{reference}/party-items/{id}/decide", web::post().to(parties::decide))
+        .route("/cases/{reference}/party-items/{id}/share", web::post().to(parties::share))
+        .route("/cases/{reference}/party-files/{id}", web::get().to(parties::officer_file))
         .route("/cases/{reference}/assessments/new", web::get().to(assessment::new_form))
         .route("/cases/{reference}/assessments", web::post().to(assessment::create))
         .route("/cases/{reference}/assessments/{id}", web::get().to(assessment::show))

@@ -41,7 +41,10 @@ async fn the_officers_desk_lists_new_complaints_ip_views_member_responses_and_ta
     let board = officer.get("/dashboard").await;
     board.assert_status(200).assert_contains("Waiting for the Monitoring Officer&#39;s team");
     board
-        .assert_contains(&format!("href=\"/cases/{}\">{}</a>", new.reference, new.reference))
+        .assert_contains(&format!(
+            "href=\"/cases/{}\"><span class=\"sd-ref\">{}</span></a>",
+            new.reference, new.reference
+        ))
         .assert_contains("New complaint, not assigned: acknowledge")
         .assert_contains(&day(new.ack_due_on))
         .assert_contains(&format!("href=\"/cases/{}#ip\"", consulted.reference))
@@ -63,7 +66,7 @@ async fn the_officers_desk_lists_new_complaints_ip_views_member_responses_and_ta
 
 /// A row of the desk table: the case's link and what waits.
 fn row(reference: &str, what: &str) -> String {
-    format!("href=\"/cases/{reference}\">{reference}</a></td>\n          <td class=\"govuk-table__cell\">{what}</td>")
+    format!("href=\"/cases/{reference}\"><span class=\"sd-ref\">{reference}</span></a></td>\n          <td class=\"govuk-table__cell\">{what}</td>")
 }
 
 #[actix_web::test]

@@ -995,6 +995,22 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         }
         browsers.push((*role, b));
     }
+    // The parties on their own pages (issue 21), first: officers fuzzing the case page may
+    // withdraw their links and end their sessions.
+    {
+        let public = cases
+            .iter()
+            .find(|c| {
+                app.emails()
+                    .iter()
+                    .any(|m| m.template == "acknowledgement" && m.case_id.as_deref() == Some(c.id.as_str()))
+            })
+            .expect("a public complaint acknowledged by email")
+            .clone();
+        let (complainant, member) = crate::parties::both_signed_in(&app, &public).await;
+        browsers.insert(0, ("member", member));
+        browsers.insert(0, ("complainant", complainant));
+    }
     // A closure day to delete, and a deactivated user to reactivate (not the victim, whom the
     // fuzzing may deactivate).
     let admin = &browsers[0].1;
@@ -1027,6 +1043,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
         "/login".into(),
     ]);
     starts.push(draft_path.clone());
+    starts.push("/my-case".into());
     starts.push(format!("/cases/{}/assessments/new?member={}", refs_[0], app.member_id("Alex Archer")));
     for r in &refs_ {
         for sub in
@@ -1101,7 +1118,8 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
     };
     // Sign-out (and ending one's own sessions) last, so every other route is fuzzed signed in.
     let mut post_routes: Vec<&Route> = routes.iter().filter(|r| r.verb == Verb::Post).collect();
-    post_routes.sort_by_key(|r| matches!(r.pattern.as_str(), "/logout" | "/account/sessions/{id}/end"));
+    post_routes
+        .sort_by_key(|r| matches!(r.pattern.as_str(), "/logout" | "/account/sessions/{id}/end" | "/my-case/sign-out"));
     // Query names the GET handlers read, besides those of the search forms.
     let known_query = [
         "next",
@@ -1130,7 +1148,13 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
 
     for (role, b) in &browsers {
         let csrf = {
-            let page = b.get(if *role == "anonymous" { "/complaints/new" } else { "/dashboard" }).await;
+            let page = b
+                .get(match *role {
+                    "anonymous" => "/complaints/new",
+                    "complainant" | "member" => "/my-case",
+                    _ => "/dashboard",
+                })
+                .await;
             page.assert_status(200);
             page.csrf_token().expect("a CSRF token on the page")
         };
@@ -1156,7 +1180,7 @@ async fn hostile_input_to_every_form_of_every_role_never_gets_a_5xx() {
             let health = b.get("/healthz").await;
             assert_eq!(health.status.as_u16(), 200, "the server stopped answering after POST {} as {role}", r.pattern);
         }
-        if *role != "anonymous" {
+        if !matches!(*role, "anonymous" | "complainant" | "member") {
             // Signed out by the last route: sign in again for the GET pass, from an address the
             // fuzzed sign-ins have not throttled.
             *b.peer.borrow_mut() = "192.0.2.1:40000".into();

@@ -199,7 +199,7 @@ async fn a_second_complaint_about_the_same_post_is_offered_the_same_case() {
     let res = officer.post_multipart("/cases/new", &refs(&letter), &[]).await;
     res.assert_status(200)
         .assert_contains("This may be about conduct already in a case")
-        .assert_contains(&format!("Add to case {}", first.reference));
+        .assert_contains(&format!("Add to case <span class=\"sd-ref\">{}</span>", first.reference));
     assert_eq!(rows::count(&app, "complaints"), 1, "nothing is logged until the officer chooses");
     let draft = res.body.split("name=\"draft\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let chosen = with(&with(&letter, "case_choice", &first.id), "draft", &draft);
@@ -227,7 +227,8 @@ async fn a_public_duplicate_is_flagged_on_its_case_and_can_be_moved() {
     let officer = app.new_browser();
     officer.login("officer@southvale.example", "demo-password").await;
     let page = officer.get(&format!("/cases/{}", second.reference)).await;
-    page.assert_status(200).assert_contains(&format!("This may be the same conduct as {}", first.reference));
+    page.assert_status(200)
+        .assert_contains(&format!("This may be the same conduct as <span class=\"sd-ref\">{}</span>", first.reference));
     let complaint_id = rows::complaint_ids(&app, &second.id).remove(0);
     let res = officer
         .post_form(

@@ -146,7 +146,7 @@ async fn the_overdue_reminder_is_queued_exactly_once() {
         .await
         .assert_status(200)
         .assert_contains("Overdue takedown requests")
-        .assert_contains(&format!("{} T1", case.reference));
+        .assert_contains(&format!("{}</span> T1", case.reference));
     browser.get(&format!("/cases/{}", case.reference)).await.assert_status(200).assert_contains("Overdue");
 }
 

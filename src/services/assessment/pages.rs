@@ -103,6 +103,8 @@ pub struct AssessmentDetail {
     pub article10: Option<Article10View>,
     pub versions: Vec<VersionView>,
     pub actions: DetailActions,
+    /// This member's response sent from their own page (issue 21).
+    pub member_responses: Vec<crate::services::parties::officer::MemberResponse>,
 }
 
 impl AssessmentDetail {
@@ -249,6 +251,10 @@ pub fn detail(
         article10: article10.map(|x| Article10View::of(&rows::Article10 { reasons: text(&x.reasons), ..x })),
         versions,
         actions,
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?
+            .into_iter()
+            .filter(|r| r.member_id == a.member_id)
+            .collect(),
     })
 }
 

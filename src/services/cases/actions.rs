@@ -146,6 +146,9 @@ pub fn acknowledge(
     } else {
         let email = complainant.email.as_deref().ok_or(diesel::result::Error::NotFound)?;
         let privacy = crate::services::privacy::notice_for(conn, &complaint.authority_id)?;
+        let base_url = crate::services::letters::base_url(conn)?;
+        let party = crate::services::parties::Party::complainant(&case.id, &complaint.id);
+        let (page_link, link_days) = crate::services::parties::links::invite(conn, &party, &base_url)?;
         let letter = emails::Acknowledgement {
             name: complainant.name.clone(),
             reference: case.reference.clone(),
@@ -155,6 +158,8 @@ pub fn acknowledge(
             privacy_council: privacy.as_ref().map(|p| p.council.clone()).unwrap_or_default(),
             privacy_notice: privacy.as_ref().map(|p| p.plain_text()).unwrap_or_default(),
             privacy_url: privacy.and_then(|p| p.url),
+            page_link: Some(page_link),
+            link_days,
         };
         outbox::queue(conn, Some(&case.id), To::new(email, &complainant.name), &letter)?;
         format!("queued by email to {email}")
@@ -214,6 +219,9 @@ pub fn notify_member(
         let response_due_on = member_response_due(conn, now().date())?;
         let independent_persons =
             user_rows::list_for_role(conn, user_rows::Role::IndependentPerson)?.into_iter().map(|u| u.name).collect();
+        let base_url = crate::services::letters::base_url(conn)?;
+        let party = crate::services::parties::Party::member(&case.id, &member.id);
+        let (page_link, link_days) = crate::services::parties::links::invite(conn, &party, &base_url)?;
         let letter = emails::MemberNotification {
             member_name: member.full_name.clone(),
             reference: case.reference.clone(),
@@ -222,6 +230,8 @@ pub fn notify_member(
             allegations,
             response_due_on: emails::long_date(response_due_on),
             independent_persons,
+            page_link: Some(page_link),
+            link_days,
         };
         let message = outbox::queue(conn, Some(&case.id), To::new(&email, &member.full_name), &letter)?;
         complaint_rows::insert_notification(

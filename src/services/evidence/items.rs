@@ -298,6 +298,52 @@ pub fn from_complaint(
     Ok(())
 }
 
+/// Files a party sent from their own page, accepted by an officer: one evidence item, its source
+/// the complainant (unverified) or the officer's capture, its custody log saying who supplied
+/// it and who accepted it. Called in the caller's transaction.
+pub fn from_party(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    case: &Case,
+    complaint_id: Option<&str>,
+    supplied_by: &str,
+    description: &str,
+    files: &[StoredUpload],
+) -> QueryResult<EvidenceItem> {
+    let t = now();
+    let title = crate::services::vocab::excerpt(description, 120);
+    let checked = Checked {
+        kind: EvidenceKind::Post,
+        source: EvidenceSource::Complainant,
+        allegations: Vec::new(),
+        version: EvidenceVersion {
+            id: new_id(),
+            item_id: String::new(),
+            version: 1,
+            title: if title.is_empty() { format!("Sent by {supplied_by}") } else { title },
+            platform: None,
+            canonical_url: None,
+            url: None,
+            account_handle: None,
+            display_name: None,
+            account_bio: None,
+            post_text: None,
+            posted_at: None,
+            captured_at: t,
+            captured_by: supplied_by.to_string(),
+            notes: Some(format!(
+                "Supplied by {supplied_by} from their case page; not verified. Accepted by {}. What they said: {description}",
+                actor.label
+            )),
+            change_reason: None,
+            created_by_user_id: actor.user_id.clone(),
+            created_by_label: actor.label.clone(),
+            created_at: t,
+        },
+    };
+    create_item(conn, actor, case, checked, complaint_id, files)
+}
+
 /// Finds an item by case reference and number ("E3" or "3") for a user who may see the case.
 pub fn find(
     conn: &mut DbConnection,

@@ -35,6 +35,8 @@ pub struct Bundle {
     pub report: Vec<InvestigationEntry>,
     pub interviews: Vec<InvestigationEntry>,
     pub response: Vec<InvestigationEntry>,
+    /// The member's response sent from their own page (issue 21), with its documents.
+    pub member_responses: Vec<crate::services::parties::officer::MemberResponse>,
     pub evidence: Vec<BundleEvidence>,
 }
 
@@ -247,6 +249,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         report,
         interviews,
         response,
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?,
         evidence,
     })
 }

@@ -40,6 +40,8 @@ pub struct HearingPage {
     pub committee: Vec<Choice>,
     /// Members found in breach: those a sanction may be added for.
     pub in_breach: Vec<Choice>,
+    /// The member's response sent from their own page (issue 21).
+    pub member_responses: Vec<crate::services::parties::officer::MemberResponse>,
 }
 
 #[derive(Debug, Serialize)]
@@ -223,6 +225,7 @@ pub fn page(conn: &mut DbConnection, user: &User, reference: &str, typed: Typed)
         ips: user_choices(conn, Role::IndependentPerson)?,
         committee: user_choices(conn, Role::CommitteeMember)?,
         in_breach,
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?,
     })
 }
 

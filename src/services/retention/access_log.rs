@@ -125,11 +125,25 @@ fn window(q: &AccessQuery, today: NaiveDate) -> ServiceResult<(NaiveDate, NaiveD
     Ok((from.unwrap_or(today), to.unwrap_or(today)))
 }
 
+/// Staff openings and the parties' visits to their own pages (issue 21: every use of a link,
+/// sign-in, page view and submission), newest first.
 fn load(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate, limit: i64) -> QueryResult<Vec<AccessRow>> {
-    Ok(rows::accesses(conn, from, to, limit)?
+    use crate::services::vocab::{label, PARTIES, PARTY_VISITS};
+    let mut out: Vec<AccessRow> = rows::accesses(conn, from, to, limit)?
         .into_iter()
         .map(|(e, who)| AccessRow { at: e.first_at, who, what: Opened::label(&e.kind), object: e.object })
-        .collect())
+        .collect();
+    out.extend(crate::models::party::visits_between(conn, from, to, limit)?.into_iter().map(|(v, reference)| {
+        AccessRow {
+            at: v.occurred_at,
+            who: format!("{} (their own page)", label(&PARTIES, &v.party)),
+            what: label(&PARTY_VISITS, &v.what),
+            object: reference,
+        }
+    }));
+    out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.object.cmp(&b.object)));
+    out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(out)
 }
 
 pub fn page(conn: &mut DbConnection, user: &User, q: AccessQuery, today: NaiveDate) -> ServiceResult<AccessPage> {

@@ -1,0 +1,74 @@
+//! A party's session: a cookie of its own (`sd_party`), for one party on one case, never a staff
+//! session (no user, no role, no other case). It ends after [`IDLE_MINUTES`] without a request,
+//! after [`ABSOLUTE_HOURS`] in all, when the party signs out, or when an officer revokes their
+//! links.
+
+use super::Party;
+use crate::db::DbConnection;
+use crate::models::now;
+use crate::models::party::{self as rows, PartySession};
+use crate::services::auth::{random_token, sha256_hex};
+use chrono::Duration;
+use diesel::QueryResult;
+
+pub const IDLE_MINUTES: i64 = 60;
+pub const ABSOLUTE_HOURS: i64 = 12;
+
+/// Starts a session for the party (in the caller's transaction): the cookie's token.
+pub fn begin(conn: &mut DbConnection, party: &Party) -> QueryResult<String> {
+    let token = random_token();
+    let t = now();
+    let (complaint_id, member_id) = party.columns();
+    rows::insert_session(
+        conn,
+        &PartySession {
+            id: sha256_hex(token.as_bytes()),
+            case_id: party.case_id.clone(),
+            party: party.kind.clone(),
+            complaint_id,
+            member_id,
+            created_at: t,
+            last_seen_at: t,
+            expires_at: t + Duration::minutes(IDLE_MINUTES),
+            ended_at: None,
+        },
+    )?;
+    Ok(token)
+}
+
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Valid(Party),
+    /// The cookie's session has ended (timed out, signed out or revoked): whose it was, so that a
+    /// message being sent can be kept for them.
+    Ended(Party),
+    Unknown,
+}
+
+/// The party a cookie's token belongs to, renewing the session's idle limit.
+pub fn load(conn: &mut DbConnection, token: &str) -> QueryResult<Lookup> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Lookup::Unknown);
+    }
+    let Some(s) = rows::find_session(conn, &sha256_hex(token.as_bytes()))? else { return Ok(Lookup::Unknown) };
+    let Some(party) = Party::of_row(&s.case_id, &s.party, s.complaint_id.as_deref(), s.member_id.as_deref()) else {
+        return Ok(Lookup::Unknown);
+    };
+    let t = now();
+    if s.ended_at.is_some() || s.expires_at <= t {
+        return Ok(Lookup::Ended(party));
+    }
+    let expires = (t + Duration::minutes(IDLE_MINUTES)).min(s.created_at + Duration::hours(ABSOLUTE_HOURS));
+    // Renewed at most once a minute (a page's requests need not each write).
+    if t - s.last_seen_at > Duration::minutes(1) {
+        crate::db::write(conn, |conn| rows::touch_session(conn, &s.id, t, expires))?;
+    }
+    Ok(Lookup::Valid(party))
+}
+
+/// Ends the cookie's session (signing out).
+pub fn end(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Party>> {
+    let Some(s) = rows::find_session(conn, &sha256_hex(token.as_bytes()))? else { return Ok(None) };
+    crate::db::write(conn, |conn| rows::end_session(conn, &s.id, now()))?;
+    Ok(Party::of_row(&s.case_id, &s.party, s.complaint_id.as_deref(), s.member_id.as_deref()))
+}
