@@ -378,6 +378,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    reference_generation (id) {
+        id -> Text,
+        token -> Text,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -1204,6 +1211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_files,
     party_visits,
     party_drafts,
+    reference_generation,
 );
 
 // The committee report counts complaints grouped by their own columns and their council's.

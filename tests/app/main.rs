@@ -33,6 +33,7 @@ mod mail;
 mod ops;
 mod pages;
 mod parties;
+mod perf;
 mod publication;
 mod register;
 mod register_use;

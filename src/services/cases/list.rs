@@ -3,7 +3,7 @@
 
 use crate::db::DbConnection;
 use crate::models::authority as authority_rows;
-use crate::models::case::{self as rows, Case, CaseFilter, CaseOrder, CaseStatus};
+use crate::models::case::{self as rows, Case, CaseFilter, CaseOrder, CaseStatus, TextSearch};
 use crate::models::complaint as complaint_rows;
 use crate::models::member as member_rows;
 use crate::models::user::{self as user_rows, User};
@@ -17,7 +17,7 @@ use diesel::QueryResult;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Rebuilds the lower-cased text the case list searches.
+/// Rebuilds the text the case list searches (besides the reference and summary).
 pub fn refresh_search_text(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
     let case = rows::find(conn, case_id)?.ok_or(diesel::result::Error::NotFound)?;
     let mut parts = vec![case.reference.clone(), case.summary.clone()];
@@ -28,7 +28,8 @@ pub fn refresh_search_text(conn: &mut DbConnection, case_id: &str) -> QueryResul
     for m in member_rows::list_for_case(conn, case_id)? {
         parts.push(m.full_name);
     }
-    rows::set_search_text(conn, case_id, &parts.join("\n").to_lowercase())?;
+    // As written (the full-text search folds case; the snippets show the text as it is).
+    rows::set_search_text(conn, case_id, &parts.join("\n"))?;
     Ok(())
 }
 
@@ -71,10 +72,9 @@ impl CaseQuery {
             },
             overdue_on: (management && self.overdue == "yes").then_some(today),
             due_between: None,
-            terms: self.q.split_whitespace().take(8).map(str::to_string).collect(),
             // The search text holds complainants' names: only those who may see every
             // complainant's identity search it (else a search would tell who complained).
-            terms_in_summary_only: !access::may_see_confidential_identity(user),
+            search: TextSearch::parse(&self.q, !access::may_see_confidential_identity(user)),
         }
     }
 
@@ -82,9 +82,12 @@ impl CaseQuery {
         match self.sort.as_str() {
             "oldest" => CaseOrder::Oldest,
             "reference" => CaseOrder::Reference,
-            "ack-due" => CaseOrder::AckDue,
-            "assessment-due" => CaseOrder::AssessmentDue,
-            _ => CaseOrder::Newest,
+            // Both spellings: links written by hand (and the performance harness) use underscores.
+            "ack-due" | "ack_due" => CaseOrder::AckDue,
+            "assessment-due" | "assessment_due" => CaseOrder::AssessmentDue,
+            "newest" => CaseOrder::Newest,
+            // Best match first when searching, else newest first.
+            _ => CaseOrder::Relevance,
         }
     }
 
@@ -110,6 +113,8 @@ pub const PAGE_SIZE: i64 = 25;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseRow {
+    #[serde(skip)]
+    pub id: String,
     pub reference: String,
     pub status: &'static str,
     pub status_label: &'static str,
@@ -119,36 +124,132 @@ pub struct CaseRow {
     pub assigned: Option<String>,
     pub received_on: NaiveDate,
     pub next_deadline: Option<Deadline>,
+    /// Where the search's words were found (search results only).
+    pub snippet: Vec<Highlight>,
 }
 
 /// One page of the case list.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseList {
     pub rows: Vec<CaseRow>,
+    /// How many cases match, counted up to [`COUNT_CAP`] (see `more`).
     pub total: i64,
+    /// More than [`COUNT_CAP`] cases match: `total` is the cap, `pages` what is known so far.
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
+    /// "3 cases found, page 1 of 2", "More than 1,000 cases found, page 3".
+    pub found: String,
 }
 
-/// The cases the user may see (the one definition in `access`), filtered as asked. Search terms
-/// must all appear.
+/// The case list counts matching cases no further than this: past it the page says "more than
+/// 1,000" (counting 100,000 cases on every view of the list cost more than the page itself).
+pub const COUNT_CAP: i64 = 1000;
+
+/// The furthest page the list goes to (a bound on OFFSET).
+const MAX_PAGE: i64 = 1_000_000 / PAGE_SIZE;
+
+/// The cases the user may see (the one definition in `access`), filtered as asked. Searched
+/// cases come best match first unless another order is asked for, each with a snippet of where
+/// the words were found.
 pub fn list(conn: &mut DbConnection, user: &User, q: &CaseQuery, today: NaiveDate) -> QueryResult<CaseList> {
     let filter = q.filter(user, today);
-    let total = rows::count_matching(conn, access::visible_cases(user), &filter)?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = q.page.clamp(1, pages);
-    let ids =
-        rows::ids_matching(conn, access::visible_cases(user), &filter, q.order(), (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+    let counted = rows::count_matching_capped(conn, access::visible_cases(user), &filter, COUNT_CAP)?;
+    let more = counted > COUNT_CAP;
+    let (total, page, mut ids, pages) = if more {
+        let page = q.page.clamp(1, MAX_PAGE);
+        let mut ids = rows::ids_matching(
+            conn,
+            access::visible_cases(user),
+            &filter,
+            q.order(),
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE + 1,
+        )?;
+        let has_next = ids.len() as i64 > PAGE_SIZE;
+        ids.truncate(PAGE_SIZE as usize);
+        let pages =
+            (page + i64::from(has_next)).max(if page <= COUNT_CAP / PAGE_SIZE { COUNT_CAP / PAGE_SIZE } else { 1 });
+        (COUNT_CAP, page, ids, pages)
+    } else {
+        let pages = ((counted + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        let page = q.page.clamp(1, pages);
+        let ids = rows::ids_matching(
+            conn,
+            access::visible_cases(user),
+            &filter,
+            q.order(),
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )?;
+        (counted, page, ids, pages)
+    };
+    ids.truncate(PAGE_SIZE as usize);
     let found = rows::find_all_in_order(conn, &ids)?;
+    let snippets = match &filter.search {
+        Some(search) => rows::snippets(conn, search, &ids)?,
+        None => Default::default(),
+    };
     let calendar = Calendar::load(conn)?;
     let mut rows = to_rows(conn, &calendar, found, today)?;
+    for r in &mut rows {
+        if let Some(s) = snippets.get(&r.id) {
+            r.snippet = highlights(s);
+        }
+    }
     if !shows_case_management(user) {
         for r in &mut rows {
             r.assigned = None;
             r.next_deadline = None;
         }
     }
-    Ok(CaseList { rows, total, page, pages })
+    let found = if more {
+        format!("More than {} cases found, page {page}", thousands(COUNT_CAP))
+    } else {
+        let mut found = format!("{total} case{} found", if total == 1 { "" } else { "s" });
+        if pages > 1 {
+            found.push_str(&format!(", page {page} of {pages}"));
+        }
+        found
+    };
+    Ok(CaseList { rows, total, more, page, pages, found })
+}
+
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A piece of a search result's snippet: `hit` for the words searched for (shown highlighted;
+/// the template escapes the text like any other).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Highlight {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// The snippet as pieces, cut at the marks the database put around the words found.
+fn highlights(snippet: &str) -> Vec<Highlight> {
+    let mut out = Vec::new();
+    let mut hit = false;
+    for piece in snippet.split([rows::HIT_START, rows::HIT_END]) {
+        if !piece.is_empty() {
+            out.push(Highlight { text: piece.replace(['\n', '\r'], " · "), hit });
+        }
+        hit = !hit;
+    }
+    // The marks alternate; a lone mark (never made by the queries) only shows unhighlighted.
+    if snippet.matches([rows::HIT_START, rows::HIT_END]).count() % 2 == 1 {
+        out.iter_mut().for_each(|h| h.hit = false);
+    }
+    out
 }
 
 fn to_rows(
@@ -169,12 +270,14 @@ fn to_rows(
                 status_colour: c.status.colour(),
                 authority: authority_names.get(&c.authority_id).cloned().unwrap_or_default(),
                 assigned: c.assigned_user_id.as_ref().and_then(|id| user_names.get(id).cloned()),
+                id: c.id,
                 reference: c.reference,
                 status: c.status.as_str(),
                 // Cut at a word, with an ellipsis, for the tables.
                 summary: crate::services::vocab::excerpt(&c.summary, SUMMARY_CHARS),
                 received_on: c.received_on,
                 next_deadline,
+                snippet: Vec::new(),
             }
         })
         .collect())
@@ -234,7 +337,9 @@ fn list_title(q: &CaseQuery, list: &CaseList, choices: [&[Choice]; 4], managemen
     if !filters.is_empty() {
         title.push_str(&format!(" ({})", filters.join(", ")));
     }
-    if list.pages > 1 {
+    if list.more {
+        title.push_str(&format!(", page {}", list.page));
+    } else if list.pages > 1 {
         title.push_str(&format!(", page {} of {}", list.page, list.pages));
     }
     title
@@ -256,6 +361,12 @@ fn shows_case_management(user: &User) -> bool {
 /// The case list page. Every signed-in role has one; restricted roles see only the cases they
 /// work on.
 pub fn list_page(conn: &mut DbConnection, user: &User, q: CaseQuery, today: NaiveDate) -> ServiceResult<CaseListPage> {
+    let mut q = q;
+    // One spelling of the sort on the page (the select shows it, the links carry it).
+    q.sort = q.sort.replace('_', "-");
+    if q.sort.is_empty() && !q.q.trim().is_empty() {
+        q.sort = "relevance".into();
+    }
     let page = list(conn, user, &q, today)?;
     let statuses: Vec<Choice> = CaseStatus::ALL.iter().map(|s| Choice::new(s.as_str(), s.label())).collect();
     let authorities: Vec<Choice> =

@@ -4,6 +4,7 @@
 use crate::db::DbConnection;
 use crate::models::case::Case;
 use crate::models::file::DraftFile;
+use crate::services::cache;
 use crate::services::cases::Choice;
 use crate::services::intake::form::{
     authority_choices, provision_choices, register_choices, register_groups, Channel, ChoiceGroup, ComplaintForm,
@@ -12,6 +13,7 @@ use crate::services::vocab;
 use chrono::NaiveDate;
 use diesel::QueryResult;
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FormPage {
@@ -43,6 +45,29 @@ pub struct CaseMatch {
     pub summary: String,
 }
 
+/// The form's choices read from the reference tables (the register, councils, codes in force).
+struct FormChoices {
+    councillors: Vec<Choice>,
+    councillor_groups: Vec<ChoiceGroup>,
+    councils: Vec<Choice>,
+    provisions: Vec<Choice>,
+}
+
+static FORM_CHOICES: cache::Slot<(Channel, NaiveDate), FormChoices> = cache::Slot::new();
+
+/// The choices for the channel on the day, built once until a reference table changes
+/// (`services::cache`): the form is the page a viral post brings the public to.
+fn form_choices(conn: &mut DbConnection, channel: Channel, today: NaiveDate) -> QueryResult<Arc<FormChoices>> {
+    cache::reference(conn, &FORM_CHOICES, (channel, today), |conn| {
+        Ok(FormChoices {
+            councillors: register_choices(conn, today)?,
+            councillor_groups: register_groups(conn, channel, today)?,
+            councils: authority_choices(conn)?,
+            provisions: provision_choices(conn, today)?,
+        })
+    })
+}
+
 /// Builds the page: `draft` is the draft's id and files, when there is one.
 pub(super) fn build(
     conn: &mut DbConnection,
@@ -54,16 +79,17 @@ pub(super) fn build(
 ) -> QueryResult<FormPage> {
     let (draft_id, files) = draft.unwrap_or_default();
     let staff = channel == Channel::Staff;
+    let choices = form_choices(conn, channel, today)?;
     Ok(FormPage {
         form,
         draft_id,
         files,
         staff,
         complainant_legend: if staff { "Who is the complainant?" } else { "Are you complaining as" },
-        councillors: register_choices(conn, today)?,
-        councillor_groups: register_groups(conn, channel, today)?,
-        councils: authority_choices(conn)?,
-        provisions: provision_choices(conn, today)?,
+        councillors: choices.councillors.clone(),
+        councillor_groups: choices.councillor_groups.clone(),
+        councils: choices.councils.clone(),
+        provisions: choices.provisions.clone(),
         platforms: Choice::list(&vocab::PLATFORMS),
         complainant_types: Choice::list(&vocab::COMPLAINANT_TYPES),
         sources: Choice::list(&vocab::COMPLAINT_SOURCES[1..]),
