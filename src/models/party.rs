@@ -115,9 +115,15 @@ pub fn find_link(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartyL
 
 /// Marks the link used if it was not: 1 if this call used it.
 pub fn use_link(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(party_links::table.find(id).filter(party_links::used_at.is_null()))
-        .set(party_links::used_at.eq(at))
-        .execute(conn)
+    diesel::update(
+        party_links::table
+            .find(id)
+            .filter(party_links::used_at.is_null())
+            .filter(party_links::revoked_at.is_null())
+            .filter(party_links::expires_at.gt(at)),
+    )
+    .set(party_links::used_at.eq(at))
+    .execute(conn)
 }
 
 pub fn links_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<PartyLink>> {

@@ -5,7 +5,9 @@
 use crate::fixtures::{complaint, submit_public, with, PNG};
 use crate::harness::TestApp;
 use diesel::prelude::*;
-use standards_desk::db::schema::{custody_log, evidence_files, evidence_items, party_items, party_links};
+use standards_desk::db::schema::{
+    custody_log, evidence_files, evidence_items, evidence_versions, party_items, party_links,
+};
 use standards_desk::models::case::Case;
 use standards_desk::services::audit::Actor;
 use standards_desk::services::auth::sha256_hex;
@@ -410,6 +412,51 @@ async fn a_confidential_complainants_identity_never_appears_on_the_members_page(
     let quinn = complainant_signed_in(&app, "quinn.secret@example.com").await;
     quinn.post_multipart("/my-case/messages", &[("message", "Quinn Secret here again")], &[]).await.assert_status(303);
     member.get("/my-case").await.assert_status(200).assert_lacks("Quinn");
+    // Her further evidence becomes evidence the IP and the panel read: her name is not carried
+    // into its title or notes.
+    quinn
+        .post_multipart(
+            "/my-case/evidence",
+            &[("description", "I, Quinn Secret, took this screenshot")],
+            &[("files", "later.png", PNG)],
+        )
+        .await
+        .assert_status(303);
+    let item = party_item(&app, &case.id, "evidence");
+    officer(&app)
+        .await
+        .post_form(&format!("/cases/{}/party-items/{item}/decide", case.reference), &[("decision", "accept")])
+        .await
+        .assert_status(303);
+    let words: Vec<(String, Option<String>)> = evidence_versions::table
+        .inner_join(evidence_items::table.on(evidence_items::id.eq(evidence_versions::item_id)))
+        .filter(evidence_items::case_id.eq(&case.id))
+        .select((evidence_versions::title, evidence_versions::notes))
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(words.iter().any(|(t, _)| t.contains("took this screenshot")), "{words:?}");
+    assert!(
+        words.iter().all(|(t, n)| !t.contains("Quinn") && !n.as_deref().unwrap_or("").contains("Quinn")),
+        "{words:?}"
+    );
+    // Nor into the member's response as the IP and the panel read it.
+    member
+        .post_multipart("/my-case/response", &[("response", "Quinn Secret has a grudge against me.")], &[])
+        .await
+        .assert_status(303);
+    let hidden = standards_desk::services::notices::withheld_from_viewer(
+        &mut app.conn(),
+        &case.id,
+        &standards_desk::services::access::HEARING_BUNDLE,
+    )
+    .unwrap();
+    let responses =
+        standards_desk::services::parties::officer::member_responses(&mut app.conn(), &case.id, &hidden).unwrap();
+    assert_eq!(responses.len(), 1);
+    assert!(
+        responses[0].body.contains("has a grudge against me") && !responses[0].body.contains("Quinn"),
+        "{responses:?}"
+    );
     assert!(app
         .emails()
         .iter()

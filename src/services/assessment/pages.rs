@@ -251,7 +251,7 @@ pub fn detail(
         article10: article10.map(|x| Article10View::of(&rows::Article10 { reasons: text(&x.reasons), ..x })),
         versions,
         actions,
-        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id, &withheld)?
             .into_iter()
             .filter(|r| r.member_id == a.member_id)
             .collect(),

@@ -311,7 +311,12 @@ pub fn from_party(
     files: &[StoredUpload],
 ) -> QueryResult<EvidenceItem> {
     let t = now();
-    let title = crate::services::vocab::excerpt(description, 120);
+    // The evidence is read by the IP, the investigator and the panel: a complainant who asked not
+    // to be named may have named themselves in what they wrote.
+    let hidden =
+        crate::services::notices::withheld_from_viewer(conn, &case.id, &crate::services::access::HEARING_BUNDLE)?;
+    let description = crate::services::notices::anonymise(description, &hidden);
+    let title = crate::services::vocab::excerpt(&description, 120);
     let checked = Checked {
         kind: EvidenceKind::Post,
         source: EvidenceSource::Complainant,

@@ -249,7 +249,7 @@ pub fn bundle(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceR
         report,
         interviews,
         response,
-        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?,
+        member_responses: crate::services::parties::officer::member_responses(conn, &case.id, &hidden)?,
         evidence,
     })
 }

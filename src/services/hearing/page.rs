@@ -293,7 +293,11 @@ pub fn page(
         ips: user_choices(conn, Role::IndependentPerson)?,
         committee: user_choices(conn, Role::CommitteeMember)?,
         in_breach,
-        member_responses: crate::services::parties::officer::member_responses(conn, &case.id)?,
+        member_responses: {
+            let sections = crate::services::access::sections(conn, user, &case.id)?;
+            let hidden = crate::services::notices::withheld_from_viewer(conn, &case.id, &sections)?;
+            crate::services::parties::officer::member_responses(conn, &case.id, &hidden)?
+        },
     })
 }
 

@@ -130,7 +130,13 @@ pub struct MemberResponse {
     pub files: Vec<PartyFile>,
 }
 
-pub fn member_responses(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<MemberResponse>> {
+/// `hidden` is what the viewer may not see (`notices::withheld_from_viewer`): a member who names
+/// a complainant who asked for confidentiality must not carry that name to the IP or the panel.
+pub fn member_responses(
+    conn: &mut DbConnection,
+    case_id: &str,
+    hidden: &[(String, &str)],
+) -> QueryResult<Vec<MemberResponse>> {
     let items: Vec<PartyItem> =
         rows::items_for_case(conn, case_id)?.into_iter().filter(|i| i.kind == "response" && i.from_party).collect();
     let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
@@ -145,7 +151,7 @@ pub fn member_responses(conn: &mut DbConnection, case_id: &str) -> QueryResult<V
             member_id: i.member_id.clone().unwrap_or_default(),
             member,
             files: files.iter().filter(|f| f.party_item_id == i.id).cloned().collect(),
-            body: i.body,
+            body: crate::services::notices::anonymise(&i.body, hidden),
             at: i.created_at,
         });
     }
@@ -257,7 +263,9 @@ pub fn decide_evidence(
         }
         let t = now();
         if !accept {
-            rows::set_item_status(conn, &item.id, "pending", "declined", &user.id, None, t)?;
+            if rows::set_item_status(conn, &item.id, "pending", "declined", &user.id, None, t)? != 1 {
+                return Err(ServiceError::refused("This evidence has already been accepted or declined"));
+            }
             audit::record(
                 conn,
                 actor,
@@ -299,7 +307,11 @@ pub fn decide_evidence(
             &item.body,
             &files,
         )?;
-        rows::set_item_status(conn, &item.id, "pending", "accepted", &user.id, Some(&evidence.id), t)?;
+        // Compare-and-set: an officer who accepted it a moment ago wins, and this transaction
+        // (with the evidence it created) rolls back.
+        if rows::set_item_status(conn, &item.id, "pending", "accepted", &user.id, Some(&evidence.id), t)? != 1 {
+            return Err(ServiceError::refused("This evidence has already been accepted or declined"));
+        }
         audit::record(
             conn,
             actor,
@@ -328,7 +340,9 @@ pub fn share_response(
         if item.status == "shared" {
             return Err(ServiceError::refused("This response is already shared with the complainant"));
         }
-        rows::set_item_status(conn, &item.id, "sent", "shared", &user.id, None, now())?;
+        if rows::set_item_status(conn, &item.id, "sent", "shared", &user.id, None, now())? != 1 {
+            return Err(ServiceError::refused("This response is already shared with the complainant"));
+        }
         audit::record(
             conn,
             actor,

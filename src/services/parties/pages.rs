@@ -307,7 +307,11 @@ pub fn member(conn: &mut DbConnection, party: &Party, ip: Option<&str>, today: N
             .into_iter()
             .filter(|e| e.kind == "draft-report")
             .max_by_key(|e| e.created_at)
-            .map(|e| DraftReport { title: e.title, body: e.body, occurred_on: e.occurred_on }),
+            .map(|e| DraftReport {
+                title: crate::services::notices::anonymise(&e.title, &hidden),
+                body: crate::services::notices::anonymise(&e.body, &hidden),
+                occurred_on: e.occurred_on,
+            }),
         _ => None,
     };
     let hearing =
