@@ -160,6 +160,15 @@ pub fn insert_session(conn: &mut DbConnection, s: &PartySession) -> QueryResult<
     diesel::insert_into(party_sessions::table).values(s).execute(conn).map(|_| ())
 }
 
+/// The sessions on a case that have not ended (some may have run out of time).
+pub fn open_sessions_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<PartySession>> {
+    party_sessions::table
+        .filter(party_sessions::case_id.eq(case_id))
+        .filter(party_sessions::ended_at.is_null())
+        .select(PartySession::as_select())
+        .load(conn)
+}
+
 pub fn find_session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartySession>> {
     party_sessions::table.find(id).select(PartySession::as_select()).first(conn).optional()
 }

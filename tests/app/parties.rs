@@ -259,6 +259,36 @@ async fn an_expired_or_revoked_link_refuses_with_a_clear_page() {
 }
 
 #[actix_web::test]
+async fn an_officer_signs_out_a_party_who_has_used_every_link() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let letter = newest(&app, "acknowledgement", "jo@example.com");
+    let party = sign_in_with(&app, &path_of(&link_in(&letter.body_text, "/my-case/")), "jo@example.com").await;
+    party.get("/my-case").await.assert_status(200).assert_contains("Your complaint");
+    // The invitation and the sign-in link are both used: no link works, but the session does,
+    // and the officer can still end it.
+    let officer = officer(&app).await;
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("signed in now")
+        .assert_contains("Withdraw links and sign out");
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer
+        .post_form(&format!("/cases/{}/parties/complainant/{complaint_id}/revoke", case.reference), &[])
+        .await
+        .assert_status(303);
+    party.get("/my-case").await.assert_status(200).assert_contains("Your session has ended");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_lacks("signed in now")
+        .assert_lacks("Withdraw links and sign out");
+}
+
+#[actix_web::test]
 async fn a_complainants_session_reads_neither_another_case_nor_the_members_response_until_it_is_shared() {
     let app = TestApp::spawn_demo().await;
     let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;

@@ -33,6 +33,8 @@ pub struct PartyRow {
     pub last_visit: Option<NaiveDateTime>,
     pub last_visit_what: Option<&'static str>,
     pub live_links: usize,
+    /// Sessions signed in now: "Withdraw links" ends them too.
+    pub live_sessions: usize,
     pub unread: usize,
     pub thread: Vec<ThreadEntry>,
 }
@@ -63,6 +65,7 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
     let items = rows::items_for_case(conn, &case.id)?;
     let visits = rows::visits_for_case(conn, &case.id)?;
     let links = rows::links_for_case(conn, &case.id)?;
+    let sessions = rows::open_sessions_for_case(conn, &case.id)?;
     let t = now();
     let mut parties = Vec::new();
     for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
@@ -94,6 +97,14 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
                     && l.expires_at > t
             })
             .count();
+        let live_sessions = sessions
+            .iter()
+            .filter(|s| {
+                s.party == p.kind
+                    && (s.complaint_id.as_deref() == Some(&p.id) || s.member_id.as_deref() == Some(&p.id))
+                    && s.expires_at > t
+            })
+            .count();
         let unread = mine.iter().filter(|i| i.from_party && i.read_at.is_none()).count();
         let side = label(&vocab::PARTIES, &p.kind);
         rows_out.push(PartyRow {
@@ -104,6 +115,7 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
             last_visit: last.map(|v| v.occurred_at),
             last_visit_what: last.map(|v| label(&vocab::PARTY_VISITS, &v.what)),
             live_links,
+            live_sessions,
             unread,
             thread: entries(conn, mine, true, side)?,
         });
