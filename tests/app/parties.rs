@@ -289,6 +289,34 @@ async fn an_officer_signs_out_a_party_who_has_used_every_link() {
 }
 
 #[actix_web::test]
+async fn a_partys_files_count_against_a_daily_upload_quota() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let letter = newest(&app, "acknowledgement", "jo@example.com");
+    let party = sign_in_with(&app, &path_of(&link_in(&letter.body_text, "/my-case/")), "jo@example.com").await;
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    // A day's quota already used by this party.
+    standards_desk::models::file::insert_anonymous_upload(
+        &mut app.conn(),
+        "used-today",
+        &format!("party:complainant:{complaint_id}"),
+        standards_desk::services::rate_limit::ANONYMOUS_UPLOAD_FILES_PER_DAY as i32,
+        1024,
+        chrono::Utc::now().naive_utc(),
+    )
+    .unwrap();
+    let before: i64 = party_items::table.count().get_result(&mut app.conn()).unwrap();
+    party
+        .post_multipart("/my-case/evidence", &[("description", "One more screenshot")], &[("files", "more.png", PNG)])
+        .await
+        .assert_status(422)
+        .assert_contains("The files were not added")
+        .assert_contains("One more screenshot");
+    let after: i64 = party_items::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(before, after, "nothing is kept from a refused send");
+}
+
+#[actix_web::test]
 async fn a_complainants_session_reads_neither_another_case_nor_the_members_response_until_it_is_shared() {
     let app = TestApp::spawn_demo().await;
     let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;

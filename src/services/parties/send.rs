@@ -136,6 +136,11 @@ fn officers(conn: &mut DbConnection, who: &Resolved) -> QueryResult<Vec<(String,
     Ok(user_rows::list_for_role(conn, Role::MonitoringOfficer)?.into_iter().map(|u| (u.email, u.name)).collect())
 }
 
+/// Whose upload quota a party's files count against.
+pub fn upload_subject(party: &Party) -> String {
+    format!("party:{}:{}", party.kind, party.id)
+}
+
 /// Sends it: checked, files stored, the item with its files, the party's visit, the audit entry
 /// and the officers' notification in one transaction. The uploads are consumed.
 #[allow(clippy::too_many_arguments)]
@@ -154,6 +159,14 @@ pub fn send(
     let text = check(what, form, &uploads)?;
     let received = std::mem::take(&mut uploads.received);
     crate::db::write(conn, |conn| {
+        // The same daily quota as the public form, per party: a session cannot park unlimited
+        // files. Counted in the transaction that keeps them.
+        let bytes: i64 = received.iter().map(|r| r.size as i64).sum();
+        if let Some(refusal) =
+            crate::services::rate_limit::take_upload_quota(conn, &upload_subject(party), received.len() as i64, bytes)?
+        {
+            return Err(ServiceError::invalid(what.files_field(), refusal));
+        }
         let stored = commit_all(conn, store, &received)?;
         let (complaint_id, member_id) = party.columns();
         let item = PartyItem {
