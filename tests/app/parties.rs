@@ -317,6 +317,24 @@ async fn a_partys_files_count_against_a_daily_upload_quota() {
 }
 
 #[actix_web::test]
+async fn asking_for_new_links_sends_a_party_at_most_three_an_hour_whoever_asks() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let sent = || app.emails().iter().filter(|m| m.template == "party_sign_in").count();
+    for n in 0..5 {
+        // A different connection each time: the per-address limit does not apply.
+        let b = app.new_browser();
+        *b.peer.borrow_mut() = format!("198.51.100.{n}:4000");
+        b.get("/my-case").await.assert_status(200);
+        b.post_form("/my-case/new-link", &[("reference", &case.reference), ("email", "jo@example.com")])
+            .await
+            .assert_status(200)
+            .assert_contains("Check your email");
+    }
+    assert_eq!(sent(), 3);
+}
+
+#[actix_web::test]
 async fn a_complainants_session_reads_neither_another_case_nor_the_members_response_until_it_is_shared() {
     let app = TestApp::spawn_demo().await;
     let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;

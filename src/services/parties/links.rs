@@ -34,6 +34,12 @@ pub const SIGN_IN_MINUTES: i64 = 60;
 pub const NEW_LINK_REQUESTS: rate_limit::Limit =
     rate_limit::Limit { bucket: "party-link", max: 10, window_minutes: 60 };
 
+/// Sign-in links emailed to one party on request, whoever asks: someone who knows a reference
+/// and an address cannot flood that mailbox from many connections. Over it, nothing is sent and
+/// the page says the same as always.
+pub const SIGN_IN_EMAILS_PER_PARTY: rate_limit::Limit =
+    rate_limit::Limit { bucket: "party-sign-in-email", max: 3, window_minutes: 60 };
+
 pub fn link_days(conn: &mut DbConnection) -> QueryResult<i64> {
     Ok(setting::get(conn, LINK_DAYS_SETTING)?
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -276,7 +282,9 @@ pub fn request_new(conn: &mut DbConnection, actor: &Actor, form: &NewLinkForm, b
             }
         }
         for p in parties {
-            if resolve(conn, &p).is_ok() {
+            let key = format!("{}:{}", p.kind, p.id);
+            if resolve(conn, &p).is_ok() && rate_limit::allows(conn, SIGN_IN_EMAILS_PER_PARTY, &key)? {
+                rate_limit::record(conn, SIGN_IN_EMAILS_PER_PARTY, &key)?;
                 send_sign_in(conn, actor, &p, base_url)?;
             }
         }
