@@ -335,6 +335,36 @@ async fn asking_for_new_links_sends_a_party_at_most_three_an_hour_whoever_asks()
 }
 
 #[actix_web::test]
+async fn on_a_closed_case_the_officer_still_withdraws_links_and_opens_files_but_decides_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let letter = newest(&app, "acknowledgement", "jo@example.com");
+    let party = sign_in_with(&app, &path_of(&link_in(&letter.body_text, "/my-case/")), "jo@example.com").await;
+    party
+        .post_multipart("/my-case/evidence", &[("description", "Late screenshot")], &[("files", "late.png", PNG)])
+        .await
+        .assert_status(303);
+    diesel::update(standards_desk::db::schema::cases::table.filter(standards_desk::db::schema::cases::id.eq(&case.id)))
+        .set(standards_desk::db::schema::cases::status.eq("closed"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let officer = officer(&app).await;
+    let page = officer.get(&format!("/cases/{}", case.reference)).await;
+    page.assert_status(200).assert_contains("Late screenshot").assert_lacks("Accept as evidence");
+    let file: String = standards_desk::db::schema::party_files::table
+        .select(standards_desk::db::schema::party_files::id)
+        .first(&mut app.conn())
+        .unwrap();
+    officer.get(&format!("/cases/{}/party-files/{file}", case.reference)).await.assert_status(200);
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    let res =
+        officer.post_form(&format!("/cases/{}/parties/complainant/{complaint_id}/revoke", case.reference), &[]).await;
+    res.assert_status(303);
+    officer.follow(&res).await.assert_status(200).assert_contains("Links withdrawn");
+    party.get("/my-case").await.assert_status(200).assert_contains("Your session has ended");
+}
+
+#[actix_web::test]
 async fn a_complainants_session_reads_neither_another_case_nor_the_members_response_until_it_is_shared() {
     let app = TestApp::spawn_demo().await;
     let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;

@@ -17,7 +17,6 @@ use crate::models::setting;
 use crate::models::user::User;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::auth::{random_token, sha256_hex};
-use crate::services::cases::find_workable;
 use crate::services::outbox::{self, To};
 use crate::services::{rate_limit, FieldErrors, ServiceError, ServiceResult};
 use chrono::Duration;
@@ -302,7 +301,7 @@ pub fn revoke(
     id: &str,
 ) -> ServiceResult<usize> {
     crate::db::write(conn, |conn| {
-        let case = find_workable(conn, user, reference)?;
+        let case = super::officer::find_for_officer(conn, user, reference)?;
         let party = Party::of_row(&case.id, kind, Some(id), Some(id)).ok_or(ServiceError::NotFound)?;
         resolve(conn, &party)?;
         let t = now();

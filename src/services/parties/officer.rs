@@ -250,6 +250,16 @@ pub fn reply(
     })
 }
 
+/// A case an officer may manage the parties' access to and open their files on, closed or not
+/// (a closed case's links still work until withdrawn).
+pub(super) fn find_for_officer(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceResult<Case> {
+    let case = crate::services::cases::find_visible(conn, user, reference)?;
+    if !access::can(user, Permission::WorkCases) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(case)
+}
+
 fn find_item(conn: &mut DbConnection, case: &Case, item_id: &str) -> ServiceResult<PartyItem> {
     rows::find_item(conn, item_id)?.filter(|i| i.case_id == case.id).ok_or(ServiceError::NotFound)
 }
@@ -374,7 +384,7 @@ pub fn file_for_officer(
     reference: &str,
     file_id: &str,
 ) -> ServiceResult<PartyFile> {
-    let case = find_workable(conn, user, reference)?;
+    let case = find_for_officer(conn, user, reference)?;
     let f = rows::find_file(conn, file_id)?.ok_or(ServiceError::NotFound)?;
     find_item(conn, &case, &f.party_item_id)?;
     Ok(f)
