@@ -39,7 +39,8 @@ fn actor(ctx: &RequestContext, party: Option<&Party>) -> Actor {
 
 enum Who {
     Party(Party),
-    Ended(Party),
+    /// Whose session ended, and whether what they send may be kept as a draft.
+    Ended(Party, bool),
     Nobody,
 }
 
@@ -49,7 +50,7 @@ async fn who(req: &HttpRequest, state: &AppState, ctx: &RequestContext) -> AppRe
     };
     Ok(match state.db(move |conn| Ok(session::load(conn, &token)?)).await? {
         session::Lookup::Valid(p) => Who::Party(p),
-        session::Lookup::Ended(p) => Who::Ended(p),
+        session::Lookup::Ended(p, keep) => Who::Ended(p, keep),
         session::Lookup::Unknown => Who::Nobody,
     })
 }
@@ -86,7 +87,7 @@ fn dead_page(ctx: &RequestContext, dead: Dead) -> AppResult<HttpResponse> {
 pub async fn show(ctx: RequestContext, state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     match who(&req, &state, &ctx).await? {
         Who::Party(p) => party_page(&ctx, &state, p, StatusCode::OK, &FieldErrors::default(), None).await,
-        Who::Ended(_) => signed_out_page(
+        Who::Ended(..) => signed_out_page(
             &ctx,
             StatusCode::OK,
             "Your session has ended",
@@ -242,11 +243,7 @@ pub async fn sign_out(ctx: RequestContext, state: web::Data<AppState>, req: Http
         let ip = ctx.ip.clone();
         state
             .db(move |conn| {
-                if let Some(p) = session::end(conn, &token)? {
-                    crate::db::write(conn, |conn| {
-                        crate::services::parties::record_visit(conn, &p, "signed-out", Some(&ip))
-                    })?;
-                }
+                session::end(conn, &token, Some(&ip))?;
                 Ok(())
             })
             .await?;
@@ -267,10 +264,10 @@ async fn sending(
 ) -> AppResult<HttpResponse> {
     let party = match who(&req, &state, &ctx).await? {
         Who::Party(p) => p,
-        Who::Ended(p) => {
-            // Their session ended while they wrote: what they typed is kept for them.
+        Who::Ended(p, keep) => {
+            // Their session ran out while they wrote: what they typed is kept for them.
             let (text, ip) = (form.text.clone(), ctx.ip.clone());
-            let kept = state.db(move |conn| Ok(send::keep_draft(conn, &p, &text, Some(&ip))?)).await?;
+            let kept = keep && state.db(move |conn| Ok(send::keep_draft(conn, &p, &text, Some(&ip))?)).await?;
             let message = if kept {
                 "For your security you were signed out before this was sent. We have kept what you wrote: ask for a new link, sign in, and it will be on your page to send (attach any files again)."
             } else {

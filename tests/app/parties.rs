@@ -279,7 +279,15 @@ async fn an_officer_signs_out_a_party_who_has_used_every_link() {
         .post_form(&format!("/cases/{}/parties/complainant/{complaint_id}/revoke", case.reference), &[])
         .await
         .assert_status(303);
-    party.get("/my-case").await.assert_status(200).assert_contains("Your session has ended");
+    // Whoever still holds the withdrawn session's cookie cannot leave words on the party's page.
+    party
+        .post_multipart("/my-case/messages", &[("message", "Planted words")], &[])
+        .await
+        .assert_status(200)
+        .assert_contains("Your session has ended")
+        .assert_lacks("We have kept what you wrote");
+    let drafts: i64 = standards_desk::db::schema::party_drafts::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(drafts, 0);
     officer
         .get(&format!("/cases/{}", case.reference))
         .await

@@ -39,9 +39,11 @@ pub fn begin(conn: &mut DbConnection, party: &Party) -> QueryResult<String> {
 #[derive(Debug, Clone)]
 pub enum Lookup {
     Valid(Party),
-    /// The cookie's session has ended (timed out, signed out or revoked): whose it was, so that a
-    /// message being sent can be kept for them.
-    Ended(Party),
+    /// The cookie's session has ended (timed out, signed out or revoked): whose it was, and
+    /// whether what is being sent may be kept for them as a draft — only when the session ran out
+    /// of time in the last day, never after signing out or a withdrawal (whoever holds an old
+    /// cookie then must not be able to put words on the party's page).
+    Ended(Party, bool),
     Unknown,
 }
 
@@ -56,7 +58,8 @@ pub fn load(conn: &mut DbConnection, token: &str) -> QueryResult<Lookup> {
     };
     let t = now();
     if s.ended_at.is_some() || s.expires_at <= t {
-        return Ok(Lookup::Ended(party));
+        let keep_draft = s.ended_at.is_none() && s.expires_at > t - Duration::hours(24);
+        return Ok(Lookup::Ended(party, keep_draft));
     }
     let expires = (t + Duration::minutes(IDLE_MINUTES)).min(s.created_at + Duration::hours(ABSOLUTE_HOURS));
     // Renewed at most once a minute (a page's requests need not each write).
@@ -66,9 +69,18 @@ pub fn load(conn: &mut DbConnection, token: &str) -> QueryResult<Lookup> {
     Ok(Lookup::Valid(party))
 }
 
-/// Ends the cookie's session (signing out).
-pub fn end(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Party>> {
+/// Ends the cookie's session (signing out), with the party's visit recorded in the same
+/// transaction.
+pub fn end(conn: &mut DbConnection, token: &str, ip: Option<&str>) -> QueryResult<Option<Party>> {
     let Some(s) = rows::find_session(conn, &sha256_hex(token.as_bytes()))? else { return Ok(None) };
-    crate::db::write(conn, |conn| rows::end_session(conn, &s.id, now()))?;
-    Ok(Party::of_row(&s.case_id, &s.party, s.complaint_id.as_deref(), s.member_id.as_deref()))
+    let party = Party::of_row(&s.case_id, &s.party, s.complaint_id.as_deref(), s.member_id.as_deref());
+    crate::db::write(conn, |conn| {
+        if rows::end_session(conn, &s.id, now())? == 1 {
+            if let Some(p) = &party {
+                super::record_visit(conn, p, "signed-out", ip)?;
+            }
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(party)
 }
