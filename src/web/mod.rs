@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/my-case/report-comments", web::post().to(parties::report_comments))
         .route("/my-case/withdraw", web::post().to(parties::withdraw))
         .route("/my-case/files/{id}", web::get().to(parties::party_file))
+        .route("/my-case/report", web::get().to(parties::draft_report))
         .route("/my-case/sign-in/{token}", web::get().to(parties::sign_in_link))
         .route("/my-case/sign-in/{token}", web::post().to(parties::sign_in))
         .route("/my-case/{token}", web::get().to(parties::invitation))

@@ -384,6 +384,21 @@ pub async fn withdraw(
     sending(ctx, state, req, Sending::Withdrawal, form, Uploads::default()).await
 }
 
+/// The draft investigation report the member is asked to comment on (a PDF).
+pub async fn draft_report(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let Who::Party(party) = who(&req, &state, &ctx).await? else { return Err(AppError::NotFound) };
+    let ip = ctx.ip.clone();
+    let (sha, name) =
+        state.db(move |conn| Ok(crate::services::parties::pages::draft_report_file(conn, &party, Some(&ip))?)).await?;
+    let size = tokio::fs::metadata(state.files.path_for(&sha)).await.map(|m| m.len() as i64).unwrap_or(0);
+    let name = name.unwrap_or_else(|| "draft-report.pdf".into());
+    crate::web::evidence::serve_stored(&state, &sha, &name, "application/pdf", size, false).await
+}
+
 /// A file on the party's own thread.
 pub async fn party_file(
     ctx: RequestContext,

@@ -373,6 +373,43 @@ async fn on_a_closed_case_the_officer_still_withdraws_links_and_opens_files_but_
 }
 
 #[actix_web::test]
+async fn the_member_opens_the_draft_report_they_are_asked_to_comment_on() {
+    let app = TestApp::spawn_demo().await;
+    let case = crate::hearing::investigated(&app, "Alex Archer", "southvale").await;
+    crate::hearing::appoint(&app, &case);
+    let inv = app.new_browser();
+    inv.login("investigator@southvale.example", "demo-password").await;
+    let now = chrono::Utc::now();
+    inv.post_multipart(
+        &format!("/cases/{}/investigation/entries", case.reference),
+        &[
+            ("kind", "draft-report"),
+            ("title", "Draft report"),
+            ("body", ""),
+            ("occurred_day", &now.format("%-d").to_string()),
+            ("occurred_month", &now.format("%-m").to_string()),
+            ("occurred_year", &now.format("%Y").to_string()),
+        ],
+        &[("file", "draft.pdf", crate::fixtures::PDF)],
+    )
+    .await
+    .assert_status(303);
+    let member = member_signed_in(&app, &case).await;
+    member
+        .get("/my-case")
+        .await
+        .assert_status(200)
+        .assert_contains("The draft investigation report")
+        .assert_contains("href=\"/my-case/report\"");
+    let res = member.get("/my-case/report").await;
+    res.assert_status(200);
+    assert_eq!(res.bytes, crate::fixtures::PDF);
+    // Not the complainant's to open.
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    jo.get("/my-case/report").await.assert_status(404);
+}
+
+#[actix_web::test]
 async fn a_complainants_session_reads_neither_another_case_nor_the_members_response_until_it_is_shared() {
     let app = TestApp::spawn_demo().await;
     let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;

@@ -235,8 +235,35 @@ pub struct ComplaintLine {
     pub received_on: NaiveDate,
 }
 
+/// The file of the draft investigation report the member is asked to comment on: the latest
+/// draft of their case's investigation while it is open, for the member only. (SHA-256, name.)
+pub fn draft_report_file(
+    conn: &mut DbConnection,
+    party: &Party,
+    ip: Option<&str>,
+) -> crate::services::ServiceResult<(String, Option<String>)> {
+    use crate::services::ServiceError;
+    let who = resolve(conn, party)?;
+    if party.is_complainant() {
+        return Err(ServiceError::NotFound);
+    }
+    let inv = hearing_rows::investigation_for_case(conn, &who.case.id)?
+        .filter(|i| i.completed_on.is_none())
+        .ok_or(ServiceError::NotFound)?;
+    let entry = hearing_rows::entries(conn, &inv.id)?
+        .into_iter()
+        .filter(|e| e.kind == "draft-report")
+        .max_by_key(|e| e.created_at)
+        .ok_or(ServiceError::NotFound)?;
+    let sha = entry.sha256.ok_or(ServiceError::NotFound)?;
+    crate::db::write(conn, |conn| record_visit(conn, party, "file", ip))?;
+    Ok((sha, entry.file_name))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DraftReport {
+    /// Whether the report has a file the member can open (`/my-case/report`).
+    pub has_file: bool,
     pub title: String,
     pub body: String,
     pub occurred_on: NaiveDate,
@@ -308,6 +335,7 @@ pub fn member(conn: &mut DbConnection, party: &Party, ip: Option<&str>, today: N
             .filter(|e| e.kind == "draft-report")
             .max_by_key(|e| e.created_at)
             .map(|e| DraftReport {
+                has_file: e.sha256.is_some(),
                 title: crate::services::notices::anonymise(&e.title, &hidden),
                 body: crate::services::notices::anonymise(&e.body, &hidden),
                 occurred_on: e.occurred_on,
