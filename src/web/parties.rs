@@ -24,9 +24,7 @@ use serde::Deserialize;
 
 const PAGE: &str = "/my-case";
 
-fn token_shape(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
+use crate::services::parties::session::token_shape;
 
 /// The party actor: the audit names the side, never a staff user.
 fn actor(ctx: &RequestContext, party: Option<&Party>) -> Actor {
@@ -141,16 +139,29 @@ pub async fn invitation(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let token = token.into_inner();
+    link_page(ctx, state, token.into_inner(), crate::models::party::INVITE).await
+}
+
+/// The page a live link opens: a button that uses it (an invitation or a sign-in link).
+async fn link_page(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    token: String,
+    kind: &'static str,
+) -> AppResult<HttpResponse> {
     if !token_shape(&token) {
         return dead_page(&ctx, Dead::Unknown);
     }
     let (t, ip) = (token.clone(), ctx.ip.clone());
-    match state.db(move |conn| Ok(links::check(conn, &t, crate::models::party::INVITE, Some(&ip))?)).await? {
+    match state.db(move |conn| Ok(links::check(conn, &t, kind, Some(&ip))?)).await? {
         Ok(_) => {
+            let sign_in = kind == crate::models::party::SIGN_IN;
             let mut c = tera::Context::new();
-            c.insert("action", &format!("/my-case/{token}"));
-            c.insert("sign_in", &false);
+            c.insert(
+                "action",
+                &if sign_in { format!("/my-case/sign-in/{token}") } else { format!("/my-case/{token}") },
+            );
+            c.insert("sign_in", &sign_in);
             render::page(&ctx, "parties/continue.html", c)
         }
         Err(d) => dead_page(&ctx, d),
@@ -179,20 +190,7 @@ pub async fn sign_in_link(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let token = token.into_inner();
-    if !token_shape(&token) {
-        return dead_page(&ctx, Dead::Unknown);
-    }
-    let (t, ip) = (token.clone(), ctx.ip.clone());
-    match state.db(move |conn| Ok(links::check(conn, &t, crate::models::party::SIGN_IN, Some(&ip))?)).await? {
-        Ok(_) => {
-            let mut c = tera::Context::new();
-            c.insert("action", &format!("/my-case/sign-in/{token}"));
-            c.insert("sign_in", &true);
-            render::page(&ctx, "parties/continue.html", c)
-        }
-        Err(d) => dead_page(&ctx, d),
-    }
+    link_page(ctx, state, token.into_inner(), crate::models::party::SIGN_IN).await
 }
 
 pub async fn sign_in(

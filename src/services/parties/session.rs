@@ -47,9 +47,14 @@ pub enum Lookup {
     Unknown,
 }
 
+/// Whether a token can be one of ours (64 hex digits: 256 random bits) before any lookup.
+pub fn token_shape(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The party a cookie's token belongs to, renewing the session's idle limit.
 pub fn load(conn: &mut DbConnection, token: &str) -> QueryResult<Lookup> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !token_shape(token) {
         return Ok(Lookup::Unknown);
     }
     let Some(s) = rows::find_session(conn, &sha256_hex(token.as_bytes()))? else { return Ok(Lookup::Unknown) };
