@@ -24,8 +24,11 @@ pub struct Config {
     /// many places from the right (1 = the right-most). Entries further left are the client's own.
     pub trust_forwarded_for: u8,
     pub max_upload_bytes: u64,
-    /// Where evidence files are stored (by content hash).
+    /// Where evidence files are stored (by content hash); with an S3 store, where uploads are
+    /// received (hashed) before they go to the bucket.
     pub evidence_dir: PathBuf,
+    /// `EVIDENCE_STORE=s3://bucket/prefix`: evidence and files in an S3-compatible bucket.
+    pub evidence_s3: Option<S3Settings>,
     /// How often the outbox worker looks for mail to send.
     pub outbox_interval_seconds: u64,
     /// The longest wait imposed on a sign-in to an account under attack (see `auth::ThrottlePolicy`).
@@ -41,6 +44,46 @@ pub struct Config {
     /// The day the retention pages count from instead of today (tests set it; not an
     /// environment variable).
     pub fixed_today: Option<chrono::NaiveDate>,
+}
+
+/// An S3-compatible bucket for the evidence store: `EVIDENCE_STORE=s3://bucket/prefix`, with
+/// `AWS_ENDPOINT_URL` (unset: AWS itself), `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` (unset: the other ways `object_store` finds credentials, such as an
+/// instance role) and `AWS_ALLOW_HTTP` (plain HTTP is allowed to a loopback endpoint anyway).
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub url: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub allow_http: bool,
+}
+
+impl S3Settings {
+    /// The bucket and the prefix (no slash at either end; may be empty) of `s3://bucket/prefix`.
+    pub fn bucket_and_prefix(&self) -> Result<(&str, &str), String> {
+        let rest = self.url.strip_prefix("s3://").ok_or_else(|| format!("{:?} does not start with s3://", self.url))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+        if bucket.len() < 3 || bucket.len() > 63 || !bucket.chars().all(valid) {
+            return Err(format!("{:?} does not name a bucket (s3://bucket/prefix)", self.url));
+        }
+        Ok((bucket, prefix.trim_matches('/')))
+    }
+
+    fn from_env(url: String) -> Result<Self, ConfigError> {
+        let settings = Self {
+            url,
+            endpoint: var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")).or_else(|| var("AWS_ENDPOINT")),
+            region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
+            access_key_id: var("AWS_ACCESS_KEY_ID"),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY").map(Secret::new),
+            allow_http: flag("AWS_ALLOW_HTTP"),
+        };
+        settings.bucket_and_prefix().map_err(ConfigError::EvidenceStore)?;
+        Ok(settings)
+    }
 }
 
 /// A secret value: never shown by `Debug`.
@@ -85,6 +128,8 @@ pub enum ConfigError {
     MetricsToken(usize),
     #[error("LOG_FORMAT {0:?} must be text or json")]
     LogFormat(String),
+    #[error("EVIDENCE_STORE {0}")]
+    EvidenceStore(String),
     #[error("DATA_DIR {path:?} could not be created: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
 }
@@ -167,6 +212,19 @@ impl Config {
                 return Err(ConfigError::SmtpUrl(url.clone()));
             }
         }
+        // EVIDENCE_STORE: a directory, or s3://bucket/prefix (uploads are then received under
+        // EVIDENCE_DIR, or DATA_DIR/evidence, before they go to the bucket).
+        let (evidence_dir, evidence_s3) = match var("EVIDENCE_STORE") {
+            Some(url) if url.starts_with("s3://") => (None, Some(S3Settings::from_env(url)?)),
+            Some(url) if url.contains("://") => {
+                return Err(ConfigError::EvidenceStore(format!("{url:?} must be a directory or s3://bucket/prefix")))
+            }
+            Some(dir) => (Some(PathBuf::from(dir)), None),
+            None => (None, None),
+        };
+        let evidence_dir = evidence_dir
+            .or_else(|| var("EVIDENCE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| data_dir.join("evidence"));
         Ok(Self {
             database_url,
             bind,
@@ -179,7 +237,8 @@ impl Config {
             log_requests: flag("LOG_REQUESTS"),
             trust_forwarded_for: proxy_hops()?,
             max_upload_bytes: number("MAX_UPLOAD_MB", 25, 1, 2048)? as u64 * 1024 * 1024,
-            evidence_dir: var("EVIDENCE_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("evidence")),
+            evidence_dir,
+            evidence_s3,
             outbox_interval_seconds: number("OUTBOX_INTERVAL_SECONDS", 5, 1, 3600)? as u64,
             evidence_key: evidence_key()?,
             metrics_token: metrics_token()?,
@@ -229,6 +288,7 @@ impl Config {
             trust_forwarded_for: 0,
             max_upload_bytes: 25 * 1024 * 1024,
             evidence_dir: data_dir.join("evidence"),
+            evidence_s3: None,
             outbox_interval_seconds: 5,
             evidence_key: None,
             metrics_token: None,

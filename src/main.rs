@@ -306,11 +306,10 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::Restore { from } => {
             use standards_desk::services::backup;
-            let checked =
-                backup::restore(&from, &config.database_url, &config.evidence_dir).map_err(|e| e.to_string())?;
+            let store = standards_desk::services::files::FileStore::from_config(&config)?;
+            let checked = backup::restore(&from, &config.database_url, &store).map_err(|e| e.to_string())?;
             println!("Restored {checked} file(s), each matching the manifest. Verifying the evidence:");
             let (_, mut conn) = open(&config)?;
-            let store = standards_desk::services::files::FileStore::from_config(&config)?;
             let reports =
                 standards_desk::services::evidence::verify_all(&mut conn, &store, None).map_err(|e| e.to_string())?;
             let bad: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();

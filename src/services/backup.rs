@@ -161,10 +161,12 @@ pub fn check(from: &Path) -> Result<usize, BackupError> {
     Ok(checked)
 }
 
-/// Restores the backup in `from` into the SQLite file of `url` and the store at `evidence`,
-/// both of which must be empty or missing; the backup is checked against its manifest first.
-/// The caller then verifies the evidence (`verify-evidence`).
-pub fn restore(from: &Path, url: &DatabaseUrl, evidence: &Path) -> Result<usize, BackupError> {
+/// Restores the backup in `from` into the SQLite file of `url` and the evidence `store`: a
+/// local store's directory must be empty or missing; into a bucket each file is uploaded under
+/// its hash unless those bytes are there already. The backup is checked against its manifest
+/// first. The caller then verifies the evidence (`verify-evidence`).
+pub fn restore(from: &Path, url: &DatabaseUrl, store: &FileStore) -> Result<usize, BackupError> {
+    let evidence = store.root();
     let Some(db_file) = url.sqlite_file() else {
         return Err(BackupError::Refused(
             "restore writes a SQLite database; on PostgreSQL restore the database with pg_restore (see README)".into(),
@@ -177,7 +179,7 @@ pub fn restore(from: &Path, url: &DatabaseUrl, evidence: &Path) -> Result<usize,
             db_file.display()
         )));
     }
-    if !empty_or_missing(evidence)? {
+    if store.bucket().is_none() && !empty_or_missing(evidence)? {
         return Err(BackupError::Refused(format!(
             "the evidence store {} is not empty: restore into an empty data directory",
             evidence.display()
@@ -187,13 +189,34 @@ pub fn restore(from: &Path, url: &DatabaseUrl, evidence: &Path) -> Result<usize,
     if let Some(parent) = db_file.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    copy_tree(&from.join(EVIDENCE_DIR), evidence)?;
+    match store.bucket() {
+        None => copy_tree(&from.join(EVIDENCE_DIR), evidence)?,
+        Some(_) => upload_tree(&from.join(EVIDENCE_DIR), store)?,
+    }
     // The database last, through a temporary name: a restore cut short leaves no database that
     // looks complete.
     let partial = db_file.with_extension("db.restoring");
     std::fs::copy(from.join(DATABASE_FILE), &partial).map_err(io(&partial))?;
     std::fs::rename(&partial, &db_file).map_err(io(&db_file))?;
     Ok(checked)
+}
+
+/// Uploads every file under `from` (named by its hash) into the store.
+fn upload_tree(from: &Path, store: &FileStore) -> Result<(), BackupError> {
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let path = entry.path();
+        if entry.file_type().map_err(io(&path))?.is_dir() {
+            upload_tree(&path, store)?;
+        } else {
+            let sha256 = entry.file_name().to_string_lossy().to_string();
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(BackupError::Mismatch(format!("{} is not named by a SHA-256", path.display())));
+            }
+            store.put_file(&sha256, &path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), BackupError> {

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::models::file::{self as rows, StoredFile};
 use crate::models::now;
 use crate::services::auth::{hex, random_token};
+use crate::services::bucket::Bucket;
 use crate::services::ServiceResult;
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -16,9 +17,13 @@ use tokio::io::AsyncWriteExt;
 /// How many leading bytes are kept to sniff the type.
 const SNIFF_BYTES: usize = 8192;
 
+/// Where evidence and party files are kept: a local directory, or an S3-compatible bucket
+/// ([`Bucket`]; the directory then only receives uploads while they are hashed). Everything that
+/// stores or reads a file goes through here.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
+    bucket: Option<Bucket>,
 }
 
 /// Kinds of file, by what their bytes say they are.
@@ -339,19 +344,27 @@ pub fn clean_file_name(name: &str) -> String {
 impl FileStore {
     /// A store in a local directory.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: root.into(), bucket: None }
     }
 
     /// The store `EVIDENCE_STORE` names (see [`crate::config::Config::evidence_dir`]).
     pub fn from_config(config: &crate::config::Config) -> Result<Self, String> {
-        Ok(Self::new(config.evidence_dir.clone()))
+        let bucket = config.evidence_s3.as_ref().map(Bucket::new).transpose()?;
+        Ok(Self { root: config.evidence_dir.clone(), bucket })
     }
 
+    /// The bucket, when the store is one.
+    pub fn bucket(&self) -> Option<&Bucket> {
+        self.bucket.as_ref()
+    }
+
+    /// The local directory: the store itself, or (with a bucket) where uploads are received.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// Where the bytes with this hash live: `ab/cd/abcd…`.
+    /// Where the bytes with this hash live in a local store: `ab/cd/abcd…` (in a bucket, the
+    /// object [`Bucket::key_for`] names).
     pub fn path_for(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
     }
@@ -387,6 +400,13 @@ impl FileStore {
     /// Puts the received bytes at their place in the store (read-only), or drops them when the
     /// same bytes are there already.
     fn place(&self, received: &Received) -> Result<(), String> {
+        if let Some(bucket) = &self.bucket {
+            bucket
+                .put_file(&received.sha256, &received.tmp_path)
+                .map_err(|e| format!("storing {} in {}: {e}", received.sha256, bucket.url()))?;
+            let _ = std::fs::remove_file(&received.tmp_path);
+            return Ok(());
+        }
         let dest = self.path_for(&received.sha256);
         if dest.exists() {
             let _ = std::fs::remove_file(&received.tmp_path);
@@ -412,7 +432,10 @@ impl FileStore {
         if back? != b"ready" {
             return Err(std::io::Error::other("the probe file read back differently"));
         }
-        Ok(())
+        match &self.bucket {
+            Some(bucket) => bucket.probe(),
+            None => Ok(()),
+        }
     }
 
     /// The whole file (small files and tests only: everything else streams with [`Self::open`]).
@@ -424,16 +447,25 @@ impl FileStore {
 
     /// The stored bytes, read in chunks (blocking: from the blocking pool or a command).
     pub fn open(&self, sha256: &str) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.open(sha256);
+        }
         Ok(Box::new(std::fs::File::open(self.path_for(sha256))?))
     }
 
     /// Whether the bytes with this hash are in the store (blocking).
     pub fn exists(&self, sha256: &str) -> std::io::Result<bool> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.exists(sha256);
+        }
         self.path_for(sha256).try_exists()
     }
 
     /// Removes the bytes with this hash; bytes already gone are not an error (blocking).
     pub fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.remove(sha256);
+        }
         match std::fs::remove_file(self.path_for(sha256)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -443,6 +475,9 @@ impl FileStore {
     /// Stores bytes made here (a subject access export) under their hash, unless they are there
     /// already (blocking). The caller has computed `sha256` from `bytes`.
     pub fn put_bytes(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.put_bytes(sha256, bytes);
+        }
         let dest = self.path_for(sha256);
         if dest.exists() {
             return Ok(());
@@ -457,6 +492,9 @@ impl FileStore {
 
     /// Stores a file of a backup under its hash, unless those bytes are there already (blocking).
     pub fn put_file(&self, sha256: &str, from: &Path) -> std::io::Result<()> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.put_file(sha256, from);
+        }
         let dest = self.path_for(sha256);
         if dest.exists() {
             return Ok(());
@@ -467,18 +505,27 @@ impl FileStore {
 
     /// The size of the stored bytes.
     pub async fn size(&self, sha256: &str) -> std::io::Result<u64> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.size(sha256).await;
+        }
         Ok(tokio::fs::metadata(self.path_for(sha256)).await?.len())
     }
 
     /// The stored bytes as a stream of chunks, for a download (memory stays flat).
     pub async fn stream(&self, sha256: &str) -> std::io::Result<ByteStream> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.stream(sha256).await;
+        }
         let file = tokio::fs::File::open(self.path_for(sha256)).await?;
         Ok(stream_file(file))
     }
 
     /// Where the store is, for messages (a directory, or `s3://bucket/prefix`).
     pub fn describe(&self) -> String {
-        self.root.display().to_string()
+        match &self.bucket {
+            Some(bucket) => bucket.url().to_string(),
+            None => self.root.display().to_string(),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bucket;
 pub mod cache;
 pub mod calendar;
 pub mod case_page;

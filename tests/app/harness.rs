@@ -264,6 +264,20 @@ impl TestApp {
         }
     }
 
+    /// A browser on another instance of the application (its own state, as from
+    /// `instances::second_instance`) on this one's database.
+    pub async fn other_instance(&self, state: AppState) -> TestApp {
+        TestApp {
+            service: init_service(&state).await,
+            state,
+            db: self.db.clone(),
+            cookies: RefCell::default(),
+            csrf: RefCell::default(),
+            peer: RefCell::new(DEFAULT_PEER.into()),
+            headers: RefCell::default(),
+        }
+    }
+
     pub fn conn(&self) -> db::PooledConn {
         self.state.pool.get().expect("pooled connection")
     }

@@ -40,6 +40,7 @@ mod register_use;
 mod reports;
 mod retention;
 mod reviews;
+mod s3;
 mod sanctions;
 mod schema_drift;
 mod signin;
