@@ -88,6 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/members/{id}/response", web::post().to(cases::record_response))
         .route("/cases/{reference}/parties/{kind}/{id}/reply", web::post().to(parties::reply))
         .route("/cases/{reference}/parties/{kind}/{id}/revoke", web::post().to(parties::revoke))
+        .route("/cases/{reference}/parties/{kind}/{id}/read", web::post().to(parties::mark_read))
         .route("/cases/{reference}/party-items/{id}/decide", web::post().to(parties::decide))
         .route("/cases/{reference}/party-items/{id}/share", web::post().to(parties::share))
         .route("/cases/{reference}/party-files/{id}", web::get().to(parties::officer_file))

@@ -727,3 +727,183 @@ async fn an_administrator_sets_how_many_days_the_links_work() {
     let officer = officer(&app).await;
     officer.post_form("/admin/settings/party-links", &[("party_link_days", "300")]).await.assert_status(403);
 }
+
+/// What is in the textarea named `name` on a page.
+fn textarea(body: &str, name: &str) -> String {
+    let at = body.match_indices("<textarea").map(|(i, _)| i).find(|&i| {
+        let tag_end = body[i..].find('>').map(|e| i + e).unwrap_or(body.len());
+        body[i..tag_end].contains(&format!("name=\"{name}\""))
+    });
+    let at = at.unwrap_or_else(|| panic!("no textarea {name} in:\n{body}"));
+    let open = at + body[at..].find('>').expect("the tag's end") + 1;
+    let close = open + body[open..].find("</textarea>").expect("the textarea's end");
+    body[open..close].to_string()
+}
+
+/// Ends every party session on time (as if its idle limit passed a minute ago).
+fn time_out_sessions(app: &TestApp) {
+    diesel::update(standards_desk::db::schema::party_sessions::table)
+        .set(
+            standards_desk::db::schema::party_sessions::expires_at
+                .eq(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1)),
+        )
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+/// Asks for a new link on the signed-out page and signs in with it (in the same browser).
+async fn sign_in_again(app: &TestApp, party: &TestApp, reference: &str, email: &str) {
+    party.post_form("/my-case/new-link", &[("reference", reference), ("email", email)]).await.assert_status(200);
+    let l = link_in(&newest(app, "party_sign_in", email).body_text, "/my-case/sign-in/");
+    party.get(&l).await.assert_status(200);
+    party.post_form(&l, &[]).await.assert_status(303);
+}
+
+#[actix_web::test]
+async fn the_complainants_kept_drafts_go_back_into_the_box_they_were_typed_in_even_from_a_second_tab() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    jo.get("/my-case").await.assert_status(200);
+    time_out_sessions(&app);
+    // One tab is reloaded and shows the session has ended...
+    jo.get("/my-case").await.assert_status(200).assert_contains("Your session has ended");
+    // ...then the withdrawal and a message typed in other tabs are sent: both kept.
+    jo.post_form("/my-case/withdraw", &[("reason", "I have settled it with the councillor"), ("confirm", "yes")])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    jo.post_multipart("/my-case/messages", &[("message", "Please call me on Tuesday")], &[])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    assert_eq!(crate::rows::count(&app, "party_items"), 0);
+    sign_in_again(&app, &jo, &case.reference, "jo@example.com").await;
+    let page = jo.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "reason"), "I have settled it with the councillor");
+    assert_eq!(textarea(&page, "message"), "Please call me on Tuesday");
+    // Sending one form forgets its draft only.
+    jo.post_multipart("/my-case/messages", &[("message", "Please call me on Tuesday")], &[]).await.assert_status(303);
+    let page = jo.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "message"), "");
+    assert_eq!(textarea(&page, "reason"), "I have settled it with the councillor");
+}
+
+#[actix_web::test]
+async fn the_members_response_and_comments_typed_as_the_session_ended_are_kept_in_their_own_boxes() {
+    let app = TestApp::spawn_demo().await;
+    let case = crate::hearing::investigated(&app, "Alex Archer", "southvale").await;
+    crate::hearing::appoint(&app, &case);
+    let inv = app.new_browser();
+    inv.login("investigator@southvale.example", "demo-password").await;
+    let now = chrono::Utc::now();
+    inv.post_multipart(
+        &format!("/cases/{}/investigation/entries", case.reference),
+        &[
+            ("kind", "draft-report"),
+            ("title", "Draft report"),
+            ("body", ""),
+            ("occurred_day", &now.format("%-d").to_string()),
+            ("occurred_month", &now.format("%-m").to_string()),
+            ("occurred_year", &now.format("%Y").to_string()),
+        ],
+        &[("file", "draft.pdf", crate::fixtures::PDF)],
+    )
+    .await
+    .assert_status(303);
+    let member = member_signed_in(&app, &case).await;
+    member.get("/my-case").await.assert_status(200).assert_contains("The draft investigation report");
+    time_out_sessions(&app);
+    member
+        .post_multipart("/my-case/response", &[("response", "I was not acting as a councillor.")], &[])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    member
+        .post_form("/my-case/report-comments", &[("comments", "Paragraph 4 misquotes my post.")])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    sign_in_again(&app, &member, &case.reference, "alex.archer@southvale.example").await;
+    let page = member.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "response"), "I was not acting as a councillor.");
+    assert_eq!(textarea(&page, "comments"), "Paragraph 4 misquotes my post.");
+    assert_eq!(textarea(&page, "message"), "");
+}
+
+#[actix_web::test]
+async fn text_sent_with_no_session_at_all_is_shown_back_to_copy() {
+    let app = TestApp::spawn_demo().await;
+    submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let stranger = app.new_browser();
+    stranger
+        .post_form("/my-case/withdraw", &[("reason", "Words I typed for an hour"), ("confirm", "yes")])
+        .await
+        .assert_status(200)
+        .assert_contains("this was not sent")
+        .assert_contains("Words I typed for an hour");
+    assert_eq!(crate::rows::count(&app, "party_drafts"), 0);
+}
+
+#[actix_web::test]
+async fn the_officers_reply_keeps_its_text_when_a_file_is_refused() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let officer = officer(&app).await;
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer.get(&format!("/cases/{}", case.reference)).await.assert_status(200);
+    let res = officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Here is the form you asked for")],
+            &[("files", "form.png", b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0\xb8\0\0\0\0\0\0\0@\0\0\0")],
+        )
+        .await;
+    res.assert_status(422).assert_contains("There is a problem");
+    assert_eq!(textarea(&res.body, "reply"), "Here is the form you asked for");
+    assert!(res.body.contains(&format!("href=\"#reply-files-{complaint_id}\"")), "{}", res.body);
+    assert_eq!(crate::rows::count(&app, "party_items"), 0);
+}
+
+#[actix_web::test]
+async fn opening_the_case_page_marks_nothing_read_an_officer_does() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    jo.post_multipart("/my-case/messages", &[("message", "Any news?")], &[]).await.assert_status(303);
+    let unread = |app: &TestApp| -> i64 {
+        party_items::table
+            .filter(party_items::case_id.eq(&case.id))
+            .filter(party_items::from_party.eq(true))
+            .filter(party_items::read_at.is_null())
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    let officer = officer(&app).await;
+    let page = format!("/cases/{}", case.reference);
+    for _ in 0..2 {
+        officer.get(&page).await.assert_status(200).assert_contains("1 new from the parties").assert_contains("Mark as read");
+    }
+    assert_eq!(unread(&app), 1);
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer
+        .post_form(&format!("/cases/{}/parties/complainant/{complaint_id}/read", case.reference), &[])
+        .await
+        .assert_status(303);
+    assert_eq!(unread(&app), 0);
+    officer.get(&page).await.assert_status(200).assert_lacks("new from the parties").assert_lacks("Mark as read");
+    assert_eq!(crate::rows::audited(&app, "party.marked_read"), 1);
+    // Replying reads what they sent.
+    jo.post_multipart("/my-case/messages", &[("message", "Hello again")], &[]).await.assert_status(303);
+    assert_eq!(unread(&app), 1);
+    officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Nothing new yet")],
+            &[],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(unread(&app), 0);
+}

@@ -56,8 +56,8 @@ fn is_for(i: &PartyItem, p: &Party) -> bool {
         }
 }
 
-/// The section for officers working the case (`None` for anyone else); what the parties sent is
-/// marked read once shown.
+/// The section for officers working the case (`None` for anyone else). Reading it changes
+/// nothing: what a party sent stays unread until an officer marks it read or replies.
 pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<Option<PartiesSection>> {
     if !access::can(user, Permission::WorkCases) {
         return Ok(None);
@@ -126,9 +126,6 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         parties: rows_out,
         may_act: case.status.is_open(),
     };
-    if section.unread > 0 {
-        crate::db::write(conn, |conn| rows::mark_read(conn, &case.id, t))?;
-    }
     Ok(Some(section))
 }
 
@@ -211,6 +208,8 @@ pub fn reply(
             created_at: now(),
         };
         rows::insert_item(conn, &item)?;
+        // Replying to a party is reading what they sent.
+        rows::mark_read(conn, &case.id, &party.kind, &party.id, now())?;
         for f in files {
             rows::insert_file(
                 conn,
@@ -247,6 +246,37 @@ pub fn reply(
                 .summary(format!("Message to {} on their page; {how}", party.label().to_lowercase())),
         )?;
         Ok(())
+    })
+}
+
+/// Marks what a party sent as read (an officer's explicit act: opening the case page does not).
+/// How many items it marked.
+pub fn mark_read(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    reference: &str,
+    kind: &str,
+    id: &str,
+) -> ServiceResult<usize> {
+    crate::db::write(conn, |conn| {
+        let case = find_for_officer(conn, user, reference)?;
+        let party = Party::of_row(&case.id, kind, Some(id), Some(id)).ok_or(ServiceError::NotFound)?;
+        resolve(conn, &party)?;
+        let n = rows::mark_read(conn, &case.id, &party.kind, &party.id, now())?;
+        if n > 0 {
+            audit::record(
+                conn,
+                actor,
+                Event::new("party.marked_read", "case", &case.id).case(&case.id).summary(format!(
+                    "{} item{} from {} marked as read",
+                    n,
+                    if n == 1 { "" } else { "s" },
+                    party.label().to_lowercase()
+                )),
+            )?;
+        }
+        Ok(n)
     })
 }
 
