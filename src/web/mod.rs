@@ -178,6 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::post().to(admin::update_settings))
         .route("/admin/settings/two-factor", web::post().to(admin::update_two_factor_setting))
         .route("/admin/settings/party-links", web::post().to(admin::update_party_link_days))
+        .route("/admin/settings/party-limits", web::post().to(admin::update_party_limits))
         .route("/admin/closure-days", web::get().to(admin::closure_days))
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
         .route("/admin/closure-days/{day}/delete", web::post().to(admin::delete_closure_day))

@@ -123,7 +123,15 @@ pub async fn show(ctx: RequestContext, state: web::Data<AppState>, req: HttpRequ
         Who::Ended(_, keep) => {
             let message = "For your security you were signed out. Ask for a new link and we will email it to the address we have for you.";
             if keep {
-                signed_out_render(&ctx, StatusCode::OK, ENDED, message, &NewLinkForm::default(), &FieldErrors::default(), None)
+                signed_out_render(
+                    &ctx,
+                    StatusCode::OK,
+                    ENDED,
+                    message,
+                    &NewLinkForm::default(),
+                    &FieldErrors::default(),
+                    None,
+                )
             } else {
                 signed_out_page(&ctx, StatusCode::OK, ENDED, message, &NewLinkForm::default(), &FieldErrors::default())
             }
@@ -188,7 +196,7 @@ async fn link_page(
         return dead_page(&ctx, Dead::Unknown);
     }
     let (t, ip) = (token.clone(), ctx.ip.clone());
-    match state.db(move |conn| Ok(links::check(conn, &t, kind, Some(&ip))?)).await? {
+    match state.db(move |conn| Ok(links::view(conn, &t, kind, Some(&ip))?)).await? {
         Ok(_) => {
             let sign_in = kind == crate::models::party::SIGN_IN;
             let mut c = tera::Context::new();
@@ -491,14 +499,8 @@ pub async fn reply(
         let errors = FieldErrors(uploads.refusals(&format!("reply-files-{id}")));
         return reply_page(&ctx, &state, reference, &id, &text, &errors).await;
     }
-    let (a, store, base, r, i, t) = (
-        ctx.actor(),
-        state.files.clone(),
-        state.config.base_url.clone(),
-        reference.clone(),
-        id.clone(),
-        text.clone(),
-    );
+    let (a, store, base, r, i, t) =
+        (ctx.actor(), state.files.clone(), state.config.base_url.clone(), reference.clone(), id.clone(), text.clone());
     let received = uploads.received;
     let done = state
         .db(move |conn| {
@@ -590,9 +592,9 @@ pub async fn decide(
             ))
         }
     };
-    let (a, r) = (ctx.actor(), reference.clone());
+    let (a, r, store) = (ctx.actor(), reference.clone(), state.files.clone());
     let number = state
-        .db(move |conn| Ok(officer::decide_evidence(conn, &a, &user, &r, &item, accept)))
+        .db(move |conn| Ok(officer::decide_evidence(conn, &store, &a, &user, &r, &item, accept)))
         .await?
         .or_back_with_message(&ctx, &back(&reference))?;
     let message = match number {

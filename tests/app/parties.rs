@@ -182,6 +182,7 @@ async fn a_complainant_sends_a_screenshot_and_a_message_and_the_officer_accepts_
         .await
         .assert_status(200)
         .assert_contains("The complainant (their own page)")
+        .assert_contains("Opened the page of their link")
         .assert_contains("Signed in")
         .assert_contains("Viewed their page")
         .assert_contains("Sent something");
@@ -883,7 +884,12 @@ async fn opening_the_case_page_marks_nothing_read_an_officer_does() {
     let officer = officer(&app).await;
     let page = format!("/cases/{}", case.reference);
     for _ in 0..2 {
-        officer.get(&page).await.assert_status(200).assert_contains("1 new from the parties").assert_contains("Mark as read");
+        officer
+            .get(&page)
+            .await
+            .assert_status(200)
+            .assert_contains("1 new from the parties")
+            .assert_contains("Mark as read");
     }
     assert_eq!(unread(&app), 1);
     let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
@@ -906,4 +912,162 @@ async fn opening_the_case_page_marks_nothing_read_an_officer_does() {
         .await
         .assert_status(303);
     assert_eq!(unread(&app), 0);
+}
+
+#[actix_web::test]
+async fn an_administrator_sets_how_long_party_sessions_and_sign_in_links_last_and_how_many_links_are_sent() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.new_browser();
+    admin.login("admin@southvale.example", DEMO).await;
+    admin
+        .get("/admin/settings")
+        .await
+        .assert_status(200)
+        .assert_contains("Minutes without activity before a party is signed out")
+        .assert_contains("name=\"party.session_idle_minutes\" type=\"text\" value=\"60\"");
+    let limits = |idle: &'static str| {
+        [
+            ("party.session_idle_minutes", idle),
+            ("party.session_hours", "2"),
+            ("party.sign_in_minutes", "15"),
+            ("party.new_link_requests", "10"),
+            ("party.sign_in_emails", "1"),
+        ]
+    };
+    admin
+        .post_form("/admin/settings/party-limits", &limits("a while"))
+        .await
+        .assert_status(422)
+        .assert_contains("Enter a whole number from 5 to 240")
+        .assert_contains("a while");
+    assert_eq!(crate::rows::audited(&app, "settings.party_limits_changed"), 0);
+    admin.post_form("/admin/settings/party-limits", &limits("20")).await.assert_status(303);
+    assert_eq!(crate::rows::audited(&app, "settings.party_limits_changed"), 1);
+    let officer = officer(&app).await;
+    officer.post_form("/admin/settings/party-limits", &limits("30")).await.assert_status(403);
+
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let sign_in = newest(&app, "party_sign_in", "jo@example.com");
+    assert!(sign_in.body_text.contains("15 minutes"), "{}", sign_in.body_text);
+    let link_expires: chrono::NaiveDateTime = party_links::table
+        .filter(party_links::purpose.eq("sign-in"))
+        .select(party_links::expires_at)
+        .first(&mut app.conn())
+        .unwrap();
+    let minutes = (link_expires - chrono::Utc::now().naive_utc()).num_minutes();
+    assert!((13..=15).contains(&minutes), "the sign-in link works {minutes} minutes");
+    jo.get("/my-case").await.assert_status(200);
+    use standards_desk::db::schema::party_sessions;
+    let expires: chrono::NaiveDateTime =
+        party_sessions::table.select(party_sessions::expires_at).first(&mut app.conn()).unwrap();
+    let minutes = (expires - chrono::Utc::now().naive_utc()).num_minutes();
+    assert!((18..=20).contains(&minutes), "the session lasts {minutes} idle minutes");
+    // One sign-in email an hour to a party on request.
+    let sent = || app.emails().iter().filter(|m| m.template == "party_sign_in").count();
+    let before = sent();
+    for n in 0..3 {
+        let b = app.new_browser();
+        *b.peer.borrow_mut() = format!("198.51.100.{n}:4000");
+        b.get("/my-case").await.assert_status(200);
+        b.post_form("/my-case/new-link", &[("reference", &case.reference), ("email", "jo@example.com")])
+            .await
+            .assert_status(200);
+    }
+    assert_eq!(sent() - before, 1);
+}
+
+#[actix_web::test]
+async fn declined_evidence_leaves_the_store_and_its_record_keeps_the_name_and_hash() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let declined: Vec<u8> = [PNG, b"a screenshot the officer declines".as_slice()].concat();
+    jo.post_multipart(
+        "/my-case/evidence",
+        &[("description", "An unrelated screenshot")],
+        &[("files", "unrelated.png", &declined), ("files", "post-again.png", PNG)],
+    )
+    .await
+    .assert_status(303);
+    let sha = sha256_hex(&declined);
+    assert!(app.state.files.path_for(&sha).exists());
+    let officer = officer(&app).await;
+    let item = party_item(&app, &case.id, "evidence");
+    officer
+        .post_form(&format!("/cases/{}/party-items/{item}/decide", case.reference), &[("decision", "decline")])
+        .await
+        .assert_status(303);
+    assert!(!app.state.files.path_for(&sha).exists(), "a declined file is deleted from the store");
+    // The same bytes as the complaint's own evidence stay: something else holds them.
+    assert!(app.state.files.path_for(&sha256_hex(PNG)).exists());
+    let kept: Vec<String> = standards_desk::db::schema::party_files::table
+        .select(standards_desk::db::schema::party_files::sha256)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(kept.contains(&sha), "the record keeps the hash");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("unrelated.png (deleted from the store when declined")
+        .assert_contains(&sha);
+    jo.get("/my-case").await.assert_status(200).assert_contains("unrelated.png (not kept: the evidence was declined)");
+    assert_eq!(crate::rows::audited(&app, "party.evidence_declined"), 1);
+}
+
+#[actix_web::test]
+async fn a_subject_access_export_holds_the_messages_and_files_a_party_sent_from_their_page() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let sent: Vec<u8> = [PNG, b"jo's second screenshot".as_slice()].concat();
+    jo.post_multipart(
+        "/my-case/messages",
+        &[("message", "I saw it again on Tuesday evening")],
+        &[("message_files", "tuesday.png", &sent)],
+    )
+    .await
+    .assert_status(303);
+    let officer = officer(&app).await;
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Thank you for telling us")],
+            &[],
+        )
+        .await
+        .assert_status(303);
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", DEMO).await;
+    let res = mo
+        .post_form(
+            "/subject-access/export",
+            &[("name", ""), ("email", "jo@example.com"), ("phone", ""), ("address", "")],
+        )
+        .await;
+    res.assert_status(200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes.clone())).expect("a zip");
+    let mut text = String::new();
+    let mut files = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if name.ends_with(".txt") {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        } else {
+            files.push((name, bytes));
+        }
+    }
+    assert!(text.contains("I saw it again on Tuesday evening"), "{text}");
+    assert!(text.contains("Thank you for telling us"), "{text}");
+    assert!(text.contains(&sha256_hex(&sent)), "{text}");
+    assert!(
+        files.iter().any(|(n, b)| n == &format!("{}-files/1-tuesday.png", case.reference) && b == &sent),
+        "{:?}",
+        files.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
 }

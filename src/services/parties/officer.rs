@@ -85,6 +85,8 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
             v.party == p.kind
                 && v.what != "refused"
                 && v.what != "sign-in-sent"
+                // A mail scanner opening a link is not the party's visit.
+                && v.what != "link-viewed"
                 && (v.complaint_id.as_deref() == Some(&p.id) || v.member_id.as_deref() == Some(&p.id))
         });
         let live_links = links
@@ -298,6 +300,7 @@ fn find_item(conn: &mut DbConnection, case: &Case, item_id: &str) -> ServiceResu
 /// SHA-256 and a custody entry naming who supplied it), or declines it.
 pub fn decide_evidence(
     conn: &mut DbConnection,
+    store: &crate::services::files::FileStore,
     actor: &Actor,
     user: &User,
     reference: &str,
@@ -318,12 +321,16 @@ pub fn decide_evidence(
             if rows::set_item_status(conn, &item.id, "pending", "declined", &user.id, None, t)? != 1 {
                 return Err(ServiceError::refused("This evidence has already been accepted or declined"));
             }
+            // Declined evidence is not kept: its files leave the store unless something else
+            // holds the same bytes (the record keeps each file's name and SHA-256).
+            let gone = delete_declined_files(conn, store, &item.id)?;
             audit::record(
                 conn,
                 actor,
-                Event::new("party.evidence_declined", "party_item", &item.id)
-                    .case(&case.id)
-                    .summary("Further evidence from the complainant's page declined"),
+                Event::new("party.evidence_declined", "party_item", &item.id).case(&case.id).summary(format!(
+                    "Further evidence from the complainant's page declined; {gone} file{} deleted from the store",
+                    if gone == 1 { "" } else { "s" }
+                )),
             )?;
             return Ok(None);
         }
@@ -375,6 +382,31 @@ pub fn decide_evidence(
     })
 }
 
+/// Deletes the stored files of a declined item that nothing else refers to (in the caller's
+/// transaction, the file store locked exclusively): their rows now, their bytes at once (a
+/// rollback after this point leaves a row without bytes, which `verify` reports). How many went.
+fn delete_declined_files(
+    conn: &mut DbConnection,
+    store: &crate::services::files::FileStore,
+    item_id: &str,
+) -> QueryResult<usize> {
+    crate::db::lock_file_store(conn, true)?;
+    let mine: Vec<String> =
+        rows::files_for_items(conn, &[item_id.to_string()])?.into_iter().map(|f| f.sha256).collect();
+    let unreferenced = crate::models::file::unreferenced_stored(conn, now() + chrono::Duration::days(1), i64::MAX)?;
+    let mut gone = 0;
+    for sha in unreferenced.into_iter().filter(|s| mine.contains(s)) {
+        crate::models::file::delete_stored(conn, &sha)?;
+        match std::fs::remove_file(store.path_for(&sha)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(error = %e, "a declined file could not be deleted"),
+        }
+        gone += 1;
+    }
+    Ok(gone)
+}
+
 /// Shares a member's response with the complainants (it shows on their pages).
 pub fn share_response(
     conn: &mut DbConnection,
@@ -416,7 +448,10 @@ pub fn file_for_officer(
 ) -> ServiceResult<PartyFile> {
     let case = find_for_officer(conn, user, reference)?;
     let f = rows::find_file(conn, file_id)?.ok_or(ServiceError::NotFound)?;
-    find_item(conn, &case, &f.party_item_id)?;
+    // A declined item's files are no longer kept.
+    if find_item(conn, &case, &f.party_item_id)?.status == "declined" {
+        return Err(ServiceError::NotFound);
+    }
     Ok(f)
 }
 
@@ -429,7 +464,7 @@ pub fn file_for_party(
     resolve(conn, party)?;
     let f = rows::find_file(conn, file_id)?.ok_or(ServiceError::NotFound)?;
     let item = rows::find_item(conn, &f.party_item_id)?.ok_or(ServiceError::NotFound)?;
-    if item.case_id != party.case_id || !is_for(&item, party) {
+    if item.case_id != party.case_id || !is_for(&item, party) || item.status == "declined" {
         return Err(ServiceError::NotFound);
     }
     crate::db::write(conn, |conn| super::record_visit(conn, party, "file", ip))?;
