@@ -397,10 +397,8 @@ fn delete_declined_files(
     let mut gone = 0;
     for sha in unreferenced.into_iter().filter(|s| mine.contains(s)) {
         crate::models::file::delete_stored(conn, &sha)?;
-        match std::fs::remove_file(store.path_for(&sha)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(error = %e, "a declined file could not be deleted"),
+        if let Err(e) = store.remove(&sha) {
+            tracing::warn!(error = %e, "a declined file could not be deleted");
         }
         gone += 1;
     }

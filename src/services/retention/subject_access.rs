@@ -580,7 +580,7 @@ pub fn export(
             // The files they sent from their own page, as sent (one declined and deleted since
             // is listed in the case's file with its SHA-256, and is not here).
             for (i, (name, sha)) in f.files.iter().enumerate() {
-                let Ok(bytes) = std::fs::read(store.path_for(sha)) else { continue };
+                let Ok(bytes) = store.read(sha) else { continue };
                 let safe: String =
                     name.chars().map(|c| if c.is_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
                 let entry = format!("{}-files/{}-{}", f.case.reference, i + 1, safe);
