@@ -464,6 +464,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    written_confirmations (id) {
+        id -> Text,
+        complaint_id -> Text,
+        kind -> Text,
+        received_on -> Date,
+        detail -> Text,
+        complaint_file_id -> Nullable<Text>,
+        recorded_by_user_id -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     complaint_links (id) {
         id -> Text,
         complaint_id -> Text,
@@ -1074,6 +1087,7 @@ diesel::joinable!(draft_files -> complaint_drafts (draft_id));
 diesel::joinable!(draft_files -> stored_files (sha256));
 diesel::joinable!(complaint_files -> complaints (complaint_id));
 diesel::joinable!(complaint_files -> stored_files (sha256));
+diesel::joinable!(written_confirmations -> complaints (complaint_id));
 diesel::joinable!(complaint_links -> complaints (complaint_id));
 diesel::joinable!(member_notifications -> cases (case_id));
 diesel::joinable!(member_notifications -> members (member_id));
@@ -1170,6 +1184,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_drafts,
     draft_files,
     complaint_files,
+    written_confirmations,
     complaint_links,
     member_notifications,
     rate_limit_events,

@@ -27,6 +27,7 @@ pub mod respond;
 pub mod retention;
 pub mod static_files;
 pub mod takedown;
+pub mod written;
 
 use actix_web::web;
 
@@ -83,6 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/notes", web::post().to(cases::add_note))
         .route("/cases/{reference}/complaints/{id}/acknowledge", web::post().to(cases::acknowledge))
         .route("/cases/{reference}/complaints/{id}/move", web::post().to(cases::move_complaint))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation", web::get().to(written::new_form))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation", web::post().to(written::attach))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation/file", web::get().to(written::file))
         .route("/cases/{reference}/members/{id}/notify", web::post().to(cases::notify_member))
         .route("/cases/{reference}/members/{id}/response", web::get().to(cases::response_form))
         .route("/cases/{reference}/members/{id}/response", web::post().to(cases::record_response))

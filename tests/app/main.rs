@@ -45,3 +45,4 @@ mod schema_drift;
 mod signin;
 mod smtp;
 mod takedown;
+mod written;
