@@ -7,7 +7,6 @@ use crate::services::cases::written::{self, ConfirmationInput, CONFIRMATION_FILE
 use crate::services::vocab;
 use crate::services::FieldErrors;
 use crate::web::context::{Flash, RequestContext};
-use crate::web::download::stream_file;
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::multipart;
 use crate::web::render;
@@ -94,10 +93,10 @@ pub async fn file(
     let f = state
         .db(move |conn| written::confirmation_file(conn, &user, &reference, &complaint_id).map_err(AppError::from))
         .await?;
-    let path = state.files.path_for(&f.sha256);
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
-    let size = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let sha = f.sha256.clone();
+    let failed = |e: std::io::Error| AppError::internal(format!("{sha} in {}: {e}", state.files.describe()));
+    let size = state.files.size(&sha).await.map_err(failed)?;
+    let body = state.files.stream(&sha).await.map_err(failed)?;
     let name: String = f
         .original_name
         .chars()
@@ -111,5 +110,5 @@ pub async fn file(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Content-SHA256", f.sha256))
         .insert_header((header::CONTENT_LENGTH, size.to_string()))
-        .streaming(stream_file(file)))
+        .streaming(body))
 }
