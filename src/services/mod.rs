@@ -13,6 +13,7 @@ pub mod cases;
 pub mod conflicts;
 pub mod dashboard;
 pub mod decisions;
+pub mod documents;
 pub mod demo;
 pub mod desk;
 pub mod drafts;
