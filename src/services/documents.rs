@@ -43,11 +43,7 @@ pub fn notice_pdf(notice: &DecisionNotice, reference: &str, head: &Letterhead) -
 
 /// The file name a notice's PDF is sent and downloaded as.
 pub fn notice_filename(reference: &str, notice: &DecisionNotice) -> String {
-    let who: String = notice
-        .recipient_kind
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let who: String = notice.recipient_kind.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     format!("decision-notice-{reference}-{who}.pdf")
 }
 

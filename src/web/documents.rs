@@ -9,7 +9,8 @@ use actix_web::{web, HttpResponse};
 
 /// A PDF made for this request, downloaded under `name` (letters, digits, `.-_` only).
 fn pdf_response(name: &str, bytes: Vec<u8>) -> HttpResponse {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let safe: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     HttpResponse::Ok()
         .content_type(documents::PDF)
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe}\"")))
@@ -27,9 +28,7 @@ pub async fn notice_pdf(
     let user = ctx.require_user()?.clone();
     let (reference, decision, notice) = path.into_inner();
     let (name, bytes) = state
-        .db(move |conn| {
-            documents::notice_pdf_for(conn, &user, &reference, &decision, &notice).map_err(AppError::from)
-        })
+        .db(move |conn| documents::notice_pdf_for(conn, &user, &reference, &decision, &notice).map_err(AppError::from))
         .await?;
     Ok(pdf_response(&name, bytes))
 }

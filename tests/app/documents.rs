@@ -52,7 +52,12 @@ fn stored(app: &TestApp, bytes: &[u8], name: &str, media_type: &str) -> StoredUp
         },
     )
     .unwrap();
-    StoredUpload { sha256: sha, original_name: name.into(), media_type: media_type.into(), size_bytes: bytes.len() as i64 }
+    StoredUpload {
+        sha256: sha,
+        original_name: name.into(),
+        media_type: media_type.into(),
+        size_bytes: bytes.len() as i64,
+    }
 }
 
 #[actix_web::test]
@@ -121,7 +126,8 @@ async fn the_bundle_pdf_has_an_index_with_page_numbers_the_images_and_each_hash(
         ("E{before2}: The reply under the post", "I stand by every word."),
         ("The member's response", "5. The member's response"),
     ] {
-        let entry = entry.replace("{before1}", &(before + 1).to_string()).replace("{before2}", &(before + 2).to_string());
+        let entry =
+            entry.replace("{before1}", &(before + 1).to_string()).replace("{before2}", &(before + 2).to_string());
         let at = index.find(&entry).unwrap_or_else(|| panic!("index lacks {entry:?}: {index}"));
         let after = &index[at + entry.len()..];
         let page: u32 = after

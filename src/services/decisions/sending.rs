@@ -214,11 +214,21 @@ pub fn send_notices(
                     let to = To::new(address, &n.recipient_name);
                     let message = outbox::queue_text(conn, Some(&case.id), "decision_notice", to, &subject, &body)?;
                     // The notice goes with its PDF, as sent.
-                    let as_sent =
-                        DecisionNotice { subject: subject.clone(), body: body.clone(), sent_at: Some(now()), ..n.clone() };
+                    let as_sent = DecisionNotice {
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        sent_at: Some(now()),
+                        ..n.clone()
+                    };
                     let head = crate::services::letters::letterhead(conn, Some(&case.id))?;
                     let pdf = documents::notice_pdf(&as_sent, &case.reference, &head)?;
-                    outbox::attach(conn, &message, &documents::notice_filename(&case.reference, &n), documents::PDF, pdf)?;
+                    outbox::attach(
+                        conn,
+                        &message,
+                        &documents::notice_filename(&case.reference, &n),
+                        documents::PDF,
+                        pdf,
+                    )?;
                     rows::mark_notice_sent(conn, &n.id, "sent", Some(&message.id), &user.id, now())?;
                 }
                 None => {
