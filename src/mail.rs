@@ -121,14 +121,11 @@ fn build_inner(from: &str, email: &OutgoingEmail) -> Result<Message, SendError> 
         .from(from)
         .to(to)
         .subject(one_line(&email.subject));
-    let body = match &email.body_html {
-        Some(html) => Some(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.body_text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-        ),
-        None => None,
-    };
+    let body = email.body_html.as_ref().map(|html| {
+        MultiPart::alternative()
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.body_text.clone()))
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+    });
     let built = if email.attachments.is_empty() {
         match body {
             Some(alternative) => builder.multipart(alternative),
