@@ -1044,6 +1044,7 @@ diesel::table! {
         member_id -> Nullable<Text>,
         body -> Text,
         saved_at -> Timestamp,
+        kind -> Text,
     }
 }
 
