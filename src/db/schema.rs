@@ -355,6 +355,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_attachments (id) {
+        id -> Text,
+        outbox_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     letter_templates (id) {
         id -> Text,
         authority_id -> Text,
@@ -782,6 +793,7 @@ diesel::table! {
         due_on -> Date,
         done_on -> Nullable<Date>,
         result -> Nullable<Text>,
+        reminder_queued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -1129,6 +1141,7 @@ diesel::joinable!(decisions -> users (decided_by_user_id));
 diesel::joinable!(decision_gate_reasons -> decisions (decision_id));
 diesel::joinable!(decision_notices -> decisions (decision_id));
 diesel::joinable!(decision_notices -> outbox (outbox_id));
+diesel::joinable!(outbox_attachments -> outbox (outbox_id));
 diesel::joinable!(decision_notices -> users (sent_by_user_id));
 diesel::joinable!(review_requests -> decisions (decision_id));
 diesel::joinable!(review_requests -> users (recorded_by_user_id));
@@ -1176,6 +1189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflict_declarations,
     audit_log,
     outbox,
+    outbox_attachments,
     letter_templates,
     closure_days,
     settings,

@@ -19,6 +19,7 @@ mod cli;
 mod conflicts;
 mod database;
 mod desk;
+mod documents;
 mod evidence;
 mod fuzz;
 mod gates;
