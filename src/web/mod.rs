@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod allegations;
 pub mod assessment;
 pub mod auth;
 pub mod cases;
@@ -106,6 +107,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/decisions/{id}/review", web::post().to(assessment::review))
         .route("/cases/{reference}/reviews/{id}/outcome", web::post().to(assessment::review_outcome))
         .route("/cases/{reference}/decisions/{id}/publication", web::post().to(assessment::approve_publication))
+        .route("/cases/{reference}/allegations", web::get().to(allegations::show))
+        .route("/cases/{reference}/allegations", web::post().to(allegations::add))
+        .route("/cases/{reference}/allegations/{id}", web::post().to(allegations::amend))
         .route("/cases/{reference}/conflicts", web::get().to(conflicts::show))
         .route("/cases/{reference}/conflicts", web::post().to(conflicts::declare))
         .route("/cases/{reference}/conflicts/{id}/clear", web::post().to(conflicts::clear))
@@ -176,6 +180,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::get().to(admin::settings))
         .route("/admin/settings", web::post().to(admin::update_settings))
         .route("/admin/settings/two-factor", web::post().to(admin::update_two_factor_setting))
+        .route("/admin/settings/decisions", web::post().to(admin::update_decision_settings))
         .route("/admin/settings/party-links", web::post().to(admin::update_party_link_days))
         .route("/admin/closure-days", web::get().to(admin::closure_days))
         .route("/admin/closure-days", web::post().to(admin::add_closure_day))
