@@ -1036,6 +1036,7 @@ diesel::table! {
         member_id -> Nullable<Text>,
         body -> Text,
         saved_at -> Timestamp,
+        kind -> Text,
     }
 }
 

@@ -199,19 +199,20 @@ async fn deadlines_page(
     form: Option<DeadlinesForm>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    settings_page(ctx, state, form, None, errors).await
+    settings_page(ctx, state, form, None, None, errors).await
 }
 
-/// The settings page; `link_days` is what was typed for the parties' links, shown again with
-/// its error.
+/// The settings page; `link_days` and `party_limits` are what was typed for the parties' links
+/// and sessions, shown again with its errors.
 async fn settings_page(
     ctx: &RequestContext,
     state: &AppState,
     form: Option<DeadlinesForm>,
     link_days: Option<String>,
+    party_limits: Option<std::collections::BTreeMap<String, String>>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    settings_page_with(ctx, state, form, link_days, None, errors).await
+    settings_page_with(ctx, state, form, link_days, party_limits, None, errors).await
 }
 
 /// The settings page, with what was typed in the decisions form (after a refusal).
@@ -220,16 +221,18 @@ async fn settings_page_with(
     state: &AppState,
     form: Option<DeadlinesForm>,
     link_days: Option<String>,
+    party_limits: Option<std::collections::BTreeMap<String, String>>,
     decisions: Option<settings::DecisionSettingsForm>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let admin = ctx.require_user()?.clone();
-    let (view, all, days, stored) = state
+    let (view, all, days, limit_fields, stored) = state
         .db(move |conn| {
             Ok((
                 settings::deadlines_page(conn, &admin, form)?,
                 crate::services::two_factor::required_for_all(conn)?,
                 crate::services::parties::links::link_days(conn)?,
+                crate::services::parties::limits::fields(conn, party_limits.as_ref())?,
                 settings::decision_settings(conn)?,
             ))
         })
@@ -246,6 +249,7 @@ async fn settings_page_with(
     );
     c.insert("two_factor_value", if all { "on" } else { "off" });
     c.insert("party_link_days", &link_days.unwrap_or_else(|| days.to_string()));
+    c.insert("party_limit_fields", &limit_fields);
     c.insert(
         "two_factor_choices",
         &serde_json::json!([
@@ -290,7 +294,27 @@ pub async fn update_party_link_days(
             back,
             Flash::success(format!("Links to the parties' own pages now work for {days} days")),
         )),
-        Err(errors) => settings_page(&ctx, &state, None, Some(typed), &errors).await,
+        Err(errors) => settings_page(&ctx, &state, None, Some(typed), None, &errors).await,
+    }
+}
+
+/// How long the parties' sessions and sign-in links last, and how many new links may be asked for.
+pub async fn update_party_limits(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<std::collections::BTreeMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let back = "/admin/settings";
+    let (actor, typed) = (ctx.actor(), form.into_inner());
+    let values = typed.clone();
+    let saved = state
+        .db(move |conn| Ok(crate::services::parties::limits::set_limits(conn, &actor, &admin, &values)))
+        .await?
+        .or_back(&ctx, back)?;
+    match saved {
+        Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("The limits on the parties' pages are saved"))),
+        Err(errors) => settings_page(&ctx, &state, None, None, Some(typed), &errors).await,
     }
 }
 
@@ -367,7 +391,7 @@ pub async fn update_decision_settings(
         .or_back(&ctx, back)?
     {
         Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("Decision settings saved"))),
-        Err(errors) => settings_page_with(&ctx, &state, None, None, Some(form), &errors).await,
+        Err(errors) => settings_page_with(&ctx, &state, None, None, None, Some(form), &errors).await,
     }
 }
 
