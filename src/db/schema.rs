@@ -359,6 +359,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_attachments (id) {
+        id -> Text,
+        outbox_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     letter_templates (id) {
         id -> Text,
         authority_id -> Text,
@@ -773,6 +784,7 @@ diesel::table! {
         due_on -> Date,
         done_on -> Nullable<Date>,
         result -> Nullable<Text>,
+        reminder_queued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -1119,6 +1131,7 @@ diesel::joinable!(decisions -> users (decided_by_user_id));
 diesel::joinable!(decision_gate_reasons -> decisions (decision_id));
 diesel::joinable!(decision_notices -> decisions (decision_id));
 diesel::joinable!(decision_notices -> outbox (outbox_id));
+diesel::joinable!(outbox_attachments -> outbox (outbox_id));
 diesel::joinable!(decision_notices -> users (sent_by_user_id));
 diesel::joinable!(review_requests -> decisions (decision_id));
 diesel::joinable!(review_requests -> users (recorded_by_user_id));
@@ -1166,6 +1179,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflict_declarations,
     audit_log,
     outbox,
+    outbox_attachments,
     letter_templates,
     closure_days,
     settings,

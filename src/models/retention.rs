@@ -213,6 +213,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
             audit_log::ip_address.eq(None::<String>),
         ))
         .execute(conn)?;
+    crate::models::outbox::delete_attachments_for_case(conn, case_id)?;
     diesel::update(outbox::table.filter(outbox::case_id.eq(case_id)))
         .set((
             outbox::to_address.eq(REMOVED),

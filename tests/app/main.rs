@@ -21,6 +21,7 @@ mod conflicts;
 mod database;
 mod decisions;
 mod desk;
+mod documents;
 mod evidence;
 mod fuzz;
 mod gates;
