@@ -378,6 +378,8 @@ pub struct DecisionNotice {
     pub reasons: String,
     /// The Independent Persons whose view is recorded for this stage (none: none is named).
     pub ip_views: Vec<String>,
+    /// Why the decision was made before the member was told or could respond, if it was.
+    pub early_reason: Option<String>,
 }
 
 impl Email for DecisionNotice {

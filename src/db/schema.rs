@@ -279,6 +279,10 @@ diesel::table! {
         code_provision_id -> Text,
         status -> Text,
         created_at -> Timestamp,
+        wording -> Nullable<Text>,
+        added_by_user_id -> Nullable<Text>,
+        withdrawn_reason -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
     }
 }
 

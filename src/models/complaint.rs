@@ -74,9 +74,19 @@ pub struct Allegation {
     pub complaint_id: String,
     pub member_id: String,
     pub code_provision_id: String,
+    /// "open", "withdrawn", or the hearing's finding ("breach", "no-breach").
     pub status: String,
     pub created_at: NaiveDateTime,
+    /// The Monitoring Officer's wording (none: the complaint's own words stand).
+    pub wording: Option<String>,
+    /// Who added it (none: it came with the complaint).
+    pub added_by_user_id: Option<String>,
+    pub withdrawn_reason: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
 }
+
+/// An allegation withdrawn by the Monitoring Officer.
+pub const WITHDRAWN: &str = "withdrawn";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = member_notifications)]
@@ -149,12 +159,44 @@ pub fn list_files_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResul
         .load(conn)
 }
 
+/// The allegations a case goes forward on (withdrawn ones left out), oldest first; ties (one
+/// complaint's allegations share a time) in id order, so both backends agree.
 pub fn list_allegations_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Allegation>> {
     allegations::table
         .filter(allegations::case_id.eq(case_id))
-        .order(allegations::created_at.asc())
+        .filter(allegations::status.ne(WITHDRAWN))
+        .order((allegations::created_at.asc(), allegations::id.asc()))
         .select(Allegation::as_select())
         .load(conn)
+}
+
+/// Every allegation of a case, withdrawn ones included, in the same order.
+pub fn list_all_allegations_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Allegation>> {
+    allegations::table
+        .filter(allegations::case_id.eq(case_id))
+        .order((allegations::created_at.asc(), allegations::id.asc()))
+        .select(Allegation::as_select())
+        .load(conn)
+}
+
+pub fn find_allegation(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Allegation>> {
+    allegations::table.find(id).select(Allegation::as_select()).first(conn).optional()
+}
+
+/// What an amendment changes on an allegation.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = allegations)]
+pub struct AllegationChanges {
+    pub member_id: Option<String>,
+    pub code_provision_id: Option<String>,
+    pub status: Option<String>,
+    pub wording: Option<Option<String>>,
+    pub withdrawn_reason: Option<Option<String>>,
+    pub withdrawn_at: Option<Option<NaiveDateTime>>,
+}
+
+pub fn update_allegation(conn: &mut DbConnection, id: &str, changes: &AllegationChanges) -> QueryResult<usize> {
+    diesel::update(allegations::table.find(id)).set(changes).execute(conn)
 }
 
 pub fn list_notifications_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<MemberNotification>> {
@@ -182,6 +224,29 @@ pub fn record_response(
             member_notifications::response_recorded_at.eq(Some(at)),
         ))
         .execute(conn)
+}
+
+/// Records a response the member sent from their own page (`/my-case`) on their notification for
+/// the case, unless a response is recorded already: no officer recorded it.
+pub fn record_response_from_member(
+    conn: &mut DbConnection,
+    case_id: &str,
+    member_id: &str,
+    summary: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        member_notifications::table
+            .filter(member_notifications::case_id.eq(case_id))
+            .filter(member_notifications::member_id.eq(member_id))
+            .filter(member_notifications::response_received_on.is_null()),
+    )
+    .set((
+        member_notifications::response_received_on.eq(Some(at.date())),
+        member_notifications::response_summary.eq(Some(summary)),
+        member_notifications::response_recorded_at.eq(Some(at)),
+    ))
+    .execute(conn)
 }
 
 pub fn count_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<i64> {

@@ -105,10 +105,11 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     members::table.count().get_result(conn)
 }
 
-/// The members a case's allegations name, each once.
+/// The members a case's allegations name (withdrawn allegations left out), each once.
 pub fn list_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Member>> {
     let mut ids: Vec<String> = crate::db::schema::allegations::table
         .filter(crate::db::schema::allegations::case_id.eq(case_id))
+        .filter(crate::db::schema::allegations::status.ne(crate::models::complaint::WITHDRAWN))
         .select(crate::db::schema::allegations::member_id)
         .load(conn)?;
     ids.sort();

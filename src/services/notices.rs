@@ -72,7 +72,12 @@ pub fn draft_decision(
 ) -> ServiceResult<()> {
     let decided_on = emails::long_date(decision.decided_at.date());
     let ip_views = ip_views(conn, case, Some(stage))?;
+    let early_reason = crate::models::gates::for_decision(conn, &decision.id)?
+        .into_iter()
+        .find(|g| g.gate == crate::models::gates::MEMBER_NOTICE)
+        .map(|g| g.reason);
     draft(conn, case, decision, recipients, false, |r| emails::DecisionNotice {
+        early_reason: early_reason.clone(),
         ip_views: ip_views.clone(),
         name: r.name.clone(),
         recipient: r.kind,

@@ -154,3 +154,66 @@ pub fn set_deadlines(
         Ok(after)
     })
 }
+
+/// The review deadline (working days from a review request; `decisions::review_outcome` reads it).
+pub const REVIEW_DEADLINE_KEY: &str = "deadline.review";
+pub const REVIEW_DEADLINE_DEFAULT: u32 = 20;
+
+/// The decisions settings form: the review deadline and the publication policy.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DecisionSettingsForm {
+    pub review_days: String,
+    /// "yes" or "no".
+    pub name_without_breach: String,
+}
+
+/// The decisions settings as stored (or their defaults), as the form shows them.
+pub fn decision_settings(conn: &mut DbConnection) -> QueryResult<DecisionSettingsForm> {
+    let days =
+        rows::get(conn, REVIEW_DEADLINE_KEY)?.and_then(|v| v.parse::<u32>().ok()).unwrap_or(REVIEW_DEADLINE_DEFAULT);
+    let name = if names_members_without_breach(conn)? { "yes" } else { "no" };
+    Ok(DecisionSettingsForm { review_days: days.to_string(), name_without_breach: name.into() })
+}
+
+/// Sets the review deadline and whether a councillor cleared of a breach is named in the
+/// publication version of a decision; audited when either changes.
+pub fn set_decision_settings(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    admin: &User,
+    form: &DecisionSettingsForm,
+) -> ServiceResult<DecisionSettingsForm> {
+    may_administer(admin)?;
+    let mut errors = FieldErrors::default();
+    let days = match form.review_days.trim().parse::<u32>() {
+        Ok(n) if (1..=250).contains(&n) => Some(n),
+        _ => {
+            errors.add("review_days", "Review of a decision must be a whole number of working days from 1 to 250");
+            None
+        }
+    };
+    if !matches!(form.name_without_breach.as_str(), "yes" | "no") {
+        errors.add("name_without_breach", "Select whether a councillor cleared of a breach is named");
+    }
+    errors.into_result()?;
+    let days = days.expect("checked");
+    crate::db::write(conn, |conn| {
+        let before = decision_settings(conn)?;
+        rows::put(conn, REVIEW_DEADLINE_KEY, &days.to_string(), now(), actor.user_id.as_deref())?;
+        rows::put(conn, NAME_WITHOUT_BREACH_KEY, &form.name_without_breach, now(), actor.user_id.as_deref())?;
+        let after = decision_settings(conn)?;
+        if before.review_days != after.review_days || before.name_without_breach != after.name_without_breach {
+            audit::record(
+                conn,
+                actor,
+                Event::new("settings.decisions_changed", "settings", "decisions").summary(format!(
+                    "Review deadline {} working days; a councillor cleared of a breach is {}named in published decisions",
+                    after.review_days,
+                    if after.name_without_breach == "yes" { "" } else { "not " }
+                )),
+            )?;
+        }
+        Ok(after)
+    })
+}

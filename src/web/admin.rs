@@ -212,19 +212,41 @@ async fn settings_page(
     party_limits: Option<std::collections::BTreeMap<String, String>>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    settings_page_with(ctx, state, form, link_days, party_limits, None, errors).await
+}
+
+/// The settings page, with what was typed in the decisions form (after a refusal).
+async fn settings_page_with(
+    ctx: &RequestContext,
+    state: &AppState,
+    form: Option<DeadlinesForm>,
+    link_days: Option<String>,
+    party_limits: Option<std::collections::BTreeMap<String, String>>,
+    decisions: Option<settings::DecisionSettingsForm>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
     let admin = ctx.require_user()?.clone();
-    let (view, all, days, limit_fields) = state
+    let (view, all, days, limit_fields, stored) = state
         .db(move |conn| {
             Ok((
                 settings::deadlines_page(conn, &admin, form)?,
                 crate::services::two_factor::required_for_all(conn)?,
                 crate::services::parties::links::link_days(conn)?,
                 crate::services::parties::limits::fields(conn, party_limits.as_ref())?,
+                settings::decision_settings(conn)?,
             ))
         })
         .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut c = tera::Context::from_serialize(&view)?;
+    c.insert("decisions", &decisions.unwrap_or(stored));
+    c.insert(
+        "name_without_breach_choices",
+        &serde_json::json!([
+            {"value": "no", "label": "No: name them only if they ask"},
+            {"value": "yes", "label": "Yes: name them"}
+        ]),
+    );
     c.insert("two_factor_value", if all { "on" } else { "off" });
     c.insert("party_link_days", &link_days.unwrap_or_else(|| days.to_string()));
     c.insert("party_limit_fields", &limit_fields);
@@ -350,6 +372,26 @@ pub async fn update_settings(
     {
         Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("Deadlines saved"))),
         Err(errors) => deadlines_page(&ctx, &state, Some(form), &errors).await,
+    }
+}
+
+/// The review deadline and the publication policy for councillors cleared of a breach.
+pub async fn update_decision_settings(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<settings::DecisionSettingsForm>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let form = form.into_inner();
+    let (actor, submitted) = (ctx.actor(), form.clone());
+    let back = "/admin/settings";
+    match state
+        .db(move |conn| Ok(settings::set_decision_settings(conn, &actor, &admin, &submitted)))
+        .await?
+        .or_back(&ctx, back)?
+    {
+        Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("Decision settings saved"))),
+        Err(errors) => settings_page_with(&ctx, &state, None, None, None, Some(form), &errors).await,
     }
 }
 

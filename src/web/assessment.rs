@@ -411,11 +411,18 @@ pub async fn review_outcome(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Permission::WorkCases)?.clone();
     let (reference, id) = path.into_inner();
-    let (actor, r, f) = (ctx.actor(), reference.clone(), form.into_inner());
-    let done = state
-        .db(move |conn| Ok(decisions::decide_review(conn, &actor, &user, &r, &id, &f)))
+    let typed = form.into_inner();
+    let (actor, r, f, d) = (ctx.actor(), reference.clone(), typed.clone(), id.clone());
+    let done = match state
+        .db(move |conn| Ok(decisions::decide_review(conn, &actor, &user, &r, &d, &f)))
         .await?
-        .or_back_with_message(&ctx, &format!("/cases/{reference}#decisions"))?;
+        .or_back(&ctx, &format!("/cases/{reference}#decisions"))?
+    {
+        Ok(done) => done,
+        Err(errors) => {
+            return crate::web::cases::show_with_review_errors(&ctx, &state, reference, &errors, &id, &typed).await
+        }
+    };
     let message = match done {
         decisions::ReviewDecided::Reopened => "Review upheld: the case is reopened for a new initial assessment".into(),
         decisions::ReviewDecided::NotUpheld { emailed: 0 } => {

@@ -42,8 +42,29 @@ async fn show_page(
     let mut c = tera::Context::from_serialize(&page)?;
     c.insert("note", note);
     c.insert("review_outcomes", &crate::web::forms::choices(&crate::services::vocab::REVIEW_OUTCOMES));
+    c.insert("review_typed", &serde_json::json!({"id": "", "outcome": "", "reasons": ""}));
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "cases/show.html", c)
+}
+
+/// The case page after an invalid review outcome (422): the errors, and what was typed kept in
+/// that review's form.
+pub(crate) async fn show_with_review_errors(
+    ctx: &RequestContext,
+    state: &AppState,
+    reference: String,
+    errors: &FieldErrors,
+    review_id: &str,
+    typed: &crate::services::decisions::ReviewOutcomeInput,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let page = state.db(move |conn| Ok(case_page::show(conn, &user, &reference, today())?)).await?;
+    let mut c = tera::Context::from_serialize(&page)?;
+    c.insert("note", "");
+    c.insert("review_outcomes", &crate::web::forms::choices(&crate::services::vocab::REVIEW_OUTCOMES));
+    c.insert("review_typed", &serde_json::json!({"id": review_id, "outcome": typed.outcome, "reasons": typed.reasons}));
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, StatusCode::UNPROCESSABLE_ENTITY, "cases/show.html", c)
 }
 
 pub async fn show(

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod allegations;
 pub mod assessment;
 pub mod auth;
 pub mod cases;
@@ -113,6 +114,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/decisions/{id}/review", web::post().to(assessment::review))
         .route("/cases/{reference}/reviews/{id}/outcome", web::post().to(assessment::review_outcome))
         .route("/cases/{reference}/decisions/{id}/publication", web::post().to(assessment::approve_publication))
+        .route("/cases/{reference}/allegations", web::get().to(allegations::show))
+        .route("/cases/{reference}/allegations", web::post().to(allegations::add))
+        .route("/cases/{reference}/allegations/{id}", web::post().to(allegations::amend))
         .route("/cases/{reference}/conflicts", web::get().to(conflicts::show))
         .route("/cases/{reference}/conflicts", web::post().to(conflicts::declare))
         .route("/cases/{reference}/conflicts/{id}/clear", web::post().to(conflicts::clear))
@@ -184,6 +188,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::get().to(admin::settings))
         .route("/admin/settings", web::post().to(admin::update_settings))
         .route("/admin/settings/two-factor", web::post().to(admin::update_two_factor_setting))
+        .route("/admin/settings/decisions", web::post().to(admin::update_decision_settings))
         .route("/admin/settings/party-links", web::post().to(admin::update_party_link_days))
         .route("/admin/settings/party-limits", web::post().to(admin::update_party_limits))
         .route("/admin/closure-days", web::get().to(admin::closure_days))

@@ -95,13 +95,18 @@ async fn an_upheld_review_reopens_the_closed_case_and_a_refused_one_tells_the_re
     let path = format!("/cases/{}/reviews/{review}/outcome", case.reference);
     officer.post_form(&path, &[("outcome", "upheld"), ("reasons", "x")]).await.assert_status(303);
     assert_eq!(status(&app, &case), "closed", "an officer cannot reopen it");
-    let refused = mo.post_form(&path, &[("outcome", ""), ("reasons", "")]).await;
-    refused.assert_status(303);
-    mo.follow(&refused)
+    // The form again (422) with the error summary, what was typed kept.
+    mo.post_form(&path, &[("outcome", ""), ("reasons", "")])
         .await
-        .assert_status(200)
+        .assert_status(422)
+        .assert_contains("There is a problem")
         .assert_contains("Select whether the review is upheld")
         .assert_contains("Give the reasons for the outcome");
+    mo.post_form(&path, &[("outcome", "upheld"), ("reasons", " ")])
+        .await
+        .assert_status(422)
+        .assert_contains("Give the reasons for the outcome")
+        .assert_contains("value=\"upheld\" checked");
     assert_eq!(status(&app, &case), "closed");
     assert_eq!(rows::audited(&app, "case.reopened"), 0);
 

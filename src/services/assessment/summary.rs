@@ -96,6 +96,8 @@ pub struct DecisionView {
     /// The outcome, in words.
     pub outcome: String,
     pub reasons: String,
+    /// Why the decision was made before the member was told or could respond (recorded then).
+    pub early_reason: Option<String>,
     pub decided_at: NaiveDateTime,
     /// Who decided.
     pub by: String,
@@ -188,7 +190,12 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         let by = user_rows::find(conn, &d.decided_by_user_id)?.map(|u| u.name).unwrap_or_default();
         let notices = rows::notices(conn, &d.id)?;
         let pending = notices.iter().filter(|n| n.status == "draft" && n.recipient_kind != "publication").count();
+        let early_reason = crate::models::gates::for_decision(conn, &d.id)?
+            .into_iter()
+            .find(|g| g.gate == crate::models::gates::MEMBER_NOTICE)
+            .map(|g| text(g.reason));
         decisions.push(DecisionView {
+            early_reason,
             outcome: vocab::decision_label(&d),
             notices_pending: pending,
             notices_sent: notices.len() - pending,

@@ -7,6 +7,7 @@
 //! page puts their sections beside this one in `services::case_page`.
 
 pub mod actions;
+pub mod allegations;
 pub mod deadlines;
 pub mod find;
 pub mod list;

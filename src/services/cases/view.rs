@@ -54,6 +54,8 @@ pub struct CaseView {
 pub struct CaseActions {
     pub can_assign: bool,
     pub can_add_note: bool,
+    /// Open the allegations page (their wording, history and amendments).
+    pub can_see_allegations: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,6 +216,7 @@ pub fn detail(
         actions: CaseActions {
             can_assign: may_assign(user, case).is_ok(),
             can_add_note: may_add_note(user, case).is_ok(),
+            can_see_allegations: crate::services::access::can(user, crate::services::access::Permission::WorkCases),
         },
     })
 }

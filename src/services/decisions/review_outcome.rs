@@ -77,7 +77,7 @@ pub fn decide_review(
         }
         let reasons = clean(&input.reasons);
         if reasons.is_none() {
-            e.add("outcome_reasons", "Give the reasons for the outcome");
+            e.add("reasons", "Give the reasons for the outcome");
         }
         e.into_result()?;
         let reasons = reasons.expect("checked");

@@ -170,6 +170,10 @@ pub(super) fn create(
                     code_provision_id: p.id.clone(),
                     status: "open".into(),
                     created_at: t,
+                    wording: None,
+                    added_by_user_id: None,
+                    withdrawn_reason: None,
+                    withdrawn_at: None,
                 },
             )?;
         }

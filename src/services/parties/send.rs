@@ -225,6 +225,11 @@ pub fn send(
                 )?;
             }
         }
+        // The member's response from their page is their response to being told of the complaint:
+        // the decision gate reads it from the notification, recorded here in the same transaction.
+        if what == Sending::Response && !party.is_complainant() {
+            crate::models::complaint::record_response_from_member(conn, &party.case_id, &party.id, &text, now())?;
+        }
         rows::delete_drafts(conn, &party.case_id, &party.kind, &party.id, what.code())?;
         record_visit(conn, party, "sent", actor.ip.as_deref())?;
         let kind_label = crate::services::vocab::label(&crate::services::vocab::PARTY_ITEM_KINDS, what.code());
