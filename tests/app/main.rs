@@ -44,4 +44,5 @@ mod sanctions;
 mod schema_drift;
 mod signin;
 mod smtp;
+mod sso;
 mod takedown;
