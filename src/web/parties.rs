@@ -392,7 +392,7 @@ pub async fn draft_report(
     let ip = ctx.ip.clone();
     let (sha, name) =
         state.db(move |conn| Ok(crate::services::parties::pages::draft_report_file(conn, &party, Some(&ip))?)).await?;
-    let size = tokio::fs::metadata(state.files.path_for(&sha)).await.map(|m| m.len() as i64).unwrap_or(0);
+    let size = state.files.size(&sha).await.map(|n| n as i64).unwrap_or(0);
     let name = name.unwrap_or_else(|| "draft-report.pdf".into());
     crate::web::evidence::serve_stored(&state, &sha, &name, "application/pdf", size, false).await
 }

@@ -498,12 +498,7 @@ pub fn export(
     let bytes = buf.into_inner();
     let sha256 = crate::services::auth::sha256_hex(&bytes);
     let file_name = format!("subject-access-{}.zip", now().format("%Y-%m-%d-%H%M%S"));
-    let path = store.path_for(&sha256);
-    if !path.exists() {
-        let parent = path.parent().expect("a stored file has a folder");
-        std::fs::create_dir_all(parent).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
-        std::fs::write(&path, &bytes).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
-    }
+    store.put_bytes(&sha256, &bytes).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
     let references = found.iter().map(|f| f.case.reference.clone()).collect::<Vec<_>>().join(", ");
     let subject = [&query.name, &query.email, &query.phone, &query.address]
         .iter()
