@@ -1045,6 +1045,7 @@ diesel::table! {
         member_id -> Nullable<Text>,
         body -> Text,
         saved_at -> Timestamp,
+        kind -> Text,
     }
 }
 
