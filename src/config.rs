@@ -44,6 +44,31 @@ pub struct Config {
     /// The day the retention pages count from instead of today (tests set it; not an
     /// environment variable).
     pub fixed_today: Option<chrono::NaiveDate>,
+    /// `PASSWORD_SIGN_IN`: `on` (the default), or `off`: staff roles sign in only through single
+    /// sign-on, while Independent Persons and committee members keep their passwords.
+    pub password_sign_in: bool,
+    /// Single sign-on through an OpenID Connect provider (`OIDC_ISSUER` and the rest), if set.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// `OIDC_*`: the OpenID Connect provider staff sign in through (README "Single sign-on").
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// `OIDC_ISSUER`: the issuer URL; its discovery document is at
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// `OIDC_CLIENT_ID`: the application (client) id registered at the provider.
+    pub client_id: String,
+    /// `OIDC_CLIENT_SECRET`: the client secret (a confidential client; PKCE is used as well).
+    pub client_secret: Secret,
+    /// `OIDC_EMAIL_CLAIM` (default `email`): the ID token claim that carries the email address
+    /// staff are matched by (`preferred_username` or `upn` for Entra ID work accounts).
+    pub email_claim: String,
+    /// `OIDC_CREATE_USERS=1`: an address with no account gets one at its first sign-in, with no
+    /// role (it opens nothing until an administrator gives it one).
+    pub create_users: bool,
+    /// `OIDC_PROVIDER_NAME` (default `single sign-on`): the button says "Sign in with …".
+    pub provider_name: String,
 }
 
 /// An S3-compatible bucket for the evidence store: `EVIDENCE_STORE=s3://bucket/prefix`, with
@@ -130,6 +155,14 @@ pub enum ConfigError {
     LogFormat(String),
     #[error("EVIDENCE_STORE {0}")]
     EvidenceStore(String),
+    #[error("PASSWORD_SIGN_IN {0:?} must be on or off")]
+    PasswordSignIn(String),
+    #[error("PASSWORD_SIGN_IN=off needs single sign-on (OIDC_ISSUER), or no member of staff could sign in")]
+    PasswordsOffWithoutSso,
+    #[error("{0} must be set when OIDC_ISSUER is")]
+    OidcMissing(&'static str),
+    #[error("OIDC_ISSUER {0:?} must be an https:// URL (http:// only on localhost)")]
+    OidcIssuer(String),
     #[error("DATA_DIR {path:?} could not be created: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
 }
@@ -157,6 +190,34 @@ fn evidence_key() -> Result<Option<Secret>, ConfigError> {
         Some(k) if k.len() < min => Err(ConfigError::EvidenceKey(min)),
         k => Ok(k.map(Secret::new)),
     }
+}
+
+/// `PASSWORD_SIGN_IN`: on (the default) or off.
+fn password_sign_in() -> Result<bool, ConfigError> {
+    match var("PASSWORD_SIGN_IN") {
+        None => Ok(true),
+        Some(v) if ["on", "1", "true", "yes"].iter().any(|t| v.eq_ignore_ascii_case(t)) => Ok(true),
+        Some(v) if ["off", "0", "false", "no"].iter().any(|t| v.eq_ignore_ascii_case(t)) => Ok(false),
+        Some(v) => Err(ConfigError::PasswordSignIn(v)),
+    }
+}
+
+fn oidc() -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(issuer) = var("OIDC_ISSUER") else { return Ok(None) };
+    let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|p| issuer.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+    if !(issuer.starts_with("https://") || local) || url::Url::parse(&issuer).is_err() {
+        return Err(ConfigError::OidcIssuer(issuer));
+    }
+    Ok(Some(OidcConfig {
+        issuer,
+        client_id: var("OIDC_CLIENT_ID").ok_or(ConfigError::OidcMissing("OIDC_CLIENT_ID"))?,
+        client_secret: Secret::new(var("OIDC_CLIENT_SECRET").ok_or(ConfigError::OidcMissing("OIDC_CLIENT_SECRET"))?),
+        email_claim: var("OIDC_EMAIL_CLAIM").unwrap_or_else(|| "email".into()),
+        create_users: flag("OIDC_CREATE_USERS"),
+        provider_name: var("OIDC_PROVIDER_NAME").unwrap_or_else(|| "single sign-on".into()),
+    }))
 }
 
 /// The shortest metrics token accepted.
@@ -225,7 +286,14 @@ impl Config {
         let evidence_dir = evidence_dir
             .or_else(|| var("EVIDENCE_DIR").map(PathBuf::from))
             .unwrap_or_else(|| data_dir.join("evidence"));
+        let password_sign_in = password_sign_in()?;
+        let oidc = oidc()?;
+        if !password_sign_in && oidc.is_none() {
+            return Err(ConfigError::PasswordsOffWithoutSso);
+        }
         Ok(Self {
+            password_sign_in,
+            oidc,
             database_url,
             bind,
             smtp_url,
@@ -294,6 +362,8 @@ impl Config {
             metrics_token: None,
             shutdown_timeout_seconds: 25,
             fixed_today: None,
+            password_sign_in: true,
+            oidc: None,
             login_delay_max: std::time::Duration::from_secs(10),
             data_dir,
         }

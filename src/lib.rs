@@ -35,6 +35,8 @@ pub struct AppState {
     pub session_policy: SessionPolicy,
     pub mailer: Mailer,
     pub files: FileStore,
+    /// Single sign-on, when `OIDC_ISSUER` is set.
+    pub sso: Option<Arc<services::sso::Sso>>,
 }
 
 impl AppState {
@@ -47,7 +49,8 @@ impl AppState {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         services::letters::record_base_url(&mut conn, &config.base_url).map_err(|e| e.to_string())?;
         drop(conn);
-        Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files })
+        let sso = config.oidc.clone().map(|o| Arc::new(services::sso::Sso::new(o, &config.base_url)));
+        Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files, sso })
     }
 
     /// Scheduled work: reminders for overdue takedown requests and for re-checks of removed posts

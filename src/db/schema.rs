@@ -140,6 +140,19 @@ diesel::table! {
         ip_address -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         second_factor_pending -> Bool,
+        via_sso -> Bool,
+    }
+}
+
+diesel::table! {
+    oidc_sign_ins (id) {
+        id -> Text,
+        state -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -1181,6 +1194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_accounts,
     users,
     sessions,
+    oidc_sign_ins,
     signed_out_forms,
     login_attempts,
     sequences,

@@ -18,6 +18,8 @@ pub struct Session {
     /// The password was right but the second factor is still to come: the session opens only
     /// the two-factor page (see `services::two_factor`).
     pub second_factor_pending: bool,
+    /// Opened by single sign-on (the session list says so).
+    pub via_sso: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, session: &Session) -> QueryResult<()> {

@@ -42,6 +42,12 @@ impl Role {
         }
     }
 
+    /// Whether people in this role keep a password when `PASSWORD_SIGN_IN=off`: Independent
+    /// Persons and committee members, who are often outside the council's directory.
+    pub fn keeps_password_without_staff_passwords(self) -> bool {
+        matches!(self, Role::IndependentPerson | Role::CommitteeMember)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "Administrator",

@@ -45,6 +45,13 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `user` may sign in with a password (and set one through a reset link): always, unless
+/// password sign-in is off for staff (`PASSWORD_SIGN_IN=off`), when only Independent Persons and
+/// committee members may. An account with no role yet (made by single sign-on) is staff.
+pub fn password_allowed(user: &User, password_sign_in: bool) -> bool {
+    password_sign_in || user.role().is_some_and(|r| r.keeps_password_without_staff_passwords())
+}
+
 /// A real hash of a random password, checked for unknown users so that a sign-in takes the same
 /// time whether or not the account exists.
 static DUMMY_HASH: LazyLock<String> =
@@ -100,6 +107,8 @@ pub enum LoginError {
     },
     /// The password is right but the account has been deactivated.
     Deactivated,
+    /// The password is right but staff sign in only through single sign-on (`PASSWORD_SIGN_IN=off`).
+    PasswordsOff,
     Db(diesel::result::Error),
     /// Anything else that went wrong (an email that would not render).
     Failed(crate::services::ServiceError),
@@ -126,6 +135,10 @@ impl LoginError {
             LoginError::Deactivated => FieldErrors::single(
                 "email",
                 "This account has been deactivated. Ask your administrator if you need access",
+            ),
+            LoginError::PasswordsOff => FieldErrors::single(
+                "email",
+                "Council staff cannot sign in with a password here. Use the single sign-on button on this page",
             ),
             LoginError::Db(_) | LoginError::Failed(_) => FieldErrors::default(),
         }
@@ -178,12 +191,13 @@ pub struct Client {
 
 /// Opens a signed-in session for `user`, in the caller's transaction: records the sign-in, knows
 /// the browser (emailing the user about a new one) and audits it.
-fn open_session(
+pub(crate) fn open_session(
     conn: &mut DbConnection,
     user: &User,
     client: &Client,
     policy: SessionPolicy,
     base_url: &str,
+    via_sso: bool,
 ) -> Result<NewSession, crate::services::ServiceError> {
     let t = now();
     let token = random_token();
@@ -197,15 +211,17 @@ fn open_session(
         ip_address: Some(client.ip.clone()),
         user_agent: client.user_agent.as_deref().map(|s| s.chars().take(300).collect()),
         second_factor_pending: false,
+        via_sso,
     };
     rows::insert(conn, &session)?;
     users::update(conn, &user.id, &UserChanges { last_login_at: Some(t), ..Default::default() })?;
     let browser_token =
         crate::services::sessions::recognise_browser(conn, user, client.browser.as_deref(), &session, base_url)?;
+    let how = if via_sso { " through single sign-on" } else { "" };
     audit::record(
         conn,
         &Actor::user(&user.id, &user.name, Some(client.ip.clone())),
-        Event::new("user.signed_in", "user", &user.id).summary(format!("{} signed in", user.name)),
+        Event::new("user.signed_in", "user", &user.id).summary(format!("{} signed in{how}", user.name)),
     )?;
     Ok(NewSession { token, session, user: user.clone(), browser_token })
 }
@@ -304,6 +320,7 @@ pub fn finish_login(
     client: &Client,
     policy: SessionPolicy,
     base_url: &str,
+    password_sign_in: bool,
 ) -> Result<PasswordPassed, LoginError> {
     let Attempt { id: attempt_id, email, ip, .. } = attempt;
     let user = users::find_by_email(conn, email)?;
@@ -320,6 +337,20 @@ pub fn finish_login(
     if !user.active {
         return Err(LoginError::Deactivated);
     }
+    // Checked only after the password, so the answer tells no one without it what the account is.
+    if !password_allowed(&user, password_sign_in) {
+        crate::db::write(conn, |conn| {
+            audit::record(
+                conn,
+                &Actor::user(&user.id, &user.name, Some(client.ip.clone())),
+                Event::new("user.password_sign_in_refused", "user", &user.id).summary(format!(
+                    "{} tried to sign in with a password; staff sign in through single sign-on",
+                    user.name
+                )),
+            )
+        })?;
+        return Err(LoginError::PasswordsOff);
+    }
 
     crate::db::write(conn, |conn| -> Result<PasswordPassed, crate::services::ServiceError> {
         rows::mark_succeeded(conn, attempt_id)?;
@@ -327,7 +358,7 @@ pub fn finish_login(
         // give an attacker's address a fresh allowance.
         rows::clear_failures_for_pair(conn, email, ip)?;
         if !(user.two_factor_enabled() || crate::services::two_factor::required_for(conn, &user)?) {
-            return Ok(PasswordPassed::SignedIn(Box::new(open_session(conn, &user, client, policy, base_url)?)));
+            return Ok(PasswordPassed::SignedIn(Box::new(open_session(conn, &user, client, policy, base_url, false)?)));
         }
         let t = now();
         let token = random_token();
@@ -343,6 +374,7 @@ pub fn finish_login(
                 ip_address: Some(client.ip.clone()),
                 user_agent: client.user_agent.as_deref().map(|s| s.chars().take(300).collect()),
                 second_factor_pending: true,
+                via_sso: false,
             },
         )?;
         Ok(PasswordPassed::SecondFactor { token })
@@ -401,7 +433,7 @@ pub fn finish_second_factor(
                     two_factor::Passed::Totp => None,
                 };
                 let refreshed = users::find(conn, &user.id)?.ok_or(ServiceError::NotFound)?;
-                let new = Box::new(open_session(conn, &refreshed, client, policy, base_url)?);
+                let new = Box::new(open_session(conn, &refreshed, client, policy, base_url, false)?);
                 Ok(Ok(SecondFactorOutcome::SignedIn { new, recovery_codes, recovery_left }))
             }
             Err(ServiceError::Invalid(errors)) => Ok(Err(errors)),

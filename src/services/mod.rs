@@ -43,6 +43,7 @@ pub mod sanction_lists;
 pub mod sessions;
 pub mod settings;
 pub mod signed_out;
+pub mod sso;
 pub mod takedown;
 pub mod text;
 pub mod two_factor;

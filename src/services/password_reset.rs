@@ -10,7 +10,7 @@ use crate::models::password_reset::{self as rows, PasswordReset};
 use crate::models::session as sessions;
 use crate::models::user::{self as users, User, UserChanges};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::auth::{hash_password, random_token, sha256_hex};
+use crate::services::auth::{hash_password, password_allowed, random_token, sha256_hex};
 use crate::services::outbox::{self, To};
 use crate::services::settings::may_administer;
 use crate::services::{passwords, rate_limit, FieldErrors, ServiceError, ServiceResult};
@@ -64,8 +64,15 @@ pub struct RequestForm {
 }
 
 /// Someone asks for a link on the sign-in page. Only a malformed address is refused: for an
-/// address with no active account nothing is sent and the answer is the same.
-pub fn request(conn: &mut DbConnection, actor: &Actor, form: &RequestForm, base_url: &str) -> ServiceResult<()> {
+/// address with no active account, or of staff who may not use a password
+/// (`PASSWORD_SIGN_IN=off`), nothing is sent and the answer is the same.
+pub fn request(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    form: &RequestForm,
+    base_url: &str,
+    password_sign_in: bool,
+) -> ServiceResult<()> {
     let email = form.email.trim().to_lowercase();
     if email.is_empty() {
         return Err(ServiceError::invalid("email", "Enter your email address"));
@@ -86,6 +93,17 @@ pub fn request(conn: &mut DbConnection, actor: &Actor, form: &RequestForm, base_
     rate_limit::record(conn, rate_limit::PASSWORD_LINK_REQUESTS, &address)?;
     crate::db::write(conn, |conn| {
         let Some(user) = users::find_by_email(conn, &email)?.filter(|u| u.active) else { return Ok(()) };
+        if !password_allowed(&user, password_sign_in) {
+            audit::record(
+                conn,
+                actor,
+                Event::new("user.password_reset_refused", "user", &user.id).summary(format!(
+                    "No password link was sent to {}: staff sign in through single sign-on",
+                    user.email
+                )),
+            )?;
+            return Ok(());
+        }
         if rows::latest_for_user(conn, &user.id)?.is_some_and(|at| now() - at < Duration::seconds(RESEND_AFTER_SECONDS))
         {
             return Ok(());
@@ -108,11 +126,18 @@ pub fn send_by_admin(
     admin: &User,
     user_id: &str,
     base_url: &str,
+    password_sign_in: bool,
 ) -> ServiceResult<User> {
     may_administer(admin)?;
     let user = users::find(conn, user_id)?.ok_or(ServiceError::NotFound)?;
     if !user.active {
         return Err(ServiceError::invalid("reset", "Reactivate the account before sending a password link"));
+    }
+    if !password_allowed(&user, password_sign_in) {
+        return Err(ServiceError::invalid(
+            "reset",
+            "Staff sign in through single sign-on: password links are only for Independent Persons and committee members",
+        ));
     }
     crate::db::write(conn, |conn| {
         issue(conn, &user, Some(admin), base_url)?;
@@ -129,13 +154,16 @@ pub fn send_by_admin(
 /// Why a link no longer works (the page says so; it never says whose link it was).
 pub const LINK_DEAD: &str = "This link has expired or has already been used. Ask for a new one from the sign-in page.";
 
-/// The account a live link is for.
-pub fn find_live(conn: &mut DbConnection, token: &str) -> ServiceResult<(PasswordReset, User)> {
+/// The account a live link is for (a link sent before staff passwords were switched off no longer
+/// works for staff).
+pub fn find_live(conn: &mut DbConnection, token: &str, password_sign_in: bool) -> ServiceResult<(PasswordReset, User)> {
     let reset = rows::find(conn, &sha256_hex(token.as_bytes()))?.ok_or(ServiceError::NotFound)?;
     if reset.used_at.is_some() || reset.expires_at <= now() {
         return Err(ServiceError::NotFound);
     }
-    let user = users::find(conn, &reset.user_id)?.filter(|u| u.active).ok_or(ServiceError::NotFound)?;
+    let user = users::find(conn, &reset.user_id)?
+        .filter(|u| u.active && password_allowed(u, password_sign_in))
+        .ok_or(ServiceError::NotFound)?;
     Ok((reset, user))
 }
 
@@ -149,8 +177,14 @@ pub struct NewPasswordForm {
 
 /// Sets the password through a live link: the link (and any other of the account's) is used up,
 /// and every session of the account ends. `NotFound` if the link is dead.
-pub fn complete(conn: &mut DbConnection, actor: &Actor, token: &str, form: &NewPasswordForm) -> ServiceResult<User> {
-    let (reset, user) = find_live(conn, token)?;
+pub fn complete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    token: &str,
+    form: &NewPasswordForm,
+    password_sign_in: bool,
+) -> ServiceResult<User> {
+    let (reset, user) = find_live(conn, token, password_sign_in)?;
     let mut errors = FieldErrors::default();
     if form.password.is_empty() {
         errors.add("password", "Enter a new password");

@@ -63,6 +63,8 @@ pub struct SessionView {
     pub last_seen_at: NaiveDateTime,
     /// The session of the browser looking at the list.
     pub current: bool,
+    /// Opened by single sign-on rather than a password.
+    pub via_sso: bool,
 }
 
 /// The user's open sessions, the current one first.
@@ -77,6 +79,7 @@ pub fn list_own(conn: &mut DbConnection, user: &User, current: &str) -> ServiceR
             address: s.ip_address.unwrap_or_else(|| "Unknown".into()),
             started_at: s.created_at,
             last_seen_at: s.last_seen_at,
+            via_sso: s.via_sso,
             id: s.id,
         })
         .collect();

@@ -70,7 +70,7 @@ impl UserView {
             id: u.id.clone(),
             email: u.email.clone(),
             name: u.name.clone(),
-            role_label: u.role().map(|r| r.label()).unwrap_or("Unknown role").into(),
+            role_label: u.role().map(|r| r.label()).unwrap_or("No role yet").into(),
             active: u.active,
             last_login_at: u.last_login_at,
             created_at: u.created_at,

@@ -427,9 +427,9 @@ pub async fn send_password_link(
     let admin = ctx.require_user()?.clone();
     let id = id.into_inner();
     let back = format!("/admin/users/{id}");
-    let (actor, base) = (ctx.actor(), state.config.base_url.clone());
+    let (actor, base, passwords) = (ctx.actor(), state.config.base_url.clone(), state.config.password_sign_in);
     let user = state
-        .db(move |conn| Ok(crate::services::password_reset::send_by_admin(conn, &actor, &admin, &id, &base)))
+        .db(move |conn| Ok(crate::services::password_reset::send_by_admin(conn, &actor, &admin, &id, &base, passwords)))
         .await?
         .or_back_with_message(&ctx, &back)?;
     Ok(redirect_with(&ctx, &back, Flash::success(format!("A link to set a password has been sent to {}", user.email))))

@@ -36,6 +36,7 @@ pub struct LoginQuery {
 
 fn login_page(
     ctx: &RequestContext,
+    state: &AppState,
     status: StatusCode,
     form: &LoginForm,
     errors: &FieldErrors,
@@ -45,6 +46,8 @@ fn login_page(
     c.insert("form", form);
     c.insert("next", &safe_next(form.next.as_deref()));
     c.insert("notice", &notice);
+    c.insert("sso_name", &state.config.oidc.as_ref().map(|o| o.provider_name.as_str()));
+    c.insert("staff_passwords", &state.config.password_sign_in);
     insert_errors(&mut c, errors);
     render::page_with_status(ctx, status, "auth/login.html", c)
 }
@@ -73,7 +76,7 @@ pub async fn login_form(
         (None, _) => None,
     };
     let form = LoginForm { next: query.next.clone(), ..Default::default() };
-    login_page(&ctx, StatusCode::OK, &form, &FieldErrors::default(), notice.as_deref())
+    login_page(&ctx, &state, StatusCode::OK, &form, &FieldErrors::default(), notice.as_deref())
 }
 
 /// The session timeout warning's "Stay signed in": renews the session now; the answer says for
@@ -99,6 +102,7 @@ pub async fn login(
     let client = client_of(&ctx, &req);
     let base_url = state.config.base_url.clone();
     let policy = state.session_policy;
+    let passwords = state.config.password_sign_in;
     let throttle = auth::ThrottlePolicy::new(state.config.login_delay_max);
     let admitted = {
         let password = password.clone();
@@ -110,7 +114,11 @@ pub async fn login(
             if !attempt.delay.is_zero() {
                 actix_web::rt::time::sleep(attempt.delay).await;
             }
-            state.db(move |conn| Ok(auth::finish_login(conn, &attempt, &password, &client, policy, &base_url))).await?
+            state
+                .db(move |conn| {
+                    Ok(auth::finish_login(conn, &attempt, &password, &client, policy, &base_url, passwords))
+                })
+                .await?
         }
         Err(refusal) => Err(refusal),
     };
@@ -131,11 +139,11 @@ pub async fn login(
         Err(refusal) => refusal,
     };
     let status = match refusal {
-        LoginError::Deactivated => StatusCode::FORBIDDEN,
+        LoginError::Deactivated | LoginError::PasswordsOff => StatusCode::FORBIDDEN,
         LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    login_page(&ctx, status, &form, &refusal.errors(), None)
+    login_page(&ctx, &state, status, &form, &refusal.errors(), None)
 }
 
 /// Where a sign-in comes from: address, browser and the browser's `sd_browser` token.
@@ -229,8 +237,9 @@ pub async fn reset_request(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (actor, submitted, base) = (ctx.actor(), form.clone(), state.config.base_url.clone());
+    let passwords = state.config.password_sign_in;
     match state
-        .db(move |conn| Ok(password_reset::request(conn, &actor, &submitted, &base)))
+        .db(move |conn| Ok(password_reset::request(conn, &actor, &submitted, &base, passwords)))
         .await?
         .or_back(&ctx, "/password-reset")?
     {
@@ -239,9 +248,10 @@ pub async fn reset_request(
     }
 }
 
-pub async fn reset_sent(ctx: RequestContext) -> AppResult<HttpResponse> {
+pub async fn reset_sent(ctx: RequestContext, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let mut c = tera::Context::new();
     c.insert("minutes", &password_reset::RESET_MINUTES);
+    c.insert("staff_passwords", &state.config.password_sign_in);
     render::page(&ctx, "auth/reset_sent.html", c)
 }
 
@@ -285,8 +295,8 @@ pub async fn reset_link(
     if !token_shape(&token) {
         return dead_link_page(&ctx);
     }
-    let t = token.clone();
-    match state.db(move |conn| Ok(password_reset::find_live(conn, &t))).await? {
+    let (t, passwords) = (token.clone(), state.config.password_sign_in);
+    match state.db(move |conn| Ok(password_reset::find_live(conn, &t, passwords))).await? {
         Ok((_, user)) => new_password_page(&ctx, StatusCode::OK, &token, &user.email, &FieldErrors::default()),
         Err(ServiceError::NotFound) => dead_link_page(&ctx),
         Err(e) => Err(e.into()),
@@ -304,7 +314,8 @@ pub async fn reset_set(
         return dead_link_page(&ctx);
     }
     let (actor, t, form) = (ctx.actor(), token.clone(), form.into_inner());
-    match state.db(move |conn| Ok(password_reset::complete(conn, &actor, &t, &form))).await? {
+    let passwords = state.config.password_sign_in;
+    match state.db(move |conn| Ok(password_reset::complete(conn, &actor, &t, &form, passwords))).await? {
         Ok(_) => {
             let mut res = redirect_with(
                 &ctx,
@@ -318,7 +329,7 @@ pub async fn reset_set(
         }
         Err(ServiceError::Invalid(errors)) => {
             let t = token.clone();
-            match state.db(move |conn| Ok(password_reset::find_live(conn, &t))).await? {
+            match state.db(move |conn| Ok(password_reset::find_live(conn, &t, passwords))).await? {
                 Ok((_, user)) => {
                     new_password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &token, &user.email, &errors)
                 }
@@ -423,6 +434,7 @@ pub async fn two_factor(
         Ok(auth::SecondFactorOutcome::Throttled { minutes }) => {
             let mut res = login_page(
                 &ctx,
+                &state,
                 StatusCode::TOO_MANY_REQUESTS,
                 &LoginForm { next: Some(next), ..Default::default() },
                 &LoginError::Throttled { minutes }.errors(),
@@ -436,6 +448,148 @@ pub async fn two_factor(
             Ok(redirect_with(&ctx, "/login", Flash::important("Your sign-in timed out. Sign in again")))
         }
         Err(LoginError::Failed(e)) => Err(AppError::from(e)),
-        Err(other) => login_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &LoginForm::default(), &other.errors(), None),
+        Err(other) => {
+            login_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &LoginForm::default(), &other.errors(), None)
+        }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single sign-on (OpenID Connect)
+
+use crate::services::sso::{self, SsoError};
+
+/// The browser's handle on its sign-in waiting at the provider (the row keeps state, nonce and
+/// PKCE verifier; the cookie only a random token whose hash names it).
+const OIDC_COOKIE: &str = "sd_oidc";
+
+#[derive(Debug, Deserialize)]
+pub struct SsoStartQuery {
+    next: Option<String>,
+}
+
+/// "Sign in with …": a pre-session, and on to the provider.
+pub async fn sso_start(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    query: web::Query<SsoStartQuery>,
+) -> AppResult<HttpResponse> {
+    let Some(provider) = state.sso.clone() else { return Err(AppError::NotFound) };
+    let next = safe_next(query.next.as_deref());
+    if ctx.user().is_some() {
+        return Ok(render::see_other(&next));
+    }
+    let started = match web::block(move || provider.begin()).await.map_err(AppError::internal)? {
+        Ok(started) => started,
+        Err(e) => return sso_refused(&ctx, e),
+    };
+    let url = started.url.clone();
+    let token = state.db(move |conn| Ok(sso::save_pending(conn, &started, &next)?)).await?;
+    let cookie = app_cookie(OIDC_COOKIE, token, ctx.secure_cookies)
+        .max_age(time::Duration::minutes(sso::PENDING_MINUTES))
+        .finish();
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, url)).cookie(cookie).finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SsoCallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The provider sends the browser back here with a code (or an error).
+pub async fn sso_callback(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SsoCallbackQuery>,
+) -> AppResult<HttpResponse> {
+    let Some(provider) = state.sso.clone() else { return Err(AppError::NotFound) };
+    let query = query.into_inner();
+    let token = req.cookie(cookie_name(OIDC_COOKIE, ctx.secure_cookies)).map(|c| c.value().to_string());
+    let outcome = sso_complete(&ctx, &state, &req, provider, token, query).await?;
+    let mut res = match outcome {
+        Ok((new, next)) => signed_in(&ctx, &state, *new, &next),
+        Err(e) => sso_refused(&ctx, e)?,
+    };
+    res.add_removal_cookie(&removal_cookie(OIDC_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
+    Ok(res)
+}
+
+async fn sso_complete(
+    ctx: &RequestContext,
+    state: &AppState,
+    req: &HttpRequest,
+    provider: std::sync::Arc<sso::Sso>,
+    token: Option<String>,
+    query: SsoCallbackQuery,
+) -> AppResult<Result<(Box<auth::NewSession>, String), SsoError>> {
+    let (Some(token), Some(returned_state)) = (token, query.state) else { return Ok(Err(SsoError::Stale)) };
+    let pending = match state.db(move |conn| Ok(sso::take_pending(conn, &token, &returned_state))).await? {
+        Ok(p) => p,
+        Err(SsoError::Db(e)) => return Err(e.into()),
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Some(error) = query.error {
+        return Ok(Err(SsoError::Denied(error.chars().take(100).collect())));
+    }
+    let Some(code) = query.code else { return Ok(Err(SsoError::Stale)) };
+    let next = pending.next_path.clone();
+    let identity = match web::block(move || provider.identify(&pending, &code)).await.map_err(AppError::internal)? {
+        Ok(identity) => identity,
+        Err(e) => return Ok(Err(e)),
+    };
+    let client = client_of(ctx, req);
+    let (policy, base_url) = (state.session_policy, state.config.base_url.clone());
+    let config = state.config.oidc.clone().ok_or(AppError::NotFound)?;
+    match state.db(move |conn| Ok(sso::sign_in(conn, &config, &identity, &client, policy, &base_url))).await? {
+        Ok(new) => Ok(Ok((Box::new(new), next))),
+        Err(SsoError::Db(e)) => Err(e.into()),
+        Err(SsoError::Internal(e)) => Err(AppError::internal(e)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// The page that says why single sign-on did not sign anyone in.
+fn sso_refused(ctx: &RequestContext, e: SsoError) -> AppResult<HttpResponse> {
+    tracing::warn!(error = %e, "single sign-on refused");
+    let (status, message) = match &e {
+        SsoError::Unknown(email) => (
+            StatusCode::FORBIDDEN,
+            format!("There is no Standards Desk account for {email}. Ask your administrator to add you with this email address, then sign in again."),
+        ),
+        SsoError::NoRole(email) => (
+            StatusCode::FORBIDDEN,
+            format!("The account for {email} has no role yet. An administrator must give it one before you can use Standards Desk."),
+        ),
+        SsoError::Deactivated(email) => (
+            StatusCode::FORBIDDEN,
+            format!("The account for {email} has been deactivated. Ask your administrator if you need access."),
+        ),
+        SsoError::Stale => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired, or was started in another browser or tab. Start again from the sign-in page.".into(),
+        ),
+        SsoError::Denied(_) => (
+            StatusCode::FORBIDDEN,
+            "The sign-in service did not sign you in. If you cancelled, you can start again from the sign-in page.".into(),
+        ),
+        SsoError::NoEmail(_) => (
+            StatusCode::FORBIDDEN,
+            "The sign-in service did not give your email address, so we cannot tell which account is yours. Ask your IT service desk to check how Standards Desk is set up in it.".into(),
+        ),
+        SsoError::Token(_) => (
+            StatusCode::FORBIDDEN,
+            "The answer from the sign-in service could not be checked, so you have not been signed in. Try again; if it happens again, tell your IT service desk.".into(),
+        ),
+        SsoError::Provider(_) => (
+            StatusCode::BAD_GATEWAY,
+            "The sign-in service could not be reached. Try again in a few minutes; if it happens again, tell your IT service desk.".into(),
+        ),
+        SsoError::Db(_) | SsoError::Internal(_) => return Err(AppError::internal(e.to_string())),
+    };
+    let mut c = tera::Context::new();
+    c.insert("message", &message);
+    render::page_with_status(ctx, status, "auth/sso_refused.html", c)
 }

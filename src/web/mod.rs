@@ -56,6 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/two-factor/off", web::post().to(account::turn_off_two_factor))
         .route("/login/two-factor", web::get().to(auth::two_factor_form))
         .route("/login/two-factor", web::post().to(auth::two_factor))
+        .route("/auth/oidc/start", web::get().to(auth::sso_start))
+        .route("/auth/oidc/callback", web::get().to(auth::sso_callback))
         .route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/complaints/new", web::get().to(complaints::new_form))
         .route("/complaints/new", web::post().to(complaints::create))

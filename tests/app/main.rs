@@ -48,5 +48,6 @@ mod sanctions;
 mod schema_drift;
 mod signin;
 mod smtp;
+mod sso;
 mod takedown;
 mod written;

@@ -1,0 +1,2 @@
+DROP TABLE oidc_sign_ins;
+ALTER TABLE sessions DROP COLUMN via_sso;
