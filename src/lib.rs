@@ -40,7 +40,7 @@ impl AppState {
     pub fn new(pool: DbPool, config: Config) -> Result<Self, String> {
         let session_policy = SessionPolicy::new(config.session_idle_minutes, config.session_absolute_hours);
         let mailer = Mailer::from_config(&config)?;
-        let files = FileStore::new(config.evidence_dir.clone());
+        let files = FileStore::from_config(&config)?;
         services::privacy::set_site_url(&config.base_url);
         // Letters queued inside a change's transaction link to pages under BASE_URL.
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -248,7 +248,7 @@ fn run(command: Command) -> Result<(), String> {
             }
             let (_, mut conn) = open(&config)?;
             conn.run_migrations().map_err(|e| e.to_string())?;
-            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let store = standards_desk::services::files::FileStore::from_config(&config)?;
             let sealer = Actor::system("verify-evidence --seal");
             let reports = standards_desk::services::evidence::verify_all(&mut conn, &store, seal.then_some(&sealer))
                 .map_err(|e| e.to_string())?;
@@ -290,7 +290,7 @@ fn run(command: Command) -> Result<(), String> {
         Command::HealthCheck => health_check(config.bind),
         Command::Backup { to } => {
             use standards_desk::services::backup;
-            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let store = standards_desk::services::files::FileStore::from_config(&config)?;
             let report = backup::backup(&config.database_url, &store, &to).map_err(|e| e.to_string())?;
             for sha in &report.missing {
                 println!("NOTE the stored file {sha} was removed by housekeeping after the copy was taken (nothing referred to it)");
@@ -310,7 +310,7 @@ fn run(command: Command) -> Result<(), String> {
                 backup::restore(&from, &config.database_url, &config.evidence_dir).map_err(|e| e.to_string())?;
             println!("Restored {checked} file(s), each matching the manifest. Verifying the evidence:");
             let (_, mut conn) = open(&config)?;
-            let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+            let store = standards_desk::services::files::FileStore::from_config(&config)?;
             let reports =
                 standards_desk::services::evidence::verify_all(&mut conn, &store, None).map_err(|e| e.to_string())?;
             let bad: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();
@@ -372,7 +372,7 @@ fn retention_command(
         );
         return Ok(());
     }
-    let store = standards_desk::services::files::FileStore::new(config.evidence_dir.clone());
+    let store = standards_desk::services::files::FileStore::from_config(config)?;
     let done = retention::destroy::run(conn, &store, &Actor::system("retention"), today).map_err(|e| e.to_string())?;
     let mut failed = 0;
     for d in &done {

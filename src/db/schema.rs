@@ -1032,6 +1032,7 @@ diesel::table! {
         member_id -> Nullable<Text>,
         body -> Text,
         saved_at -> Timestamp,
+        kind -> Text,
     }
 }
 

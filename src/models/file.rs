@@ -1,6 +1,6 @@
 use crate::db::schema::{
     anonymous_uploads, complaint_drafts, complaint_files, custody_log, disclosures, draft_files, evidence_files,
-    investigation_entries, party_files, rate_limit_events, stored_files,
+    investigation_entries, party_files, party_items, rate_limit_events, stored_files,
 };
 use crate::db::DbConnection;
 use chrono::NaiveDateTime;
@@ -155,7 +155,16 @@ pub fn unreferenced_stored(conn: &mut DbConnection, before: NaiveDateTime, limit
         .filter(not(stored_files::sha256.eq_any(complaint_files::table.select(complaint_files::sha256))))
         .filter(not(stored_files::sha256.eq_any(evidence_files::table.select(evidence_files::sha256))))
         .filter(not(stored_files::sha256.eq_any(disclosures::table.select(disclosures::sha256))))
-        .filter(not(stored_files::sha256.eq_any(party_files::table.select(party_files::sha256))))
+        // A file of further evidence an officer declined is no longer kept (its record keeps the
+        // name and SHA-256): only the files of items not declined hold theirs.
+        .filter(not(stored_files::sha256.eq_any(
+            party_files::table
+                .filter(
+                    party_files::party_item_id
+                        .eq_any(party_items::table.filter(party_items::status.ne("declined")).select(party_items::id)),
+                )
+                .select(party_files::sha256),
+        )))
         .filter(not(stored_files::sha256.nullable().eq_any(
             custody_log::table.filter(custody_log::file_sha256.is_not_null()).select(custody_log::file_sha256),
         )))

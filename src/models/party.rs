@@ -103,6 +103,8 @@ pub struct PartyDraft {
     pub member_id: Option<String>,
     pub body: String,
     pub saved_at: NaiveDateTime,
+    /// The form it was typed into (`services::parties::send::Sending::code`).
+    pub kind: String,
 }
 
 pub fn insert_link(conn: &mut DbConnection, l: &PartyLink) -> QueryResult<()> {
@@ -246,16 +248,24 @@ pub fn set_item_status(
         .execute(conn)
 }
 
-/// Marks what a party sent on a case as read by the officers.
-pub fn mark_read(conn: &mut DbConnection, case_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
-        party_items::table
-            .filter(party_items::case_id.eq(case_id))
-            .filter(party_items::from_party.eq(true))
-            .filter(party_items::read_at.is_null()),
-    )
-    .set(party_items::read_at.eq(at))
-    .execute(conn)
+/// Marks what one party sent on a case as read by the officers.
+pub fn mark_read(
+    conn: &mut DbConnection,
+    case_id: &str,
+    party: &str,
+    party_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let q = party_items::table
+        .filter(party_items::case_id.eq(case_id))
+        .filter(party_items::party.eq(party))
+        .filter(party_items::from_party.eq(true))
+        .filter(party_items::read_at.is_null());
+    if party == COMPLAINANT {
+        diesel::update(q.filter(party_items::complaint_id.eq(party_id))).set(party_items::read_at.eq(at)).execute(conn)
+    } else {
+        diesel::update(q.filter(party_items::member_id.eq(party_id))).set(party_items::read_at.eq(at)).execute(conn)
+    }
 }
 
 /// Marks the officers' messages to a party as read by that party.
@@ -310,27 +320,32 @@ pub fn insert_draft(conn: &mut DbConnection, d: &PartyDraft) -> QueryResult<()> 
     diesel::insert_into(party_drafts::table).values(d).execute(conn).map(|_| ())
 }
 
-/// The newest kept draft of a party on a case.
-pub fn latest_draft(
-    conn: &mut DbConnection,
-    case_id: &str,
-    party: &str,
-    party_id: &str,
-) -> QueryResult<Option<PartyDraft>> {
+/// The kept drafts of a party on a case, newest first (one per form at most).
+pub fn drafts(conn: &mut DbConnection, case_id: &str, party: &str, party_id: &str) -> QueryResult<Vec<PartyDraft>> {
     let q = party_drafts::table
         .filter(party_drafts::case_id.eq(case_id))
         .filter(party_drafts::party.eq(party))
         .order(party_drafts::saved_at.desc())
         .select(PartyDraft::as_select());
     if party == COMPLAINANT {
-        q.filter(party_drafts::complaint_id.eq(party_id)).first(conn).optional()
+        q.filter(party_drafts::complaint_id.eq(party_id)).load(conn)
     } else {
-        q.filter(party_drafts::member_id.eq(party_id)).first(conn).optional()
+        q.filter(party_drafts::member_id.eq(party_id)).load(conn)
     }
 }
 
-pub fn delete_drafts(conn: &mut DbConnection, case_id: &str, party: &str, party_id: &str) -> QueryResult<usize> {
-    let q = party_drafts::table.filter(party_drafts::case_id.eq(case_id)).filter(party_drafts::party.eq(party));
+/// Deletes a party's kept draft of one form (`kind`).
+pub fn delete_drafts(
+    conn: &mut DbConnection,
+    case_id: &str,
+    party: &str,
+    party_id: &str,
+    kind: &str,
+) -> QueryResult<usize> {
+    let q = party_drafts::table
+        .filter(party_drafts::case_id.eq(case_id))
+        .filter(party_drafts::party.eq(party))
+        .filter(party_drafts::kind.eq(kind));
     if party == COMPLAINANT {
         diesel::delete(q.filter(party_drafts::complaint_id.eq(party_id))).execute(conn)
     } else {

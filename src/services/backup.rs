@@ -108,14 +108,19 @@ pub fn backup(url: &DatabaseUrl, store: &FileStore, to: &Path) -> Result<BackupR
     let mut report = BackupReport::default();
     let mut manifest = String::new();
     for Sha { sha256 } in shas {
-        let from = store.path_for(&sha256);
-        if !from.exists() {
-            report.missing.push(sha256);
-            continue;
-        }
+        let mut from = match store.open(&sha256) {
+            Ok(from) => from,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.missing.push(sha256);
+                continue;
+            }
+            Err(e) => return Err(BackupError::Io { path: PathBuf::from(store.describe()).join(&sha256), source: e }),
+        };
         let dest = backup_store.path_for(&sha256);
         std::fs::create_dir_all(dest.parent().expect("hash path has a parent")).map_err(io(&dest))?;
-        std::fs::copy(&from, &dest).map_err(io(&from))?;
+        let mut out = std::fs::File::create(&dest).map_err(io(&dest))?;
+        std::io::copy(&mut from, &mut out).map_err(io(&dest))?;
+        drop(out);
         let (hash, size) = sha256_file(&dest)?;
         if hash != sha256 {
             return Err(BackupError::Mismatch(format!("the stored file {sha256} has the SHA-256 {hash}")));

@@ -317,13 +317,8 @@ pub fn delete_unreferenced(conn: &mut DbConnection, store: &FileStore, before: N
     let mut deleted = 0;
     for sha256 in rows::unreferenced_stored(conn, before, 1000)? {
         rows::delete_stored(conn, &sha256)?;
-        let path = store.path_for(&sha256);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "an unreferenced stored file could not be deleted")
-            }
+        if let Err(e) = store.remove(&sha256) {
+            tracing::warn!(sha256 = %sha256, store = %store.describe(), error = %e, "an unreferenced stored file could not be deleted")
         }
         deleted += 1;
     }
@@ -342,8 +337,14 @@ pub fn clean_file_name(name: &str) -> String {
 }
 
 impl FileStore {
+    /// A store in a local directory.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
+    }
+
+    /// The store `EVIDENCE_STORE` names (see [`crate::config::Config::evidence_dir`]).
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, String> {
+        Ok(Self::new(config.evidence_dir.clone()))
     }
 
     pub fn root(&self) -> &Path {
@@ -414,9 +415,93 @@ impl FileStore {
         Ok(())
     }
 
+    /// The whole file (small files and tests only: everything else streams with [`Self::open`]).
     pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.path_for(sha256))
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut self.open(sha256)?, &mut out)?;
+        Ok(out)
     }
+
+    /// The stored bytes, read in chunks (blocking: from the blocking pool or a command).
+    pub fn open(&self, sha256: &str) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        Ok(Box::new(std::fs::File::open(self.path_for(sha256))?))
+    }
+
+    /// Whether the bytes with this hash are in the store (blocking).
+    pub fn exists(&self, sha256: &str) -> std::io::Result<bool> {
+        self.path_for(sha256).try_exists()
+    }
+
+    /// Removes the bytes with this hash; bytes already gone are not an error (blocking).
+    pub fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path_for(sha256)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores bytes made here (a subject access export) under their hash, unless they are there
+    /// already (blocking). The caller has computed `sha256` from `bytes`.
+    pub fn put_bytes(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let dest = self.path_for(sha256);
+        if dest.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dest.parent().expect("hash path has a parent"))?;
+        let tmp = self.root.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let partial = tmp.join(format!("put-{}", &random_token()[..32]));
+        std::fs::write(&partial, bytes)?;
+        std::fs::rename(&partial, &dest)
+    }
+
+    /// Stores a file of a backup under its hash, unless those bytes are there already (blocking).
+    pub fn put_file(&self, sha256: &str, from: &Path) -> std::io::Result<()> {
+        let dest = self.path_for(sha256);
+        if dest.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dest.parent().expect("hash path has a parent"))?;
+        std::fs::copy(from, &dest).map(|_| ())
+    }
+
+    /// The size of the stored bytes.
+    pub async fn size(&self, sha256: &str) -> std::io::Result<u64> {
+        Ok(tokio::fs::metadata(self.path_for(sha256)).await?.len())
+    }
+
+    /// The stored bytes as a stream of chunks, for a download (memory stays flat).
+    pub async fn stream(&self, sha256: &str) -> std::io::Result<ByteStream> {
+        let file = tokio::fs::File::open(self.path_for(sha256)).await?;
+        Ok(stream_file(file))
+    }
+
+    /// Where the store is, for messages (a directory, or `s3://bucket/prefix`).
+    pub fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+/// Chunks of a stored file on their way to a download.
+pub type ByteStream = futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
+/// A local file read in 64 KiB chunks.
+pub fn stream_file(file: tokio::fs::File) -> ByteStream {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+    .boxed()
 }
 
 #[cfg(test)]

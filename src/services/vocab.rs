@@ -71,7 +71,8 @@ pub const PARTY_ITEM_STATUSES: [(&str, &str); 5] = [
     ("declined", "Not accepted"),
     ("shared", "Shared with the complainant"),
 ];
-pub const PARTY_VISITS: [(&str, &str); 9] = [
+pub const PARTY_VISITS: [(&str, &str); 10] = [
+    ("link-viewed", "Opened the page of their link (not yet used)"),
     ("link-opened", "Opened their link"),
     ("sign-in-sent", "Was sent a sign-in link"),
     ("signed-in", "Signed in"),

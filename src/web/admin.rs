@@ -199,25 +199,27 @@ async fn deadlines_page(
     form: Option<DeadlinesForm>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    settings_page(ctx, state, form, None, errors).await
+    settings_page(ctx, state, form, None, None, errors).await
 }
 
-/// The settings page; `link_days` is what was typed for the parties' links, shown again with
-/// its error.
+/// The settings page; `link_days` and `party_limits` are what was typed for the parties' links
+/// and sessions, shown again with its errors.
 async fn settings_page(
     ctx: &RequestContext,
     state: &AppState,
     form: Option<DeadlinesForm>,
     link_days: Option<String>,
+    party_limits: Option<std::collections::BTreeMap<String, String>>,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
     let admin = ctx.require_user()?.clone();
-    let (view, all, days) = state
+    let (view, all, days, limit_fields) = state
         .db(move |conn| {
             Ok((
                 settings::deadlines_page(conn, &admin, form)?,
                 crate::services::two_factor::required_for_all(conn)?,
                 crate::services::parties::links::link_days(conn)?,
+                crate::services::parties::limits::fields(conn, party_limits.as_ref())?,
             ))
         })
         .await?;
@@ -225,6 +227,7 @@ async fn settings_page(
     let mut c = tera::Context::from_serialize(&view)?;
     c.insert("two_factor_value", if all { "on" } else { "off" });
     c.insert("party_link_days", &link_days.unwrap_or_else(|| days.to_string()));
+    c.insert("party_limit_fields", &limit_fields);
     c.insert(
         "two_factor_choices",
         &serde_json::json!([
@@ -269,7 +272,27 @@ pub async fn update_party_link_days(
             back,
             Flash::success(format!("Links to the parties' own pages now work for {days} days")),
         )),
-        Err(errors) => settings_page(&ctx, &state, None, Some(typed), &errors).await,
+        Err(errors) => settings_page(&ctx, &state, None, Some(typed), None, &errors).await,
+    }
+}
+
+/// How long the parties' sessions and sign-in links last, and how many new links may be asked for.
+pub async fn update_party_limits(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    form: web::Form<std::collections::BTreeMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let admin = ctx.require_user()?.clone();
+    let back = "/admin/settings";
+    let (actor, typed) = (ctx.actor(), form.into_inner());
+    let values = typed.clone();
+    let saved = state
+        .db(move |conn| Ok(crate::services::parties::limits::set_limits(conn, &actor, &admin, &values)))
+        .await?
+        .or_back(&ctx, back)?;
+    match saved {
+        Ok(_) => Ok(redirect_with(&ctx, back, Flash::success("The limits on the parties' pages are saved"))),
+        Err(errors) => settings_page(&ctx, &state, None, None, Some(typed), &errors).await,
     }
 }
 

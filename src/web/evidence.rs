@@ -294,9 +294,11 @@ pub async fn serve_stored(
     size_bytes: i64,
     inline: bool,
 ) -> AppResult<HttpResponse> {
-    let path = state.files.path_for(sha256);
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
+    let body = state
+        .files
+        .stream(sha256)
+        .await
+        .map_err(|e| AppError::internal(format!("{sha256} in {}: {e}", state.files.describe())))?;
     let kind = Kind::from_media_type(media_type);
     let safe_name: String =
         original_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
@@ -317,7 +319,7 @@ pub async fn serve_stored(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Content-SHA256", sha256.to_string()))
         .insert_header((header::CONTENT_LENGTH, size_bytes.to_string()))
-        .streaming(stream_file(file)))
+        .streaming(body))
 }
 
 /// The case's evidence bundle: a zip with the files, manifest.json, index.html and custody logs.

@@ -10,7 +10,6 @@ use crate::services::investigation::{self, AppointInput, EntryFiles, EntryInput,
 use crate::services::vocab;
 use crate::services::{FieldErrors, ServiceError};
 use crate::web::context::{Flash, RequestContext};
-use crate::web::download::stream_file;
 use crate::web::forms::{choices, insert_errors, redirect_with, today};
 use crate::web::multipart;
 use crate::web::render;
@@ -132,10 +131,9 @@ pub async fn entry_file(
     let entry =
         state.db(move |conn| investigation::entry_file(conn, &user, &reference, &id).map_err(AppError::from)).await?;
     let sha = entry.sha256.clone().unwrap_or_default();
-    let path = state.files.path_for(&sha);
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
-    let size = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let failed = |e: std::io::Error| AppError::internal(format!("{sha} in {}: {e}", state.files.describe()));
+    let size = state.files.size(&sha).await.map_err(failed)?;
+    let body = state.files.stream(&sha).await.map_err(failed)?;
     let name: String = entry
         .file_name
         .unwrap_or_else(|| "report.pdf".into())
@@ -149,7 +147,7 @@ pub async fn entry_file(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Content-SHA256", sha))
         .insert_header((header::CONTENT_LENGTH, size.to_string()))
-        .streaming(stream_file(file)))
+        .streaming(body))
 }
 
 pub async fn complete(

@@ -62,12 +62,47 @@ fn signed_out_page(
     form: &NewLinkForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    let mut res = signed_out_render(ctx, status, heading, message, form, errors, None)?;
+    res.add_removal_cookie(&removal_cookie(PARTY_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
+    Ok(res)
+}
+
+/// The signed-out page as it is, the cookie left alone: a session that ran out of time keeps its
+/// cookie while what is sent with it may still be kept as a draft (another tab's form, sent
+/// later, is then kept too). `typed`: what was sent when nothing could be kept, shown back so
+/// it can be copied.
+fn signed_out_render(
+    ctx: &RequestContext,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    form: &NewLinkForm,
+    errors: &FieldErrors,
+    typed: Option<&str>,
+) -> AppResult<HttpResponse> {
     let mut c = tera::Context::new();
     c.insert("heading", heading);
     c.insert("message", message);
     c.insert("form", form);
+    c.insert("typed", &typed.unwrap_or_default());
     insert_errors(&mut c, errors);
-    let mut res = render::page_with_status(ctx, status, "parties/signed_out.html", c)?;
+    render::page_with_status(ctx, status, "parties/signed_out.html", c)
+}
+
+const ENDED: &str = "Your session has ended";
+
+/// Sent without a session we can keep anything for: the signed-out page, with what was typed
+/// shown back so it is not lost.
+fn signed_out_typed(ctx: &RequestContext, typed: &str) -> AppResult<HttpResponse> {
+    let mut res = signed_out_render(
+        ctx,
+        StatusCode::OK,
+        ENDED,
+        "You are not signed in, so this was not sent. Ask for a new link and sign in again. What you wrote is below: copy it to send it once you are signed in.",
+        &NewLinkForm::default(),
+        &FieldErrors::default(),
+        Some(typed),
+    )?;
     res.add_removal_cookie(&removal_cookie(PARTY_COOKIE, ctx.secure_cookies)).map_err(AppError::internal)?;
     Ok(res)
 }
@@ -85,14 +120,22 @@ fn dead_page(ctx: &RequestContext, dead: Dead) -> AppResult<HttpResponse> {
 pub async fn show(ctx: RequestContext, state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     match who(&req, &state, &ctx).await? {
         Who::Party(p) => party_page(&ctx, &state, p, StatusCode::OK, &FieldErrors::default(), None).await,
-        Who::Ended(..) => signed_out_page(
-            &ctx,
-            StatusCode::OK,
-            "Your session has ended",
-            "For your security you were signed out. Ask for a new link and we will email it to the address we have for you.",
-            &NewLinkForm::default(),
-            &FieldErrors::default(),
-        ),
+        Who::Ended(_, keep) => {
+            let message = "For your security you were signed out. Ask for a new link and we will email it to the address we have for you.";
+            if keep {
+                signed_out_render(
+                    &ctx,
+                    StatusCode::OK,
+                    ENDED,
+                    message,
+                    &NewLinkForm::default(),
+                    &FieldErrors::default(),
+                    None,
+                )
+            } else {
+                signed_out_page(&ctx, StatusCode::OK, ENDED, message, &NewLinkForm::default(), &FieldErrors::default())
+            }
+        }
         Who::Nobody => signed_out_page(
             &ctx,
             StatusCode::OK,
@@ -113,17 +156,17 @@ async fn party_page(
     typed: Option<(&'static str, String)>,
 ) -> AppResult<HttpResponse> {
     let ip = ctx.ip.clone();
-    let mut c = if party.is_complainant() {
+    // Kept drafts go back into the boxes they were typed into; what was just typed wins.
+    let (mut c, mut values) = if party.is_complainant() {
         let p = party.clone();
         let page = state.db(move |conn| Ok(pages::complainant(conn, &p, Some(&ip))?)).await?;
-        tera::Context::from_serialize(&page)?
+        (tera::Context::from_serialize(&page)?, page.drafts)
     } else {
         let p = party.clone();
         let page = state.db(move |conn| Ok(pages::member(conn, &p, Some(&ip), today())?)).await?;
-        tera::Context::from_serialize(&page)?
+        (tera::Context::from_serialize(&page)?, page.drafts)
     };
     c.insert("max_upload_mb", &(state.config.max_upload_bytes / (1024 * 1024)));
-    let mut values = std::collections::BTreeMap::new();
     if let Some((field, value)) = typed {
         values.insert(field, value);
     }
@@ -153,7 +196,7 @@ async fn link_page(
         return dead_page(&ctx, Dead::Unknown);
     }
     let (t, ip) = (token.clone(), ctx.ip.clone());
-    match state.db(move |conn| Ok(links::check(conn, &t, kind, Some(&ip))?)).await? {
+    match state.db(move |conn| Ok(links::view(conn, &t, kind, Some(&ip))?)).await? {
         Ok(_) => {
             let sign_in = kind == crate::models::party::SIGN_IN;
             let mut c = tera::Context::new();
@@ -263,24 +306,25 @@ async fn sending(
     let party = match who(&req, &state, &ctx).await? {
         Who::Party(p) => p,
         Who::Ended(p, keep) => {
-            // Their session ran out while they wrote: what they typed is kept for them.
+            // Their session ran out while they wrote: what they typed is kept for them, to go
+            // back into the same box.
             let (text, ip) = (form.text.clone(), ctx.ip.clone());
-            let kept = keep && state.db(move |conn| Ok(send::keep_draft(conn, &p, &text, Some(&ip))?)).await?;
-            let message = if kept {
-                "For your security you were signed out before this was sent. We have kept what you wrote: ask for a new link, sign in, and it will be on your page to send (attach any files again)."
-            } else {
-                "For your security you were signed out before this was sent. Ask for a new link and sign in again."
-            };
-            return signed_out_page(
-                &ctx,
-                StatusCode::OK,
-                "Your session has ended",
-                message,
-                &NewLinkForm::default(),
-                &FieldErrors::default(),
-            );
+            let kept = keep && state.db(move |conn| Ok(send::keep_draft(conn, &p, what, &text, Some(&ip))?)).await?;
+            if kept {
+                let message = "For your security you were signed out before this was sent. We have kept what you wrote: ask for a new link, sign in, and it will be on your page to send (attach any files again).";
+                return signed_out_render(
+                    &ctx,
+                    StatusCode::OK,
+                    ENDED,
+                    message,
+                    &NewLinkForm::default(),
+                    &FieldErrors::default(),
+                    None,
+                );
+            }
+            return signed_out_typed(&ctx, &form.text);
         }
-        Who::Nobody => return Err(AppError::NotFound),
+        Who::Nobody => return signed_out_typed(&ctx, &form.text),
     };
     let (store, a, p, base, f) =
         (state.files.clone(), actor(&ctx, Some(&party)), party.clone(), state.config.base_url.clone(), form.clone());
@@ -392,7 +436,7 @@ pub async fn draft_report(
     let ip = ctx.ip.clone();
     let (sha, name) =
         state.db(move |conn| Ok(crate::services::parties::pages::draft_report_file(conn, &party, Some(&ip))?)).await?;
-    let size = tokio::fs::metadata(state.files.path_for(&sha)).await.map(|m| m.len() as i64).unwrap_or(0);
+    let size = state.files.size(&sha).await.map(|n| n as i64).unwrap_or(0);
     let name = name.unwrap_or_else(|| "draft-report.pdf".into());
     crate::web::evidence::serve_stored(&state, &sha, &name, "application/pdf", size, false).await
 }
@@ -416,6 +460,27 @@ fn back(reference: &str) -> String {
     format!("/cases/{reference}#parties")
 }
 
+/// The case page again (422) after a reply that could not be sent: the error summary, and the
+/// reply form of that party with what the officer typed.
+async fn reply_page(
+    ctx: &RequestContext,
+    state: &AppState,
+    reference: String,
+    party_id: &str,
+    text: &str,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require_user()?.clone();
+    let page = state.db(move |conn| Ok(crate::services::case_page::show(conn, &user, &reference, today())?)).await?;
+    let mut c = tera::Context::from_serialize(&page)?;
+    c.insert("note", "");
+    c.insert("review_outcomes", &crate::web::forms::choices(&crate::services::vocab::REVIEW_OUTCOMES));
+    c.insert("reply_for", party_id);
+    c.insert("reply_text", text);
+    insert_errors(&mut c, errors);
+    render::page_with_status(ctx, StatusCode::UNPROCESSABLE_ENTITY, "cases/show.html", c)
+}
+
 pub async fn reply(
     ctx: RequestContext,
     state: web::Data<AppState>,
@@ -430,26 +495,57 @@ pub async fn reply(
     let text = parsed.get("reply").unwrap_or_default().to_string();
     let uploads = parsed.take_uploads();
     if !uploads.refused.is_empty() {
-        let message = uploads.refused.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(". ");
-        return Ok(redirect_with(&ctx, &back(&reference), Flash::important(message)));
+        // What the officer typed is kept: the page comes back with it and why the file was refused.
+        let errors = FieldErrors(uploads.refusals(&format!("reply-files-{id}")));
+        return reply_page(&ctx, &state, reference, &id, &text, &errors).await;
     }
-    let (a, store, base, r) = (ctx.actor(), state.files.clone(), state.config.base_url.clone(), reference.clone());
+    let (a, store, base, r, i, t) =
+        (ctx.actor(), state.files.clone(), state.config.base_url.clone(), reference.clone(), id.clone(), text.clone());
     let received = uploads.received;
     let done = state
         .db(move |conn| {
             Ok(crate::db::write(conn, |conn| {
                 let files = crate::services::files::commit_all(conn, &store, &received)?;
-                officer::reply(conn, &a, &user, &r, &kind, &id, &text, &files, &base)
+                officer::reply(conn, &a, &user, &r, &kind, &i, &t, &files, &base)
             }))
         })
         .await?
-        .or_back_with_message(&ctx, &back(&reference));
-    done?;
+        .or_back(&ctx, &back(&reference))?;
+    if let Err(errors) = done {
+        let errors = FieldErrors(
+            errors
+                .0
+                .into_iter()
+                .map(|mut e| {
+                    e.field = format!("reply-{id}");
+                    e
+                })
+                .collect(),
+        );
+        return reply_page(&ctx, &state, reference, &id, &text, &errors).await;
+    }
     Ok(redirect_with(
         &ctx,
         &back(&reference),
         Flash::success("Your message has been sent, and they have been emailed that there is one"),
     ))
+}
+
+/// "Mark as read" for what a party sent (opening the case page marks nothing).
+pub async fn mark_read(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Permission::WorkCases)?.clone();
+    let (reference, kind, id) = path.into_inner();
+    let (a, r) = (ctx.actor(), reference.clone());
+    let n = state
+        .db(move |conn| Ok(officer::mark_read(conn, &a, &user, &r, &kind, &id)))
+        .await?
+        .or_back_with_message(&ctx, &back(&reference))?;
+    let message = if n == 0 { "Nothing new to mark as read".to_string() } else { format!("Marked as read ({n})") };
+    Ok(redirect_with(&ctx, &back(&reference), Flash::success(message)))
 }
 
 pub async fn revoke(
@@ -496,9 +592,9 @@ pub async fn decide(
             ))
         }
     };
-    let (a, r) = (ctx.actor(), reference.clone());
+    let (a, r, store) = (ctx.actor(), reference.clone(), state.files.clone());
     let number = state
-        .db(move |conn| Ok(officer::decide_evidence(conn, &a, &user, &r, &item, accept)))
+        .db(move |conn| Ok(officer::decide_evidence(conn, &store, &a, &user, &r, &item, accept)))
         .await?
         .or_back_with_message(&ctx, &back(&reference))?;
     let message = match number {

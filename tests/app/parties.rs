@@ -182,6 +182,7 @@ async fn a_complainant_sends_a_screenshot_and_a_message_and_the_officer_accepts_
         .await
         .assert_status(200)
         .assert_contains("The complainant (their own page)")
+        .assert_contains("Opened the page of their link")
         .assert_contains("Signed in")
         .assert_contains("Viewed their page")
         .assert_contains("Sent something");
@@ -726,4 +727,347 @@ async fn an_administrator_sets_how_many_days_the_links_work() {
     // Only an administrator.
     let officer = officer(&app).await;
     officer.post_form("/admin/settings/party-links", &[("party_link_days", "300")]).await.assert_status(403);
+}
+
+/// What is in the textarea named `name` on a page.
+fn textarea(body: &str, name: &str) -> String {
+    let at = body.match_indices("<textarea").map(|(i, _)| i).find(|&i| {
+        let tag_end = body[i..].find('>').map(|e| i + e).unwrap_or(body.len());
+        body[i..tag_end].contains(&format!("name=\"{name}\""))
+    });
+    let at = at.unwrap_or_else(|| panic!("no textarea {name} in:\n{body}"));
+    let open = at + body[at..].find('>').expect("the tag's end") + 1;
+    let close = open + body[open..].find("</textarea>").expect("the textarea's end");
+    body[open..close].to_string()
+}
+
+/// Ends every party session on time (as if its idle limit passed a minute ago).
+fn time_out_sessions(app: &TestApp) {
+    diesel::update(standards_desk::db::schema::party_sessions::table)
+        .set(
+            standards_desk::db::schema::party_sessions::expires_at
+                .eq(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1)),
+        )
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+/// Asks for a new link on the signed-out page and signs in with it (in the same browser).
+async fn sign_in_again(app: &TestApp, party: &TestApp, reference: &str, email: &str) {
+    party.post_form("/my-case/new-link", &[("reference", reference), ("email", email)]).await.assert_status(200);
+    let l = link_in(&newest(app, "party_sign_in", email).body_text, "/my-case/sign-in/");
+    party.get(&l).await.assert_status(200);
+    party.post_form(&l, &[]).await.assert_status(303);
+}
+
+#[actix_web::test]
+async fn the_complainants_kept_drafts_go_back_into_the_box_they_were_typed_in_even_from_a_second_tab() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    jo.get("/my-case").await.assert_status(200);
+    time_out_sessions(&app);
+    // One tab is reloaded and shows the session has ended...
+    jo.get("/my-case").await.assert_status(200).assert_contains("Your session has ended");
+    // ...then the withdrawal and a message typed in other tabs are sent: both kept.
+    jo.post_form("/my-case/withdraw", &[("reason", "I have settled it with the councillor"), ("confirm", "yes")])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    jo.post_multipart("/my-case/messages", &[("message", "Please call me on Tuesday")], &[])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    assert_eq!(crate::rows::count(&app, "party_items"), 0);
+    sign_in_again(&app, &jo, &case.reference, "jo@example.com").await;
+    let page = jo.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "reason"), "I have settled it with the councillor");
+    assert_eq!(textarea(&page, "message"), "Please call me on Tuesday");
+    // Sending one form forgets its draft only.
+    jo.post_multipart("/my-case/messages", &[("message", "Please call me on Tuesday")], &[]).await.assert_status(303);
+    let page = jo.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "message"), "");
+    assert_eq!(textarea(&page, "reason"), "I have settled it with the councillor");
+}
+
+#[actix_web::test]
+async fn the_members_response_and_comments_typed_as_the_session_ended_are_kept_in_their_own_boxes() {
+    let app = TestApp::spawn_demo().await;
+    let case = crate::hearing::investigated(&app, "Alex Archer", "southvale").await;
+    crate::hearing::appoint(&app, &case);
+    let inv = app.new_browser();
+    inv.login("investigator@southvale.example", "demo-password").await;
+    let now = chrono::Utc::now();
+    inv.post_multipart(
+        &format!("/cases/{}/investigation/entries", case.reference),
+        &[
+            ("kind", "draft-report"),
+            ("title", "Draft report"),
+            ("body", ""),
+            ("occurred_day", &now.format("%-d").to_string()),
+            ("occurred_month", &now.format("%-m").to_string()),
+            ("occurred_year", &now.format("%Y").to_string()),
+        ],
+        &[("file", "draft.pdf", crate::fixtures::PDF)],
+    )
+    .await
+    .assert_status(303);
+    let member = member_signed_in(&app, &case).await;
+    member.get("/my-case").await.assert_status(200).assert_contains("The draft investigation report");
+    time_out_sessions(&app);
+    member
+        .post_multipart("/my-case/response", &[("response", "I was not acting as a councillor.")], &[])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    member
+        .post_form("/my-case/report-comments", &[("comments", "Paragraph 4 misquotes my post.")])
+        .await
+        .assert_status(200)
+        .assert_contains("We have kept what you wrote");
+    sign_in_again(&app, &member, &case.reference, "alex.archer@southvale.example").await;
+    let page = member.get("/my-case").await.ok_body();
+    assert_eq!(textarea(&page, "response"), "I was not acting as a councillor.");
+    assert_eq!(textarea(&page, "comments"), "Paragraph 4 misquotes my post.");
+    assert_eq!(textarea(&page, "message"), "");
+}
+
+#[actix_web::test]
+async fn text_sent_with_no_session_at_all_is_shown_back_to_copy() {
+    let app = TestApp::spawn_demo().await;
+    submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let stranger = app.new_browser();
+    stranger
+        .post_form("/my-case/withdraw", &[("reason", "Words I typed for an hour"), ("confirm", "yes")])
+        .await
+        .assert_status(200)
+        .assert_contains("this was not sent")
+        .assert_contains("Words I typed for an hour");
+    assert_eq!(crate::rows::count(&app, "party_drafts"), 0);
+}
+
+#[actix_web::test]
+async fn the_officers_reply_keeps_its_text_when_a_file_is_refused() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let officer = officer(&app).await;
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer.get(&format!("/cases/{}", case.reference)).await.assert_status(200);
+    let res = officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Here is the form you asked for")],
+            &[("files", "form.png", b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0\xb8\0\0\0\0\0\0\0@\0\0\0")],
+        )
+        .await;
+    res.assert_status(422).assert_contains("There is a problem");
+    assert_eq!(textarea(&res.body, "reply"), "Here is the form you asked for");
+    assert!(res.body.contains(&format!("href=\"#reply-files-{complaint_id}\"")), "{}", res.body);
+    assert_eq!(crate::rows::count(&app, "party_items"), 0);
+}
+
+#[actix_web::test]
+async fn opening_the_case_page_marks_nothing_read_an_officer_does() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    jo.post_multipart("/my-case/messages", &[("message", "Any news?")], &[]).await.assert_status(303);
+    let unread = |app: &TestApp| -> i64 {
+        party_items::table
+            .filter(party_items::case_id.eq(&case.id))
+            .filter(party_items::from_party.eq(true))
+            .filter(party_items::read_at.is_null())
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    let officer = officer(&app).await;
+    let page = format!("/cases/{}", case.reference);
+    for _ in 0..2 {
+        officer
+            .get(&page)
+            .await
+            .assert_status(200)
+            .assert_contains("1 new from the parties")
+            .assert_contains("Mark as read");
+    }
+    assert_eq!(unread(&app), 1);
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer
+        .post_form(&format!("/cases/{}/parties/complainant/{complaint_id}/read", case.reference), &[])
+        .await
+        .assert_status(303);
+    assert_eq!(unread(&app), 0);
+    officer.get(&page).await.assert_status(200).assert_lacks("new from the parties").assert_lacks("Mark as read");
+    assert_eq!(crate::rows::audited(&app, "party.marked_read"), 1);
+    // Replying reads what they sent.
+    jo.post_multipart("/my-case/messages", &[("message", "Hello again")], &[]).await.assert_status(303);
+    assert_eq!(unread(&app), 1);
+    officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Nothing new yet")],
+            &[],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(unread(&app), 0);
+}
+
+#[actix_web::test]
+async fn an_administrator_sets_how_long_party_sessions_and_sign_in_links_last_and_how_many_links_are_sent() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.new_browser();
+    admin.login("admin@southvale.example", DEMO).await;
+    admin
+        .get("/admin/settings")
+        .await
+        .assert_status(200)
+        .assert_contains("Minutes without activity before a party is signed out")
+        .assert_contains("name=\"party.session_idle_minutes\" type=\"text\" value=\"60\"");
+    let limits = |idle: &'static str| {
+        [
+            ("party.session_idle_minutes", idle),
+            ("party.session_hours", "2"),
+            ("party.sign_in_minutes", "15"),
+            ("party.new_link_requests", "10"),
+            ("party.sign_in_emails", "1"),
+        ]
+    };
+    admin
+        .post_form("/admin/settings/party-limits", &limits("a while"))
+        .await
+        .assert_status(422)
+        .assert_contains("Enter a whole number from 5 to 240")
+        .assert_contains("a while");
+    assert_eq!(crate::rows::audited(&app, "settings.party_limits_changed"), 0);
+    admin.post_form("/admin/settings/party-limits", &limits("20")).await.assert_status(303);
+    assert_eq!(crate::rows::audited(&app, "settings.party_limits_changed"), 1);
+    let officer = officer(&app).await;
+    officer.post_form("/admin/settings/party-limits", &limits("30")).await.assert_status(403);
+
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let sign_in = newest(&app, "party_sign_in", "jo@example.com");
+    assert!(sign_in.body_text.contains("15 minutes"), "{}", sign_in.body_text);
+    let link_expires: chrono::NaiveDateTime = party_links::table
+        .filter(party_links::purpose.eq("sign-in"))
+        .select(party_links::expires_at)
+        .first(&mut app.conn())
+        .unwrap();
+    let minutes = (link_expires - chrono::Utc::now().naive_utc()).num_minutes();
+    assert!((13..=15).contains(&minutes), "the sign-in link works {minutes} minutes");
+    jo.get("/my-case").await.assert_status(200);
+    use standards_desk::db::schema::party_sessions;
+    let expires: chrono::NaiveDateTime =
+        party_sessions::table.select(party_sessions::expires_at).first(&mut app.conn()).unwrap();
+    let minutes = (expires - chrono::Utc::now().naive_utc()).num_minutes();
+    assert!((18..=20).contains(&minutes), "the session lasts {minutes} idle minutes");
+    // One sign-in email an hour to a party on request.
+    let sent = || app.emails().iter().filter(|m| m.template == "party_sign_in").count();
+    let before = sent();
+    for n in 0..3 {
+        let b = app.new_browser();
+        *b.peer.borrow_mut() = format!("198.51.100.{n}:4000");
+        b.get("/my-case").await.assert_status(200);
+        b.post_form("/my-case/new-link", &[("reference", &case.reference), ("email", "jo@example.com")])
+            .await
+            .assert_status(200);
+    }
+    assert_eq!(sent() - before, 1);
+}
+
+#[actix_web::test]
+async fn declined_evidence_leaves_the_store_and_its_record_keeps_the_name_and_hash() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let declined: Vec<u8> = [PNG, b"a screenshot the officer declines".as_slice()].concat();
+    jo.post_multipart(
+        "/my-case/evidence",
+        &[("description", "An unrelated screenshot")],
+        &[("files", "unrelated.png", &declined), ("files", "post-again.png", PNG)],
+    )
+    .await
+    .assert_status(303);
+    let sha = sha256_hex(&declined);
+    assert!(app.state.files.path_for(&sha).exists());
+    let officer = officer(&app).await;
+    let item = party_item(&app, &case.id, "evidence");
+    officer
+        .post_form(&format!("/cases/{}/party-items/{item}/decide", case.reference), &[("decision", "decline")])
+        .await
+        .assert_status(303);
+    assert!(!app.state.files.path_for(&sha).exists(), "a declined file is deleted from the store");
+    // The same bytes as the complaint's own evidence stay: something else holds them.
+    assert!(app.state.files.path_for(&sha256_hex(PNG)).exists());
+    let kept: Vec<String> = standards_desk::db::schema::party_files::table
+        .select(standards_desk::db::schema::party_files::sha256)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(kept.contains(&sha), "the record keeps the hash");
+    officer
+        .get(&format!("/cases/{}", case.reference))
+        .await
+        .assert_status(200)
+        .assert_contains("unrelated.png (deleted from the store when declined")
+        .assert_contains(&sha);
+    jo.get("/my-case").await.assert_status(200).assert_contains("unrelated.png (not kept: the evidence was declined)");
+    assert_eq!(crate::rows::audited(&app, "party.evidence_declined"), 1);
+}
+
+#[actix_web::test]
+async fn a_subject_access_export_holds_the_messages_and_files_a_party_sent_from_their_page() {
+    let app = TestApp::spawn_demo().await;
+    let case = submit_public(&app, &complaint(&app), &[("files", "post.png", PNG)]).await;
+    let jo = complainant_signed_in(&app, "jo@example.com").await;
+    let sent: Vec<u8> = [PNG, b"jo's second screenshot".as_slice()].concat();
+    jo.post_multipart(
+        "/my-case/messages",
+        &[("message", "I saw it again on Tuesday evening")],
+        &[("message_files", "tuesday.png", &sent)],
+    )
+    .await
+    .assert_status(303);
+    let officer = officer(&app).await;
+    let complaint_id = crate::rows::complaint_ids(&app, &case.id).remove(0);
+    officer
+        .post_multipart(
+            &format!("/cases/{}/parties/complainant/{complaint_id}/reply", case.reference),
+            &[("reply", "Thank you for telling us")],
+            &[],
+        )
+        .await
+        .assert_status(303);
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", DEMO).await;
+    let res = mo
+        .post_form(
+            "/subject-access/export",
+            &[("name", ""), ("email", "jo@example.com"), ("phone", ""), ("address", "")],
+        )
+        .await;
+    res.assert_status(200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes.clone())).expect("a zip");
+    let mut text = String::new();
+    let mut files = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if name.ends_with(".txt") {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        } else {
+            files.push((name, bytes));
+        }
+    }
+    assert!(text.contains("I saw it again on Tuesday evening"), "{text}");
+    assert!(text.contains("Thank you for telling us"), "{text}");
+    assert!(text.contains(&sha256_hex(&sent)), "{text}");
+    assert!(
+        files.iter().any(|(n, b)| n == &format!("{}-files/1-tuesday.png", case.reference) && b == &sent),
+        "{:?}",
+        files.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
 }

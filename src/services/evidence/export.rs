@@ -134,7 +134,7 @@ fn write_bundle(store: &FileStore, manifest: &Manifest, out: std::fs::File) -> R
                 continue;
             }
             zip.start_file(f.path.as_str(), stored)?;
-            let mut src = std::fs::File::open(store.path_for(&f.sha256))?;
+            let mut src = store.open(&f.sha256)?;
             std::io::copy(&mut src, &mut zip)?;
         }
     }

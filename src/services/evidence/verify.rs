@@ -21,7 +21,7 @@ use std::io::Read;
 
 /// The SHA-256 of a stored file, read in chunks (never whole into memory).
 pub fn hash_stored(store: &FileStore, sha256: &str) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(store.path_for(sha256))?;
+    let mut file = store.open(sha256)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -1,8 +1,8 @@
 //! Links to a party's page. An **invitation** goes in the acknowledgement and in the member's
 //! notification: single-use, expiring after the `party.link_days` setting (30 days unless set).
 //! Using it (a button, so that mail scanners opening links use nothing) emails a **sign-in link**
-//! to the address on the case, single-use and valid for [`SIGN_IN_MINUTES`]; using that gives a
-//! party session. Anyone whose link is dead asks for a new sign-in link with their reference and
+//! to the address on the case, single-use and valid for the minutes set
+//! (`limits::SIGN_IN_MINUTES`); using that gives a party session. Anyone whose link is dead asks for a new sign-in link with their reference and
 //! email address (the same answer whether or not they match). Tokens are kept only as SHA-256;
 //! officers revoke a party's links (and end their sessions) from the case page.
 
@@ -27,18 +27,6 @@ use validator::ValidateEmail;
 /// The setting that says how many days an invitation works.
 pub const LINK_DAYS_SETTING: &str = "party.link_days";
 pub const DEFAULT_LINK_DAYS: i64 = 30;
-/// How long an emailed sign-in link works.
-pub const SIGN_IN_MINUTES: i64 = 60;
-/// Requests for a new sign-in link per address.
-pub const NEW_LINK_REQUESTS: rate_limit::Limit =
-    rate_limit::Limit { bucket: "party-link", max: 10, window_minutes: 60 };
-
-/// Sign-in links emailed to one party on request, whoever asks: someone who knows a reference
-/// and an address cannot flood that mailbox from many connections. Over it, nothing is sent and
-/// the page says the same as always.
-pub const SIGN_IN_EMAILS_PER_PARTY: rate_limit::Limit =
-    rate_limit::Limit { bucket: "party-sign-in-email", max: 3, window_minutes: 60 };
-
 pub fn link_days(conn: &mut DbConnection) -> QueryResult<i64> {
     Ok(setting::get(conn, LINK_DAYS_SETTING)?
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -162,16 +150,32 @@ pub fn check(
     }
 }
 
+/// The page a live link opens (before its button is pressed): checked as [`check`] does, and
+/// the view written to the parties' access log like every other access.
+pub fn view(
+    conn: &mut DbConnection,
+    token: &str,
+    purpose: &str,
+    ip: Option<&str>,
+) -> ServiceResult<Result<(PartyLink, Party), Dead>> {
+    let checked = check(conn, token, purpose, ip)?;
+    if let Ok((_, party)) = &checked {
+        crate::db::write(conn, |conn| record_visit(conn, party, "link-viewed", ip))?;
+    }
+    Ok(checked)
+}
+
 /// Emails a party a sign-in link (in the caller's transaction).
 fn send_sign_in(conn: &mut DbConnection, actor: &Actor, party: &Party, base_url: &str) -> ServiceResult<()> {
     let who = resolve(conn, party)?;
     let Some(email) = who.email() else { return Ok(()) };
-    let token = make(conn, party, SIGN_IN, Duration::minutes(SIGN_IN_MINUTES))?;
+    let minutes = super::limits::limits(conn)?.sign_in_minutes;
+    let token = make(conn, party, SIGN_IN, Duration::minutes(minutes))?;
     let letter = emails::PartySignIn {
         name: who.name(),
         reference: who.case.reference.clone(),
         link: sign_in_url(base_url, &token),
-        minutes: SIGN_IN_MINUTES,
+        minutes,
     };
     outbox::queue(conn, Some(&party.case_id), To::new(&email, &who.name()), &letter)?;
     record_visit(conn, party, "sign-in-sent", actor.ip.as_deref())?;
@@ -257,13 +261,14 @@ pub fn request_new(conn: &mut DbConnection, actor: &Actor, form: &NewLinkForm, b
     }
     e.into_result()?;
     let address = actor.ip.clone().unwrap_or_default();
-    if !rate_limit::allows(conn, NEW_LINK_REQUESTS, &address)? {
+    let limits = super::limits::limits(conn)?;
+    if !rate_limit::allows(conn, limits.new_link_requests(), &address)? {
         return Err(ServiceError::invalid(
             "email",
             "There have been too many requests for links from your connection. Try again in an hour",
         ));
     }
-    rate_limit::record(conn, NEW_LINK_REQUESTS, &address)?;
+    rate_limit::record(conn, limits.new_link_requests(), &address)?;
     crate::db::write(conn, |conn| {
         let Some(case) = case_rows::find_by_reference(conn, &reference)? else { return Ok(()) };
         let same = |a: &Option<String>| a.as_deref().is_some_and(|a| a.trim().eq_ignore_ascii_case(&email));
@@ -282,8 +287,8 @@ pub fn request_new(conn: &mut DbConnection, actor: &Actor, form: &NewLinkForm, b
         }
         for p in parties {
             let key = format!("{}:{}", p.kind, p.id);
-            if resolve(conn, &p).is_ok() && rate_limit::allows(conn, SIGN_IN_EMAILS_PER_PARTY, &key)? {
-                rate_limit::record(conn, SIGN_IN_EMAILS_PER_PARTY, &key)?;
+            if resolve(conn, &p).is_ok() && rate_limit::allows(conn, limits.sign_in_emails(), &key)? {
+                rate_limit::record(conn, limits.sign_in_emails(), &key)?;
                 send_sign_in(conn, actor, &p, base_url)?;
             }
         }

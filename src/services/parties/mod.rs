@@ -3,6 +3,7 @@
 //! party and that case only (`session`, never a staff session). What they see (`pages`), what
 //! they send (`send`), and what officers see and do about it on the case page (`officer`).
 
+pub mod limits;
 pub mod links;
 pub mod officer;
 pub mod pages;

@@ -56,8 +56,8 @@ fn is_for(i: &PartyItem, p: &Party) -> bool {
         }
 }
 
-/// The section for officers working the case (`None` for anyone else); what the parties sent is
-/// marked read once shown.
+/// The section for officers working the case (`None` for anyone else). Reading it changes
+/// nothing: what a party sent stays unread until an officer marks it read or replies.
 pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResult<Option<PartiesSection>> {
     if !access::can(user, Permission::WorkCases) {
         return Ok(None);
@@ -85,6 +85,8 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
             v.party == p.kind
                 && v.what != "refused"
                 && v.what != "sign-in-sent"
+                // A mail scanner opening a link is not the party's visit.
+                && v.what != "link-viewed"
                 && (v.complaint_id.as_deref() == Some(&p.id) || v.member_id.as_deref() == Some(&p.id))
         });
         let live_links = links
@@ -126,9 +128,6 @@ pub fn section(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         parties: rows_out,
         may_act: case.status.is_open(),
     };
-    if section.unread > 0 {
-        crate::db::write(conn, |conn| rows::mark_read(conn, &case.id, t))?;
-    }
     Ok(Some(section))
 }
 
@@ -211,6 +210,8 @@ pub fn reply(
             created_at: now(),
         };
         rows::insert_item(conn, &item)?;
+        // Replying to a party is reading what they sent.
+        rows::mark_read(conn, &case.id, &party.kind, &party.id, now())?;
         for f in files {
             rows::insert_file(
                 conn,
@@ -250,6 +251,37 @@ pub fn reply(
     })
 }
 
+/// Marks what a party sent as read (an officer's explicit act: opening the case page does not).
+/// How many items it marked.
+pub fn mark_read(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    reference: &str,
+    kind: &str,
+    id: &str,
+) -> ServiceResult<usize> {
+    crate::db::write(conn, |conn| {
+        let case = find_for_officer(conn, user, reference)?;
+        let party = Party::of_row(&case.id, kind, Some(id), Some(id)).ok_or(ServiceError::NotFound)?;
+        resolve(conn, &party)?;
+        let n = rows::mark_read(conn, &case.id, &party.kind, &party.id, now())?;
+        if n > 0 {
+            audit::record(
+                conn,
+                actor,
+                Event::new("party.marked_read", "case", &case.id).case(&case.id).summary(format!(
+                    "{} item{} from {} marked as read",
+                    n,
+                    if n == 1 { "" } else { "s" },
+                    party.label().to_lowercase()
+                )),
+            )?;
+        }
+        Ok(n)
+    })
+}
+
 /// A case an officer may manage the parties' access to and open their files on, closed or not
 /// (a closed case's links still work until withdrawn).
 pub(super) fn find_for_officer(conn: &mut DbConnection, user: &User, reference: &str) -> ServiceResult<Case> {
@@ -268,6 +300,7 @@ fn find_item(conn: &mut DbConnection, case: &Case, item_id: &str) -> ServiceResu
 /// SHA-256 and a custody entry naming who supplied it), or declines it.
 pub fn decide_evidence(
     conn: &mut DbConnection,
+    store: &crate::services::files::FileStore,
     actor: &Actor,
     user: &User,
     reference: &str,
@@ -288,12 +321,16 @@ pub fn decide_evidence(
             if rows::set_item_status(conn, &item.id, "pending", "declined", &user.id, None, t)? != 1 {
                 return Err(ServiceError::refused("This evidence has already been accepted or declined"));
             }
+            // Declined evidence is not kept: its files leave the store unless something else
+            // holds the same bytes (the record keeps each file's name and SHA-256).
+            let gone = delete_declined_files(conn, store, &item.id)?;
             audit::record(
                 conn,
                 actor,
-                Event::new("party.evidence_declined", "party_item", &item.id)
-                    .case(&case.id)
-                    .summary("Further evidence from the complainant's page declined"),
+                Event::new("party.evidence_declined", "party_item", &item.id).case(&case.id).summary(format!(
+                    "Further evidence from the complainant's page declined; {gone} file{} deleted from the store",
+                    if gone == 1 { "" } else { "s" }
+                )),
             )?;
             return Ok(None);
         }
@@ -345,6 +382,29 @@ pub fn decide_evidence(
     })
 }
 
+/// Deletes the stored files of a declined item that nothing else refers to (in the caller's
+/// transaction, the file store locked exclusively): their rows now, their bytes at once (a
+/// rollback after this point leaves a row without bytes, which `verify` reports). How many went.
+fn delete_declined_files(
+    conn: &mut DbConnection,
+    store: &crate::services::files::FileStore,
+    item_id: &str,
+) -> QueryResult<usize> {
+    crate::db::lock_file_store(conn, true)?;
+    let mine: Vec<String> =
+        rows::files_for_items(conn, &[item_id.to_string()])?.into_iter().map(|f| f.sha256).collect();
+    let unreferenced = crate::models::file::unreferenced_stored(conn, now() + chrono::Duration::days(1), i64::MAX)?;
+    let mut gone = 0;
+    for sha in unreferenced.into_iter().filter(|s| mine.contains(s)) {
+        crate::models::file::delete_stored(conn, &sha)?;
+        if let Err(e) = store.remove(&sha) {
+            tracing::warn!(error = %e, "a declined file could not be deleted");
+        }
+        gone += 1;
+    }
+    Ok(gone)
+}
+
 /// Shares a member's response with the complainants (it shows on their pages).
 pub fn share_response(
     conn: &mut DbConnection,
@@ -386,7 +446,10 @@ pub fn file_for_officer(
 ) -> ServiceResult<PartyFile> {
     let case = find_for_officer(conn, user, reference)?;
     let f = rows::find_file(conn, file_id)?.ok_or(ServiceError::NotFound)?;
-    find_item(conn, &case, &f.party_item_id)?;
+    // A declined item's files are no longer kept.
+    if find_item(conn, &case, &f.party_item_id)?.status == "declined" {
+        return Err(ServiceError::NotFound);
+    }
     Ok(f)
 }
 
@@ -399,7 +462,7 @@ pub fn file_for_party(
     resolve(conn, party)?;
     let f = rows::find_file(conn, file_id)?.ok_or(ServiceError::NotFound)?;
     let item = rows::find_item(conn, &f.party_item_id)?.ok_or(ServiceError::NotFound)?;
-    if item.case_id != party.case_id || !is_for(&item, party) {
+    if item.case_id != party.case_id || !is_for(&item, party) || item.status == "declined" {
         return Err(ServiceError::NotFound);
     }
     crate::db::write(conn, |conn| super::record_visit(conn, party, "file", ip))?;

@@ -22,6 +22,7 @@ use crate::services::ServiceResult;
 use chrono::NaiveDate;
 use diesel::QueryResult;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The status of a case as a party reads it: what is happening, what comes next, and by when.
 #[derive(Debug, Clone, Serialize)]
@@ -177,15 +178,16 @@ pub struct ComplainantPage {
     pub shared: Vec<ThreadEntry>,
     pub withdrawn: bool,
     pub open: bool,
-    pub draft: String,
+    /// Kept drafts, by the field they go back into.
+    pub drafts: BTreeMap<&'static str, String>,
 }
 
 fn hearing_on(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<NaiveDate>> {
     Ok(hearing_rows::hearing_for_case(conn, case_id)?.filter(|h| h.fixed_at.is_some()).map(|h| h.starts_at.date()))
 }
 
-fn take_draft(conn: &mut DbConnection, party: &Party) -> QueryResult<String> {
-    Ok(rows::latest_draft(conn, &party.case_id, &party.kind, &party.id)?.map(|d| d.body).unwrap_or_default())
+fn take_drafts(conn: &mut DbConnection, party: &Party) -> QueryResult<BTreeMap<&'static str, String>> {
+    super::send::kept_drafts(conn, party)
 }
 
 /// The complainant's page (their visit is recorded, and the officers' replies marked read).
@@ -224,7 +226,7 @@ pub fn complainant(conn: &mut DbConnection, party: &Party, ip: Option<&str>) -> 
         shared,
         withdrawn,
         open: case.status.is_open(),
-        draft: take_draft(conn, party)?,
+        drafts: take_drafts(conn, party)?,
     })
 }
 
@@ -292,7 +294,8 @@ pub struct MemberPage {
     pub hearing: Option<HearingArrangements>,
     pub thread: Vec<ThreadEntry>,
     pub open: bool,
-    pub draft: String,
+    /// Kept drafts, by the field they go back into.
+    pub drafts: BTreeMap<&'static str, String>,
 }
 
 /// The member's page. What is shown of the complainants is decided by [`access::MEMBER_PAGE`]:
@@ -363,7 +366,7 @@ pub fn member(conn: &mut DbConnection, party: &Party, ip: Option<&str>, today: N
         hearing,
         thread,
         open: case.status.is_open(),
-        draft: take_draft(conn, party)?,
+        drafts: take_drafts(conn, party)?,
     })
 }
 

@@ -41,6 +41,12 @@ impl Sending {
         }
     }
 
+    pub fn of_code(code: &str) -> Option<Self> {
+        [Sending::Message, Sending::Evidence, Sending::Response, Sending::ReportComment, Sending::Withdrawal]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
     /// The form field the text is typed into.
     pub fn field(self) -> &'static str {
         match self {
@@ -219,7 +225,7 @@ pub fn send(
                 )?;
             }
         }
-        rows::delete_drafts(conn, &party.case_id, &party.kind, &party.id)?;
+        rows::delete_drafts(conn, &party.case_id, &party.kind, &party.id, what.code())?;
         record_visit(conn, party, "sent", actor.ip.as_deref())?;
         let kind_label = crate::services::vocab::label(&crate::services::vocab::PARTY_ITEM_KINDS, what.code());
         audit::record(
@@ -254,9 +260,16 @@ pub fn send(
     })
 }
 
-/// A message typed by a party whose session had ended when they sent it: kept, to be given back
-/// on their page after they sign in again. Nothing else is done with it.
-pub fn keep_draft(conn: &mut DbConnection, party: &Party, text: &str, ip: Option<&str>) -> ServiceResult<bool> {
+/// What a party typed into one of their forms (`what`) when their session had ended as they
+/// sent it: kept, to be given back in the same box on their page after they sign in again
+/// (replacing an older draft of that form). Nothing else is done with it.
+pub fn keep_draft(
+    conn: &mut DbConnection,
+    party: &Party,
+    what: Sending,
+    text: &str,
+    ip: Option<&str>,
+) -> ServiceResult<bool> {
     let Some(text) = clean(text) else { return Ok(false) };
     let text: String = text.chars().take(MAX_TEXT).collect();
     if resolve(conn, party).is_err() {
@@ -264,7 +277,7 @@ pub fn keep_draft(conn: &mut DbConnection, party: &Party, text: &str, ip: Option
     }
     crate::db::write(conn, |conn| {
         let (complaint_id, member_id) = party.columns();
-        rows::delete_drafts(conn, &party.case_id, &party.kind, &party.id)?;
+        rows::delete_drafts(conn, &party.case_id, &party.kind, &party.id, what.code())?;
         rows::insert_draft(
             conn,
             &PartyDraft {
@@ -275,9 +288,25 @@ pub fn keep_draft(conn: &mut DbConnection, party: &Party, text: &str, ip: Option
                 member_id,
                 body: text,
                 saved_at: now(),
+                kind: what.code().into(),
             },
         )?;
         record_visit(conn, party, "draft-kept", ip)?;
         Ok(true)
     })
+}
+
+/// A party's kept drafts, by the form field each is given back into.
+pub fn kept_drafts(
+    conn: &mut DbConnection,
+    party: &Party,
+) -> QueryResult<std::collections::BTreeMap<&'static str, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for d in rows::drafts(conn, &party.case_id, &party.kind, &party.id)? {
+        if let Some(what) = Sending::of_code(&d.kind) {
+            // Newest first: an older draft of the same form never replaces a newer one.
+            out.entry(what.field()).or_insert(d.body);
+        }
+    }
+    Ok(out)
 }

@@ -1,7 +1,7 @@
 //! A party's session: a cookie of its own (`sd_party`), for one party on one case, never a staff
-//! session (no user, no role, no other case). It ends after [`IDLE_MINUTES`] without a request,
-//! after [`ABSOLUTE_HOURS`] in all, when the party signs out, or when an officer revokes their
-//! links.
+//! session (no user, no role, no other case). It ends after the idle minutes without a request,
+//! after the hours in all (settings: `super::limits`), when the party signs out, or when an
+//! officer revokes their links.
 
 use super::Party;
 use crate::db::DbConnection;
@@ -11,13 +11,11 @@ use crate::services::auth::{random_token, sha256_hex};
 use chrono::Duration;
 use diesel::QueryResult;
 
-pub const IDLE_MINUTES: i64 = 60;
-pub const ABSOLUTE_HOURS: i64 = 12;
-
 /// Starts a session for the party (in the caller's transaction): the cookie's token.
 pub fn begin(conn: &mut DbConnection, party: &Party) -> QueryResult<String> {
     let token = random_token();
     let t = now();
+    let idle = super::limits::limits(conn)?.idle_minutes;
     let (complaint_id, member_id) = party.columns();
     rows::insert_session(
         conn,
@@ -29,7 +27,7 @@ pub fn begin(conn: &mut DbConnection, party: &Party) -> QueryResult<String> {
             member_id,
             created_at: t,
             last_seen_at: t,
-            expires_at: t + Duration::minutes(IDLE_MINUTES),
+            expires_at: t + Duration::minutes(idle),
             ended_at: None,
         },
     )?;
@@ -66,7 +64,9 @@ pub fn load(conn: &mut DbConnection, token: &str) -> QueryResult<Lookup> {
         let keep_draft = s.ended_at.is_none() && s.expires_at > t - Duration::hours(24);
         return Ok(Lookup::Ended(party, keep_draft));
     }
-    let expires = (t + Duration::minutes(IDLE_MINUTES)).min(s.created_at + Duration::hours(ABSOLUTE_HOURS));
+    let limits = super::limits::limits(conn)?;
+    let expires =
+        (t + Duration::minutes(limits.idle_minutes)).min(s.created_at + Duration::hours(limits.session_hours));
     // Renewed at most once a minute (a page's requests need not each write).
     if t - s.last_seen_at > Duration::minutes(1) {
         crate::db::write(conn, |conn| rows::touch_session(conn, &s.id, t, expires))?;

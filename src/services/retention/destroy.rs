@@ -114,13 +114,8 @@ pub fn destroy_case(
     })?;
     // The rows are gone (committed): now the bytes.
     for sha in gone {
-        let path = store.path_for(&sha);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "a destroyed case's file could not be deleted")
-            }
+        if let Err(e) = store.remove(&sha) {
+            tracing::warn!(sha256 = %sha, store = %store.describe(), error = %e, "a destroyed case's file could not be deleted")
         }
     }
     Ok(result)

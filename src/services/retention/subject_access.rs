@@ -7,7 +7,7 @@
 
 use crate::db::schema::{
     allegations, case_notes, complainants, complaints, decision_notices, decisions, disclosures, evidence_items,
-    evidence_versions, members, outbox,
+    evidence_versions, members, outbox, party_files, party_items,
 };
 use crate::db::DbConnection;
 use crate::models::case::{self as case_rows, Case};
@@ -112,6 +112,8 @@ struct Found {
     records: Vec<Record>,
     /// Other people on the case (complainants, witnesses, members' contact details).
     redactions: Vec<(String, &'static str)>,
+    /// The files the person sent from their own page: (name, SHA-256).
+    files: Vec<(String, String)>,
 }
 
 fn opt(s: &Option<String>) -> &str {
@@ -301,6 +303,86 @@ fn gather(conn: &mut DbConnection, user: &User, n: &Needles) -> ServiceResult<Ve
         }
     }
 
+    // Their own page (issue 21): what they sent and the officers' messages to them, and what
+    // others sent that mentions them; the files they sent go into the export as they are.
+    let mut files_by_case: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    type Person = (Option<String>, Option<String>, Option<String>, Option<String>);
+    let complainant_of: BTreeMap<String, Person> = complaints::table
+        .inner_join(complainants::table)
+        .select((
+            complaints::id,
+            complainants::name.nullable(),
+            complainants::email,
+            complainants::phone,
+            complainants::address,
+        ))
+        .load::<(String, Option<String>, Option<String>, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, a, b, c, d)| (id, (a, b, c, d)))
+        .collect();
+    type ItemRow =
+        (String, String, String, Option<String>, Option<String>, String, bool, String, chrono::NaiveDateTime);
+    let items: Vec<ItemRow> = party_items::table
+        .order(party_items::created_at.asc())
+        .select((
+            party_items::id,
+            party_items::case_id,
+            party_items::party,
+            party_items::complaint_id,
+            party_items::member_id,
+            party_items::kind,
+            party_items::from_party,
+            party_items::body,
+            party_items::created_at,
+        ))
+        .load(conn)?;
+    let mut member_of: BTreeMap<String, Person> = BTreeMap::new();
+    for (id, case_id, party, complaint_id, member_id, kind, from_party, body, at) in items {
+        let who: Option<Person> = match (party.as_str(), complaint_id, member_id) {
+            (crate::models::party::COMPLAINANT, Some(c), _) => complainant_of.get(&c).cloned(),
+            (crate::models::party::MEMBER, _, Some(m)) => {
+                if !member_of.contains_key(&m) {
+                    let found: Option<Person> = members::table
+                        .find(&m)
+                        .select((
+                            members::full_name.nullable(),
+                            members::email,
+                            members::phone,
+                            members::postal_address,
+                        ))
+                        .first(conn)
+                        .optional()?;
+                    member_of.insert(m.clone(), found.unwrap_or_default());
+                }
+                member_of.get(&m).cloned()
+            }
+            _ => None,
+        };
+        let theirs =
+            who.is_some_and(|(a, b, c, d)| n.in_any(&[a.as_deref(), b.as_deref(), c.as_deref(), d.as_deref()]));
+        if !theirs && !n.in_text(&body) {
+            continue;
+        }
+        let what = crate::services::vocab::label(&crate::services::vocab::PARTY_ITEM_KINDS, &kind);
+        let title = match (theirs, from_party) {
+            (true, true) => format!("{what} you sent from your page on {}", at.format("%-d %B %Y %H:%M")),
+            (true, false) => format!("Message to you on your page of {}", at.format("%-d %B %Y %H:%M")),
+            (false, _) => format!("{what} on a party's page of {} (mentioning you)", at.format("%-d %B %Y %H:%M")),
+        };
+        let mut body = body;
+        if theirs && from_party {
+            let files: Vec<(String, String)> = party_files::table
+                .filter(party_files::party_item_id.eq(&id))
+                .select((party_files::original_name, party_files::sha256))
+                .load(conn)?;
+            for (name, sha) in &files {
+                body.push_str(&format!("\nFile: {name} (SHA-256 {sha})"));
+            }
+            files_by_case.entry(case_id.clone()).or_default().extend(files);
+        }
+        by_case.entry(case_id).or_default().push(Record { kind: "Your page", title, body });
+    }
+
     let mut out = Vec::new();
     for (case_id, mut records) in by_case {
         if !can_view_case(conn, user, &case_id)? {
@@ -309,7 +391,8 @@ fn gather(conn: &mut DbConnection, user: &User, n: &Needles) -> ServiceResult<Ve
         let Some(case) = case_rows::find(conn, &case_id)? else { continue };
         records.dedup_by(|a, b| a.title == b.title && a.body == b.body);
         let redactions = others_on(conn, &case_id, n)?;
-        out.push(Found { case, records, redactions });
+        let files = files_by_case.remove(&case_id).unwrap_or_default();
+        out.push(Found { case, records, redactions, files });
     }
     out.sort_by(|a, b| a.case.received_on.cmp(&b.case.received_on).then(a.case.reference.cmp(&b.case.reference)));
     Ok(out)
@@ -435,6 +518,8 @@ fn cover_letter(user: &User, n: &Needles, q: &SubjectQuery, found: &[Found], pri
          You asked for a copy of the personal information about you that we hold in our files on complaints about \
          councillors (UK GDPR Article 15). We searched the complaints, evidence records, case notes, emails and letters \
          for {}.\n\n\
+         Any messages and files you sent from your own page about a complaint are included \
+         (the files in a folder of each case).\n\n\
          We found records about you in {} case(s): {}.\n\n\
          Each case's records are in a file of their own in this archive. Other people's names and contact details \
          have been replaced by [another person], [a witness] or [contact details removed], because they are other \
@@ -492,18 +577,24 @@ pub fn export(
         write(&mut zip, "cover-letter.txt", &cover_letter(user, &n, query, &found, privacy))?;
         for f in &found {
             write(&mut zip, &format!("{}.txt", f.case.reference), &case_file(f))?;
+            // The files they sent from their own page, as sent (one declined and deleted since
+            // is listed in the case's file with its SHA-256, and is not here).
+            for (i, (name, sha)) in f.files.iter().enumerate() {
+                let Ok(bytes) = store.read(sha) else { continue };
+                let safe: String =
+                    name.chars().map(|c| if c.is_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+                let entry = format!("{}-files/{}-{}", f.case.reference, i + 1, safe);
+                zip.start_file(entry, options)
+                    .map_err(|e| ServiceError::Internal(format!("writing the export: {e}")))?;
+                zip.write_all(&bytes).map_err(|e| ServiceError::Internal(format!("writing the export: {e}")))?;
+            }
         }
         zip.finish().map_err(|e| ServiceError::Internal(format!("writing the export: {e}")))?;
     }
     let bytes = buf.into_inner();
     let sha256 = crate::services::auth::sha256_hex(&bytes);
     let file_name = format!("subject-access-{}.zip", now().format("%Y-%m-%d-%H%M%S"));
-    let path = store.path_for(&sha256);
-    if !path.exists() {
-        let parent = path.parent().expect("a stored file has a folder");
-        std::fs::create_dir_all(parent).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
-        std::fs::write(&path, &bytes).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
-    }
+    store.put_bytes(&sha256, &bytes).map_err(|e| ServiceError::Internal(format!("storing the export: {e}")))?;
     let references = found.iter().map(|f| f.case.reference.clone()).collect::<Vec<_>>().join(", ");
     let subject = [&query.name, &query.email, &query.phone, &query.address]
         .iter()

@@ -1,0 +1,1 @@
+ALTER TABLE party_drafts DROP COLUMN kind;
