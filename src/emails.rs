@@ -268,6 +268,21 @@ impl Email for TakedownReminder {
     const TEMPLATE: &'static str = "takedown_reminder";
 }
 
+/// To the officer on the case (or the Monitoring Officers): a re-check of posts reported removed
+/// has fallen due.
+#[derive(Debug, Serialize)]
+pub struct RecheckReminder {
+    pub name: String,
+    pub reference: String,
+    pub number: i32,
+    pub addressee: String,
+    pub due_on: String,
+}
+
+impl Email for RecheckReminder {
+    const TEMPLATE: &'static str = "recheck_reminder";
+}
+
 /// The proposed words of a removal request, worded for the case's stage, which the officer edits
 /// (`templates/emails/takedown_request/draft.txt`). The posts and the due date are not part of
 /// it: [`TakedownRequest`] adds them from the record.

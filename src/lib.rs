@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail;
 pub mod models;
 pub mod ops;
+pub mod pdf;
 pub mod services;
 pub mod templates;
 pub mod web;
@@ -49,13 +50,14 @@ impl AppState {
         Ok(Self { pool, config: Arc::new(config), session_policy, mailer, files })
     }
 
-    /// Scheduled work: reminders for overdue takedown requests (queued once each), and the daily
-    /// digests users asked for (once a day each).
+    /// Scheduled work: reminders for overdue takedown requests and for re-checks of removed posts
+    /// falling due (queued once each), and the daily digests users asked for (once a day each).
     pub async fn queue_reminders(&self) -> AppResult<usize> {
         let today = chrono::Utc::now().date_naive();
         self.db(move |conn| {
             let reminders = services::takedown::queue_overdue_reminders(conn, today)?;
-            Ok(reminders + services::desk::queue_digests(conn, today)?)
+            let rechecks = services::takedown::queue_recheck_reminders(conn, today)?;
+            Ok(reminders + rechecks + services::desk::queue_digests(conn, today)?)
         })
         .await
     }

@@ -9,7 +9,7 @@
 
 use crate::config::Config;
 use futures_util::FutureExt;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -30,6 +30,16 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// Files sent with it (a decision notice's PDF): the message becomes `multipart/mixed`.
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct MailAttachment {
+    pub filename: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
 }
 
 /// Why a message was not sent, in words an administrator can act on.
@@ -111,15 +121,30 @@ fn build_inner(from: &str, email: &OutgoingEmail) -> Result<Message, SendError> 
         .from(from)
         .to(to)
         .subject(one_line(&email.subject));
-    match &email.body_html {
-        Some(html) => builder.multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.body_text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-        ),
-        None => builder.header(ContentType::TEXT_PLAIN).body(email.body_text.clone()),
-    }
-    .map_err(|e| SendError::permanent(format!("The message could not be built: {e}")))
+    let body = email.body_html.as_ref().map(|html| {
+        MultiPart::alternative()
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.body_text.clone()))
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+    });
+    let built = if email.attachments.is_empty() {
+        match body {
+            Some(alternative) => builder.multipart(alternative),
+            None => builder.header(ContentType::TEXT_PLAIN).body(email.body_text.clone()),
+        }
+    } else {
+        let mut mixed = match body {
+            Some(alternative) => MultiPart::mixed().multipart(alternative),
+            None => MultiPart::mixed()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.body_text.clone())),
+        };
+        for a in &email.attachments {
+            let media_type = ContentType::parse(&a.media_type)
+                .map_err(|e| SendError::permanent(format!("The attachment's type is not valid: {e}")))?;
+            mixed = mixed.singlepart(Attachment::new(one_line(&a.filename)).body(a.content.clone(), media_type));
+        }
+        builder.multipart(mixed)
+    };
+    built.map_err(|e| SendError::permanent(format!("The message could not be built: {e}")))
 }
 
 /// SMTP replies that mean the server will never take this message: 5xx, except those about
@@ -188,6 +213,7 @@ mod tests {
             subject: subject.into(),
             body_text: "Line one\r\nLine two\n".into(),
             body_html: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -355,6 +355,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_attachments (id) {
+        id -> Text,
+        outbox_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     letter_templates (id) {
         id -> Text,
         authority_id -> Text,
@@ -460,6 +471,19 @@ diesel::table! {
         media_type -> Text,
         size_bytes -> BigInt,
         uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    written_confirmations (id) {
+        id -> Text,
+        complaint_id -> Text,
+        kind -> Text,
+        received_on -> Date,
+        detail -> Text,
+        complaint_file_id -> Nullable<Text>,
+        recorded_by_user_id -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -769,6 +793,7 @@ diesel::table! {
         due_on -> Date,
         done_on -> Nullable<Date>,
         result -> Nullable<Text>,
+        reminder_queued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -1075,6 +1100,7 @@ diesel::joinable!(draft_files -> complaint_drafts (draft_id));
 diesel::joinable!(draft_files -> stored_files (sha256));
 diesel::joinable!(complaint_files -> complaints (complaint_id));
 diesel::joinable!(complaint_files -> stored_files (sha256));
+diesel::joinable!(written_confirmations -> complaints (complaint_id));
 diesel::joinable!(complaint_links -> complaints (complaint_id));
 diesel::joinable!(member_notifications -> cases (case_id));
 diesel::joinable!(member_notifications -> members (member_id));
@@ -1115,6 +1141,7 @@ diesel::joinable!(decisions -> users (decided_by_user_id));
 diesel::joinable!(decision_gate_reasons -> decisions (decision_id));
 diesel::joinable!(decision_notices -> decisions (decision_id));
 diesel::joinable!(decision_notices -> outbox (outbox_id));
+diesel::joinable!(outbox_attachments -> outbox (outbox_id));
 diesel::joinable!(decision_notices -> users (sent_by_user_id));
 diesel::joinable!(review_requests -> decisions (decision_id));
 diesel::joinable!(review_requests -> users (recorded_by_user_id));
@@ -1162,6 +1189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflict_declarations,
     audit_log,
     outbox,
+    outbox_attachments,
     letter_templates,
     closure_days,
     settings,
@@ -1171,6 +1199,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_drafts,
     draft_files,
     complaint_files,
+    written_confirmations,
     complaint_links,
     member_notifications,
     rate_limit_events,

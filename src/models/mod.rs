@@ -29,6 +29,7 @@ pub mod session;
 pub mod setting;
 pub mod takedown;
 pub mod user;
+pub mod written_confirmation;
 
 use chrono::{NaiveDateTime, Utc};
 

@@ -1,4 +1,4 @@
-use crate::db::schema::outbox;
+use crate::db::schema::{outbox, outbox_attachments};
 use crate::db::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -31,6 +31,36 @@ pub struct OutboxMessage {
     /// The values it was written with (letters a council may edit only), as JSON.
     #[serde(skip)]
     pub context_json: Option<String>,
+}
+
+/// A file sent with a message (a decision notice's PDF).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox_attachments)]
+pub struct OutboxAttachment {
+    pub id: String,
+    pub outbox_id: String,
+    pub filename: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_attachment(conn: &mut DbConnection, a: &OutboxAttachment) -> QueryResult<()> {
+    diesel::insert_into(outbox_attachments::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn attachments(conn: &mut DbConnection, outbox_id: &str) -> QueryResult<Vec<OutboxAttachment>> {
+    outbox_attachments::table
+        .filter(outbox_attachments::outbox_id.eq(outbox_id))
+        .order(outbox_attachments::created_at.asc())
+        .select(OutboxAttachment::as_select())
+        .load(conn)
+}
+
+/// Deletes the files sent with a case's messages (destruction under the retention schedule).
+pub fn delete_attachments_for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<usize> {
+    let ids = outbox::table.filter(outbox::case_id.eq(case_id)).select(outbox::id);
+    diesel::delete(outbox_attachments::table.filter(outbox_attachments::outbox_id.eq_any(ids))).execute(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, m: &OutboxMessage) -> QueryResult<()> {

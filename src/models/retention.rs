@@ -164,6 +164,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
             .select(complaint_files::sha256)
             .load::<String>(conn)?,
     );
+    crate::models::written_confirmation::delete_for_complaints(conn, &complaint_ids)?;
     diesel::delete(complaint_files::table.filter(complaint_files::complaint_id.eq_any(&complaint_ids)))
         .execute(conn)?;
     diesel::delete(complaint_links::table.filter(complaint_links::complaint_id.eq_any(&complaint_ids)))
@@ -213,6 +214,7 @@ pub fn purge_case(conn: &mut DbConnection, case_id: &str, reference: &str) -> Qu
             audit_log::ip_address.eq(None::<String>),
         ))
         .execute(conn)?;
+    crate::models::outbox::delete_attachments_for_case(conn, case_id)?;
     diesel::update(outbox::table.filter(outbox::case_id.eq(case_id)))
         .set((
             outbox::to_address.eq(REMOVED),

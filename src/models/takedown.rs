@@ -53,6 +53,8 @@ pub struct Recheck {
     pub due_on: NaiveDate,
     pub done_on: Option<NaiveDate>,
     pub result: Option<String>,
+    /// When the worker queued the reminder that this re-check fell due.
+    pub reminder_queued_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -198,6 +200,41 @@ pub fn claim_overdue(
         .execute(conn)?;
         if n == 1 {
             claimed.push(r);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Claims the re-checks that have fallen due by `today` (not done, no reminder yet, on an open
+/// case) for their reminder, setting `reminder_queued_at` to `at` on each row only if no one
+/// else has (so two instances running at once claim each once). Returns each claimed re-check
+/// with its request.
+pub fn claim_rechecks_due(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<(Recheck, TakedownRequest)>> {
+    use crate::db::schema::cases;
+    let open: Vec<String> =
+        crate::models::case::CaseStatus::open().into_iter().map(|s| s.as_str().to_string()).collect();
+    let due: Vec<(Recheck, TakedownRequest)> = takedown_rechecks::table
+        .inner_join(takedown_requests::table.inner_join(cases::table))
+        .filter(takedown_rechecks::done_on.is_null())
+        .filter(takedown_rechecks::due_on.le(today))
+        .filter(takedown_rechecks::reminder_queued_at.is_null())
+        .filter(cases::status.eq_any(open))
+        .order(takedown_rechecks::due_on.asc())
+        .select((Recheck::as_select(), TakedownRequest::as_select()))
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for (c, r) in due {
+        let n = diesel::update(
+            takedown_rechecks::table.find(&c.id).filter(takedown_rechecks::reminder_queued_at.is_null()),
+        )
+        .set(takedown_rechecks::reminder_queued_at.eq(Some(at)))
+        .execute(conn)?;
+        if n == 1 {
+            claimed.push((c, r));
         }
     }
     Ok(claimed)

@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod decisions;
 pub mod demo;
 pub mod desk;
+pub mod documents;
 pub mod drafts;
 pub mod evidence;
 pub mod files;

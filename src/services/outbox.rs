@@ -97,6 +97,27 @@ pub fn queue_text(
     Ok(insert(conn, case_id, template, to, rendered, None, None)?)
 }
 
+/// Attaches a file to a queued message (in the caller's transaction, with the message).
+pub fn attach(
+    conn: &mut DbConnection,
+    message: &OutboxMessage,
+    filename: &str,
+    media_type: &str,
+    content: Vec<u8>,
+) -> QueryResult<()> {
+    rows::insert_attachment(
+        conn,
+        &rows::OutboxAttachment {
+            id: new_id(),
+            outbox_id: message.id.clone(),
+            filename: filename.to_string(),
+            media_type: media_type.to_string(),
+            content,
+            created_at: now(),
+        },
+    )
+}
+
 fn insert(
     conn: &mut DbConnection,
     case_id: Option<&str>,
@@ -203,14 +224,21 @@ async fn send_claimed(
     message: OutboxMessage,
     delivery: &mut Delivery,
 ) -> Result<(), String> {
-    let email = OutgoingEmail {
+    let mut email = OutgoingEmail {
         id: message.id.clone(),
         to_address: message.to_address.clone(),
         to_name: message.to_name.clone(),
         subject: message.subject.clone(),
         body_text: message.body_text.clone(),
         body_html: message.body_html.clone(),
+        attachments: Vec::new(),
     };
+    let outbox_id = message.id.clone();
+    email.attachments = blocking(pool, move |conn| rows::attachments(conn, &outbox_id).map_err(|e| e.to_string()))
+        .await?
+        .into_iter()
+        .map(|a| crate::mail::MailAttachment { filename: a.filename, media_type: a.media_type, content: a.content })
+        .collect();
     let result = mailer.send(from, &email).await;
     let id = message.id.clone();
     // The claim counted this attempt.

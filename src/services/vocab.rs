@@ -106,6 +106,12 @@ pub const PLATFORMS: [(&str, &str); 10] = [
 ];
 pub const COMPLAINT_SOURCES: [(&str, &str); 5] =
     [("web", "Online form"), ("email", "Email"), ("post", "Post"), ("phone", "Telephone"), ("in-person", "In person")];
+/// The sources of a complaint that was not made in writing: its written confirmation is needed
+/// before assessment (s.28(9)).
+pub const UNWRITTEN_SOURCES: [&str; 2] = ["phone", "in-person"];
+/// How the complainant confirmed in writing a complaint made by telephone or in person.
+pub const WRITTEN_CONFIRMATION_KINDS: [(&str, &str); 2] =
+    [("email", "An email from the complainant"), ("document", "A letter or signed statement (uploaded)")];
 
 // The register of members
 pub const MEMBERSHIP_ROLES: [(&str, &str); 9] = [

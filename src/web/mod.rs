@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod conflicts;
 pub mod context;
 pub mod desk;
+pub mod documents;
 pub mod download;
 pub mod evidence;
 pub mod forms;
@@ -27,6 +28,7 @@ pub mod respond;
 pub mod retention;
 pub mod static_files;
 pub mod takedown;
+pub mod written;
 
 use actix_web::web;
 
@@ -83,6 +85,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/notes", web::post().to(cases::add_note))
         .route("/cases/{reference}/complaints/{id}/acknowledge", web::post().to(cases::acknowledge))
         .route("/cases/{reference}/complaints/{id}/move", web::post().to(cases::move_complaint))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation", web::get().to(written::new_form))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation", web::post().to(written::attach))
+        .route("/cases/{reference}/complaints/{id}/written-confirmation/file", web::get().to(written::file))
         .route("/cases/{reference}/members/{id}/notify", web::post().to(cases::notify_member))
         .route("/cases/{reference}/members/{id}/response", web::get().to(cases::response_form))
         .route("/cases/{reference}/members/{id}/response", web::post().to(cases::record_response))
@@ -104,6 +109,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/decision", web::post().to(assessment::decide))
         .route("/cases/{reference}/decisions/{id}/notices", web::get().to(assessment::notices))
         .route("/cases/{reference}/decisions/{id}/notices", web::post().to(assessment::send_notices))
+        .route("/cases/{reference}/decisions/{id}/notices/{notice}/pdf", web::get().to(documents::notice_pdf))
         .route("/cases/{reference}/decisions/{id}/review", web::post().to(assessment::review))
         .route("/cases/{reference}/reviews/{id}/outcome", web::post().to(assessment::review_outcome))
         .route("/cases/{reference}/decisions/{id}/publication", web::post().to(assessment::approve_publication))
@@ -129,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{reference}/hearing", web::post().to(hearing::save))
         .route("/cases/{reference}/hearing/fix", web::post().to(hearing::fix))
         .route("/cases/{reference}/hearing/bundle", web::get().to(hearing::bundle))
+        .route("/cases/{reference}/hearing/bundle/pdf", web::get().to(documents::bundle_pdf))
         .route("/cases/{reference}/hearing/bundle/{number}/{file}", web::get().to(hearing::bundle_image))
         .route("/cases/{reference}/hearing/adjourn", web::post().to(hearing::adjourn))
         .route("/cases/{reference}/hearing/findings", web::post().to(hearing::findings))

@@ -237,6 +237,62 @@ async fn a_reinstated_post_reopens_the_request() {
     );
 }
 
+/// A re-check of removed posts falling due emails the Monitoring Officer (no officer assigned)
+/// once, with a link to the request, even with two instances running the round at once; a
+/// re-check not yet due is not reminded of.
+#[actix_web::test]
+async fn a_recheck_falling_due_is_reminded_of_once() {
+    let app = TestApp::builder().demo().configure(|c| c.base_url = "https://sd.southvale.example".into()).spawn().await;
+    let case = case_with_post(&app).await;
+    let (user, actor) = officer(&app);
+    let today = chrono::Utc::now().date_naive();
+    let t = takedown::request(
+        &mut app.conn(),
+        &actor,
+        &user,
+        &case.reference,
+        &input(&app, &case, "member", "letter"),
+        today - chrono::Duration::days(20),
+    )
+    .unwrap();
+    let files = vec![StoredUpload {
+        sha256: stored(&app, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRgone-again"),
+        original_name: "gone.png".into(),
+        media_type: "image/png".into(),
+        size_bytes: 30,
+    }];
+    // Removed ten days ago: the 7-day re-check fell due three days ago, the 30-day one is ahead.
+    takedown::update(
+        &mut app.conn(),
+        &actor,
+        &user,
+        takedown::RequestRef { reference: &case.reference, number: "T1" },
+        takedown::Change {
+            to: "removed",
+            note: "",
+            verification: Verification::Recapture { files, note: String::new() },
+        },
+        today - chrono::Duration::days(10),
+    )
+    .unwrap();
+    let other = crate::instances::second_instance(&app, |_| {});
+    let (a, b) = (app.state.clone(), other.clone());
+    let (ra, rb) = futures_util::future::join(a.queue_reminders(), b.queue_reminders()).await;
+    assert_eq!(ra.unwrap() + rb.unwrap(), 1, "one re-check is due, and one instance claimed it");
+    assert_eq!(app.state.queue_reminders().await.unwrap(), 0, "once, however often the worker runs");
+    let sent: Vec<_> = app.emails().into_iter().filter(|m| m.template == "recheck_reminder").collect();
+    assert_eq!(sent.len(), 1, "one reminder");
+    assert_eq!(sent[0].to_address, "mo@southvale.example", "to the MO when no officer is assigned");
+    let link = format!("https://sd.southvale.example/cases/{}/takedowns/T1", case.reference);
+    assert!(sent[0].body_text.contains(&link), "{}", sent[0].body_text);
+    let due = standards_desk::emails::long_date(today - chrono::Duration::days(3));
+    assert!(sent[0].body_text.contains(&due), "{}", sent[0].body_text);
+    assert_eq!(rows::audited_for(&app, "takedown.recheck_reminder_queued", &t.id), 1);
+    let checks = takedown_rows::rechecks(&mut app.conn(), &t.id).unwrap();
+    assert!(checks[0].reminder_queued_at.is_some());
+    assert!(checks[1].reminder_queued_at.is_none(), "the 30-day re-check is not due yet");
+}
+
 /// Puts bytes in the store (as an upload would) and returns their hash.
 fn stored(app: &TestApp, bytes: &[u8]) -> String {
     let sha = standards_desk::services::auth::sha256_hex(bytes);

@@ -99,6 +99,8 @@ pub(super) fn assessable(
     let case = cases::find_visible(conn, user, reference)?;
     rules::require(user, Permission::WorkCases)?;
     rules::may_assess(user, &case).map_err(ServiceError::Refused)?;
+    // s.28(9): a complaint taken by telephone or in person is confirmed in writing first.
+    cases::written::require_confirmed(conn, &case)?;
     let member = member_rows::list_for_case(conn, &case.id)?
         .into_iter()
         .find(|m| m.id == member_id)

@@ -125,6 +125,9 @@ pub struct AssessmentSummary {
     pub decisions: Vec<DecisionView>,
     /// The user's role signs off decisions.
     pub can_sign_off: bool,
+    /// Why the assessment cannot start yet: a complaint taken by telephone or in person waits
+    /// for its written confirmation (s.28(9)).
+    pub written_gap: Option<String>,
     pub actions: SummaryActions,
 }
 
@@ -137,7 +140,8 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
     if !access::can_view_case(conn, user, &case.id)? {
         return Err(ServiceError::NotFound);
     }
-    let can_assess = rules::may_assess(user, case).is_ok();
+    let written_gap = crate::services::cases::written::gap(conn, case)?;
+    let can_assess = rules::may_assess(user, case).is_ok() && written_gap.is_none();
     // Officers' questions and reasons may name a complainant the user may not know.
     let sections = access::sections(conn, user, &case.id)?;
     let withheld = notices::withheld_from_viewer(conn, &case.id, &sections)?;
@@ -177,7 +181,8 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
     }
     let can_record_review = rules::may_record_review(user).is_ok();
     let decision_rows = rows::decisions_for_case(conn, &case.id)?;
-    let can_decide = rules::may_decide(user, case, &rows::standing_decisions_for_case(conn, &case.id)?).is_ok();
+    let can_decide = rules::may_decide(user, case, &rows::standing_decisions_for_case(conn, &case.id)?).is_ok()
+        && written_gap.is_none();
     let mut decisions = Vec::new();
     for d in decision_rows {
         let by = user_rows::find(conn, &d.decided_by_user_id)?.map(|u| u.name).unwrap_or_default();
@@ -208,6 +213,7 @@ pub fn summary(conn: &mut DbConnection, user: &User, case: &Case) -> ServiceResu
         consultations,
         decisions,
         can_sign_off: access::can(user, Permission::SignOffDecisions),
+        written_gap,
         actions: SummaryActions {
             can_assess,
             can_decide,

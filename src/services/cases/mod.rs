@@ -14,6 +14,7 @@ pub mod member_notice;
 pub mod rules;
 pub mod state;
 pub mod view;
+pub mod written;
 
 pub use actions::{acknowledge, acknowledge_complaint, add_note, assign, move_complaint, notify_member};
 pub use deadlines::{deadline, deadlines_of, Deadline};

@@ -82,6 +82,12 @@ pub struct ComplaintView {
     /// `None` when withheld: the complainant asked for confidentiality.
     pub complainant: Option<ComplainantView>,
     pub files: Vec<ComplaintFile>,
+    /// Taken by telephone or in person: the complainant's written confirmation is needed before
+    /// the assessment starts (s.28(9)).
+    pub needs_written_confirmation: bool,
+    /// The written confirmation, once attached (its text only for those who see the
+    /// complainant's contact details).
+    pub written_confirmation: Option<crate::services::cases::written::ConfirmationView>,
     /// Other open cases about the same conduct.
     pub matches: Vec<MatchView>,
     pub actions: ComplaintActions,
@@ -93,6 +99,8 @@ pub struct ComplaintActions {
     pub can_acknowledge: bool,
     /// Send the acknowledgement email.
     pub can_acknowledge_by_email: bool,
+    /// Attach the complainant's written confirmation.
+    pub can_attach_written_confirmation: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,6 +230,7 @@ fn complaints(
     let files = complaint_rows::list_files_for_case(conn, &case.id)?;
     let links = complaint_rows::list_links_for_case(conn, &case.id)?;
     let allegations = complaint_rows::list_allegations_for_case(conn, &case.id)?;
+    let mut confirmations = crate::services::cases::written::views(conn, case, &files)?;
     let mut out = Vec::new();
     for (c, who) in complaint_rows::list_for_case(conn, &case.id)? {
         let named = sections.complainant_identity(c.confidentiality_requested);
@@ -240,9 +249,21 @@ fn complaints(
                 }
             }
         }
+        let needs_written_confirmation = crate::services::cases::written::needs_confirmation(&c.source);
+        let written_confirmation = confirmations.iter().position(|(id, _)| id == &c.id).map(|i| {
+            let (_, mut w) = confirmations.swap_remove(i);
+            w.detail = if contact { text(w.detail) } else { String::new() };
+            if !contact {
+                w.file = None;
+            }
+            w
+        });
         let actions = ComplaintActions {
             can_acknowledge: may_acknowledge(user, case, &c).is_ok(),
             can_acknowledge_by_email: may_acknowledge_by_email(user, case, &c, &who).is_ok(),
+            can_attach_written_confirmation: needs_written_confirmation
+                && written_confirmation.is_none()
+                && may_work(user, case).is_ok(),
         };
         out.push(ComplaintView {
             source: vocab::label(&vocab::COMPLAINT_SOURCES, &c.source),
@@ -266,6 +287,8 @@ fn complaints(
                 address: if contact { who.address } else { None },
             }),
             files: files.iter().filter(|f| f.complaint_id == c.id).cloned().collect(),
+            needs_written_confirmation,
+            written_confirmation,
             matches,
             actions,
             id: c.id,

@@ -42,6 +42,8 @@ pub struct DecisionPage {
     pub member_notice_gaps: Vec<String>,
     /// Where each member stands: told, response due, received.
     pub member_notices: Vec<MemberNotice>,
+    /// Why no decision can be made yet: a complaint waits for its written confirmation.
+    pub written_gap: Option<String>,
 }
 
 /// The decision form: the Monitoring Officer or a deputy, on an open case.
@@ -57,7 +59,8 @@ pub fn decision_page(
     let summary = assessment::summary(conn, user, &case)?;
     let member_notices = member_notice::statuses(conn, &case, today)?;
     let member_notice_gaps = member_notices.iter().filter_map(|m| m.gap(today)).collect();
-    Ok(DecisionPage { reference: case.reference, summary, member_notice_gaps, member_notices })
+    let written_gap = cases::written::gap(conn, &case)?;
+    Ok(DecisionPage { reference: case.reference, summary, member_notice_gaps, member_notices, written_gap })
 }
 
 fn check(input: &DecisionInput) -> Result<(), ServiceError> {
@@ -111,6 +114,11 @@ pub fn decide(
         let case = cases::find_visible(conn, user, reference)?;
         let decided = rows::standing_decisions_for_case(conn, &case.id)?;
         rules::may_decide(user, &case, &decided).map_err(|m| ServiceError::invalid("outcome", m))?;
+        // s.28(9): no decision on a complaint taken by telephone or in person until it is
+        // confirmed in writing.
+        if let Some(message) = cases::written::gap(conn, &case)? {
+            return Err(ServiceError::invalid("outcome", message));
+        }
         let mut missing = Vec::new();
         for m in member_rows::list_for_case(conn, &case.id)? {
             match rows::latest_for_member(conn, &case.id, &m.id)? {

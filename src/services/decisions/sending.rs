@@ -1,6 +1,7 @@
 //! Sending a decision's notices (whatever the stage: initial assessment, after investigation,
 //! hearing): the officer reviews and edits the drafts, then sends them by email through the
-//! outbox, or records them as posted or approved for publication.
+//! outbox (each with the notice as a PDF attached), or records them as posted or approved for
+//! publication.
 
 use crate::db::DbConnection;
 use crate::models::assessment::{self as rows, DecisionNotice};
@@ -10,6 +11,7 @@ use crate::services::access::Permission;
 use crate::services::assessment::rules;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::cases;
+use crate::services::documents;
 use crate::services::outbox::{self, To};
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
@@ -211,6 +213,22 @@ pub fn send_notices(
                 Some(address) => {
                     let to = To::new(address, &n.recipient_name);
                     let message = outbox::queue_text(conn, Some(&case.id), "decision_notice", to, &subject, &body)?;
+                    // The notice goes with its PDF, as sent.
+                    let as_sent = DecisionNotice {
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        sent_at: Some(now()),
+                        ..n.clone()
+                    };
+                    let head = crate::services::letters::letterhead(conn, Some(&case.id))?;
+                    let pdf = documents::notice_pdf(&as_sent, &case.reference, &head)?;
+                    outbox::attach(
+                        conn,
+                        &message,
+                        &documents::notice_filename(&case.reference, &n),
+                        documents::PDF,
+                        pdf,
+                    )?;
                     rows::mark_notice_sent(conn, &n.id, "sent", Some(&message.id), &user.id, now())?;
                 }
                 None => {

@@ -348,6 +348,7 @@ pub fn update(
                         due_on: today + Duration::days(days),
                         done_on: None,
                         result: None,
+                        reminder_queued_at: None,
                     },
                 )?;
             }

@@ -1,0 +1,1 @@
+DROP TABLE written_confirmations;

@@ -1,0 +1,1 @@
+ALTER TABLE takedown_rechecks DROP COLUMN reminder_queued_at;
