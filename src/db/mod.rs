@@ -323,7 +323,14 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
         c.batch_execute("PRAGMA journal_mode = WAL;")?;
     }
     drop(first);
-    let pool = r2d2::Pool::builder().max_size(max_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
+    // A pooled PostgreSQL connection is pinged as it is checked out (the server may have closed
+    // it); a SQLite connection is a file handle in this process that cannot go away, so the
+    // ping would be a query per checkout for nothing.
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(url.backend == Backend::Postgres)
+        .build(manager)?;
     Ok(pool)
 }
 

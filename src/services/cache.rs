@@ -43,6 +43,33 @@ pub fn token(conn: &mut DbConnection) -> QueryResult<String> {
     reference_generation::table.find("reference").select(reference_generation::token).first(conn)
 }
 
+/// The value kept for `key` under `token`, if there is one.
+pub fn get<K, V>(slot: &Slot<K, V>, token: &str, key: &K) -> Option<Arc<V>>
+where
+    K: PartialEq,
+{
+    let entries = slot.entries.lock().unwrap_or_else(PoisonError::into_inner);
+    entries.iter().find(|(t, k, _)| t == token && k == key).map(|(_, _, v)| v.clone())
+}
+
+/// Keeps `value` for `key` under `token` (read before what the value was built from), and
+/// returns what is kept: the value already there if another request built it first.
+pub fn put<K, V>(slot: &Slot<K, V>, token: String, key: K, value: V) -> Arc<V>
+where
+    K: PartialEq,
+{
+    let mut entries = slot.entries.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, _, v)) = entries.iter().find(|(t, k, _)| *t == token && *k == key) {
+        return v.clone();
+    }
+    if entries.len() >= ENTRIES {
+        entries.remove(0);
+    }
+    let value = Arc::new(value);
+    entries.push((token, key, value.clone()));
+    value
+}
+
 /// The value for `key` built from the reference tables as they are now: the cached one if they
 /// have not changed since it was built, else `build`'s (then kept).
 pub fn reference<K, V>(
@@ -55,19 +82,9 @@ where
     K: PartialEq,
 {
     let token = token(conn)?;
-    {
-        let entries = slot.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, _, v)) = entries.iter().find(|(t, k, _)| *t == token && *k == key) {
-            return Ok(v.clone());
-        }
+    if let Some(v) = get(slot, &token, &key) {
+        return Ok(v);
     }
-    let value = Arc::new(build(conn)?);
-    let mut entries = slot.entries.lock().unwrap_or_else(PoisonError::into_inner);
-    if !entries.iter().any(|(t, k, _)| *t == token && *k == key) {
-        if entries.len() >= ENTRIES {
-            entries.remove(0);
-        }
-        entries.push((token, key, value.clone()));
-    }
-    Ok(value)
+    let value = build(conn)?;
+    Ok(put(slot, token, key, value))
 }

@@ -186,7 +186,9 @@ async fn blocking<T: Send + 'static>(
 /// Delivery is at least once, never lost.
 pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64) -> Result<Delivery, String> {
     blocking(pool, move |conn| {
-        rows::requeue_stuck(conn, now() - Duration::minutes(STUCK_MINUTES)).map(|_| ()).map_err(|e| e.to_string())
+        crate::db::write(conn, |conn| rows::requeue_stuck(conn, now() - Duration::minutes(STUCK_MINUTES)))
+            .map(|_| ())
+            .map_err(|e: diesel::result::Error| e.to_string())
     })
     .await?;
     let mut delivery = Delivery::default();
@@ -195,8 +197,12 @@ pub async fn process_due(pool: &DbPool, mailer: &Mailer, from: &str, limit: i64)
     // (another instance takes the rest), and a process told to stop claims no more.
     while taken < limit && !crate::ops::stopping() {
         let batch = CLAIM_BATCH.min(limit - taken);
-        let claimed =
-            blocking(pool, move |conn| rows::claim_due(conn, now(), batch).map_err(|e| e.to_string())).await?;
+        let claimed = blocking(pool, move |conn| {
+            // One write transaction for the batch: on SQLite it queues with the other writers
+            // of the process (`db::write`) instead of polling for the lock per message.
+            crate::db::write(conn, |conn| rows::claim_due(conn, now(), batch)).map_err(|e| e.to_string())
+        })
+        .await?;
         if claimed.is_empty() {
             break;
         }
@@ -239,7 +245,10 @@ async fn send_claimed(
     let attempts = message.attempts;
     match result {
         Ok(()) => {
-            blocking(pool, move |conn| rows::mark_sent(conn, &id, now()).map_err(|e| e.to_string())).await?;
+            blocking(pool, move |conn| {
+                crate::db::write(conn, |conn| rows::mark_sent(conn, &id, now())).map_err(|e| e.to_string())
+            })
+            .await?;
             delivery.sent += 1;
             crate::ops::record_mail(1, 0);
         }
@@ -256,8 +265,11 @@ async fn send_claimed(
                 delivery.failed += 1;
             }
             let reason = error.reason;
-            blocking(pool, move |conn| rows::mark_failed(conn, &id, &reason, retry_at).map_err(|e| e.to_string()))
-                .await?;
+            blocking(pool, move |conn| {
+                crate::db::write(conn, |conn| rows::mark_failed(conn, &id, &reason, retry_at))
+                    .map_err(|e| e.to_string())
+            })
+            .await?;
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::services::access::Permission;
+use crate::services::cache;
 use crate::services::files::COMPLAINT_KINDS;
 use crate::services::intake::public::{self, Again, CheckAnswers, Posted, Sent};
 use crate::services::intake::{self, staff, Attachments, ComplaintForm, FormPage, FormPost, Sender};
@@ -17,6 +18,7 @@ use crate::AppState;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// Renders the form page (the public form or the officer's) with the answers as typed and the
@@ -28,11 +30,16 @@ fn render_form(
     page: &FormPage,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    let template = if page.staff { "cases/new.html" } else { "complaints/new.html" };
+    render::page_with_status(ctx, status, template, form_context(state, page, errors)?)
+}
+
+/// What the form's template is given besides the layout's values.
+fn form_context(state: &AppState, page: &FormPage, errors: &FieldErrors) -> AppResult<tera::Context> {
     let mut c = tera::Context::from_serialize(page)?;
     insert_errors(&mut c, errors);
     c.insert("max_upload_mb", &(state.config.max_upload_bytes / (1024 * 1024)));
-    let template = if page.staff { "cases/new.html" } else { "complaints/new.html" };
-    render::page_with_status(ctx, status, template, c)
+    Ok(c)
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,13 +66,57 @@ fn form_post(mut parsed: ParsedForm) -> FormPost {
     }
 }
 
+/// The public form as most people first see it (no draft, no errors, no one signed in, no
+/// message), rendered once per reference generation (`services::cache`), day and upload limit,
+/// with [`CSRF_PLACEHOLDER`] where the browser's CSRF token goes: the page a viral post brings
+/// the public to costs a token read and a copy, not a template rendering.
+static FORM_HTML: cache::Slot<(NaiveDate, u64), String> = cache::Slot::new();
+
+/// Stands for the CSRF token in the cached form; never a token (those are 64 hex digits).
+const CSRF_PLACEHOLDER: &str = "csrf-token-placeholder-not-hex";
+
+/// The first showing of the public form: from [`FORM_HTML`], rendered and kept when the reference
+/// tables changed since (or on a new day).
+async fn first_form(ctx: &RequestContext, state: &AppState) -> AppResult<HttpResponse> {
+    let key = (today(), state.config.max_upload_bytes / (1024 * 1024));
+    let owner = sender(ctx).owner;
+    let lookup_key = key;
+    // The token is read before the rows the page is built from, so the page kept under it is
+    // never older than the token.
+    let (token, found) = state
+        .db(move |conn| {
+            let token = cache::token(conn)?;
+            let found = match cache::get(&FORM_HTML, &token, &lookup_key) {
+                Some(html) => Ok(html),
+                None => Err(public::form_page(conn, &owner, None, lookup_key.0)?),
+            };
+            Ok((token, found))
+        })
+        .await?;
+    let html = match found {
+        Ok(html) => html,
+        Err(page) => {
+            let mut blank = ctx.clone();
+            blank.csrf_token = CSRF_PLACEHOLDER.to_string();
+            let html =
+                render::html(&blank, "complaints/new.html", form_context(state, &page, &FieldErrors::default())?)?;
+            cache::put(&FORM_HTML, token, key, html)
+        }
+    };
+    let body = html.replace(CSRF_PLACEHOLDER, &ctx.csrf_token);
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
 pub async fn new_form(
     ctx: RequestContext,
     state: web::Data<AppState>,
     query: web::Query<DraftQuery>,
 ) -> AppResult<HttpResponse> {
     let owner = sender(&ctx).owner;
-    let draft = query.into_inner().draft;
+    let draft = query.into_inner().draft.filter(|d| !d.is_empty());
+    if draft.is_none() && ctx.auth.is_none() && ctx.flash.is_none() && ctx.restored.is_none() {
+        return first_form(&ctx, &state).await;
+    }
     let page = state.db(move |conn| Ok(public::form_page(conn, &owner, draft.as_deref(), today())?)).await?;
     render_form(&ctx, &state, StatusCode::OK, &page, &FieldErrors::default())
 }

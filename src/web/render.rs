@@ -127,11 +127,16 @@ pub fn page_with_status(
     template: &str,
     data: tera::Context,
 ) -> Result<HttpResponse, crate::error::AppError> {
+    let body = html(ctx, template, data)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// A page's HTML: `data` with the layout's values added, rendered.
+pub fn html(ctx: &RequestContext, template: &str, data: tera::Context) -> Result<String, crate::error::AppError> {
     let mut c = base_context(ctx);
     c.extend(data);
     give_back(ctx, &mut c);
-    let body = TEMPLATES.render(template, &c)?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(TEMPLATES.render(template, &c)?)
 }
 
 /// An error page, rendered without request context (the layout shows no navigation).

@@ -44,6 +44,45 @@ async fn the_public_form_shows_a_changed_councillor_at_once() {
     public.get("/complaints/new").await.assert_status(200).assert_contains("Easton-on-Sea Town Council");
 }
 
+/// The public form is rendered once and kept (`web::complaints::first_form`): every browser
+/// still gets its own CSRF token in it, the token works, and a signed-in user's view of the form
+/// (their layout) is never the kept one, nor leaks into it.
+#[actix_web::test]
+async fn the_kept_public_form_carries_each_browsers_own_token() {
+    let app = TestApp::spawn_demo().await;
+    let (a, b) = (app.new_browser(), app.new_browser());
+    let page_a = a.get("/complaints/new").await;
+    page_a.assert_status(200).assert_lacks("placeholder");
+    let page_b = b.get("/complaints/new").await;
+    page_b.assert_status(200).assert_lacks("placeholder");
+    let (token_a, token_b) = (page_a.csrf_token().expect("a token"), page_b.csrf_token().expect("a token"));
+    assert!(token_a.bytes().all(|c| c.is_ascii_hexdigit()), "{token_a}");
+    assert_ne!(token_a, token_b, "each browser has its own token");
+    assert_eq!(page_a.body.replace(&token_a, "T"), page_b.body.replace(&token_b, "T"), "the same page otherwise");
+
+    // The token in the kept page is the browser's: its post is read (422: answers missing), not
+    // refused as forged (403); the other browser's token is refused.
+    a.post_multipart("/complaints/new", &[("complainant_name", "")], &[]).await.assert_status(422);
+    b.post_multipart_raw("/complaints/new", &[("_csrf", token_a.as_str()), ("complainant_name", "")], &[])
+        .await
+        .assert_status(403);
+
+    // Signed in, the form shows the officer's layout; the public's next view does not.
+    let mo = app.new_browser();
+    mo.login("mo@southvale.example", "demo-password").await;
+    mo.get("/complaints/new").await.assert_status(200).assert_contains("Sign out");
+    a.get("/complaints/new").await.assert_status(200).assert_lacks("Sign out").assert_lacks("Signed in as");
+
+    // A whole public submission from the kept form.
+    let case = crate::fixtures::submit_public(
+        &a,
+        &crate::fixtures::complaint(&app),
+        &[("files", "s.png", crate::fixtures::PNG)],
+    )
+    .await;
+    assert!(case.reference.starts_with("SD-"));
+}
+
 #[actix_web::test]
 async fn the_case_list_accepts_both_spellings_of_the_due_date_sorts() {
     let app = TestApp::spawn_demo().await;

@@ -19,8 +19,9 @@
 //! connection per submitter thread), to keep the client's share of the 2 cores small and to
 //! need no crate beyond the dev-dependencies. Loopback only.
 //!
-//! `SUBMITTERS`, `SECONDS`, `BACKENDS` (`sqlite,postgres`) and `INSTANCES` (server processes on
-//! the one database, submitters spread over them; 1 by default) can be set in the environment.
+//! `SUBMITTERS`, `SECONDS`, `BACKENDS` (`sqlite,postgres`), `INSTANCES` (server processes on
+//! the one database, submitters spread over them; 1 by default) and `SERVER_BIN` (another build
+//! of the server) can be set in the environment.
 
 use diesel::prelude::*;
 use standards_desk::db::{DatabaseUrl, DbManager};
@@ -55,7 +56,9 @@ impl Drop for Server {
 }
 
 fn start_server(data: &std::path::Path, database_url: Option<&str>) -> Server {
-    let bin = env!("CARGO_BIN_EXE_standards-desk");
+    // `SERVER_BIN` runs another build of the server (say, the one before a change) under the
+    // same load.
+    let bin = std::env::var("SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_standards-desk").to_string());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = Command::new(bin);
     cmd.args(["serve", "--demo"])
@@ -230,6 +233,17 @@ fn journey(client: &mut Client, councillor: &str, ip: &str, n: u32, tally: &mut 
     Ok(check("GET confirmation", &confirmation, 200))
 }
 
+/// CPU time (user + system) a process has used so far, from /proc (Linux; zero elsewhere).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: f64 = [11, 12].iter().filter_map(|i| fields.get(*i)).filter_map(|v| v.parse::<f64>().ok()).sum();
+    // USER_HZ is 100 on every Linux this runs on.
+    ticks / 100.0
+}
+
 fn count_cases(url: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Count {
@@ -261,6 +275,7 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
         .to_string();
     let cases_before = count_cases(database_url);
 
+    let cpu_before: f64 = servers.iter().map(|s| cpu_seconds(s.child.id())).sum();
     let next_address = Arc::new(AtomicU32::new(1));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
@@ -283,6 +298,7 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = servers.iter().map(|s| cpu_seconds(s.child.id())).sum::<f64>() - cpu_before;
     let cases = count_cases(database_url) - cases_before;
     drop(servers);
 
@@ -294,6 +310,13 @@ fn run(label: &str, data: &std::path::Path, database_url: &str) -> bool {
         total.submitted as f64 / elapsed,
         requests as f64 / elapsed
     );
+    if total.submitted > 0 {
+        println!(
+            "server CPU: {cpu:.1} s in all, {:.2} ms per submission ({:.2} cores busy on average)",
+            cpu * 1000.0 / total.submitted as f64,
+            cpu / elapsed
+        );
+    }
     if !total.journeys.is_empty() {
         total.journeys.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
