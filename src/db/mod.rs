@@ -320,7 +320,23 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, DbError> {
     let manager = DbManager::new(url.clone());
     let mut first = manager.establish()?;
     if let DbConnection::Sqlite(c) = &mut first {
-        c.batch_execute("PRAGMA journal_mode = WAL;")?;
+        // Two processes opening a new file at the same moment both try to switch it to WAL; the
+        // switch needs the file's exclusive lock, and SQLite answers the second at once with
+        // "database is locked" (the busy handler is not asked, as both hold a shared lock). Once
+        // the other has switched, the pragma finds WAL and has nothing to do: try again shortly.
+        let mut attempts = 0;
+        loop {
+            match c.batch_execute("PRAGMA journal_mode = WAL;") {
+                Ok(()) => break,
+                Err(diesel::result::Error::DatabaseError(_, info))
+                    if attempts < 100 && info.message().contains("locked") =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     drop(first);
     // A pooled PostgreSQL connection is pinged as it is checked out (the server may have closed
